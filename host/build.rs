@@ -1,0 +1,121 @@
+//! Builds the built-in table components and embeds them, with the demo snapshot, in the
+//! binary.
+//!
+//! The components are a separate cargo workspace (`tables/`) built for `wasm32-wasip2` by a
+//! nested cargo with its own target directory, as wasmtime's test-programs crate does: the
+//! outer build holds a lock on its own target directory, and the guest build needs its own
+//! profile and target anyway.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest_dir.parent().expect("host/ is inside the repository").to_path_buf();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+
+    let tables = root.join("tables");
+    println!("cargo:rerun-if-changed={}", tables.display());
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    let wasm_dir = build_components(&tables, &target_dir(&root, &out_dir).join("wasm-tables"));
+
+    let mut generated = String::from("/// Table components built from `tables/`.\npub static BUILTIN_TABLES: &[Builtin] = &[\n");
+    for crate_name in table_crates(&tables) {
+        let wasm = wasm_dir.join(format!("{crate_name}.wasm"));
+        let bytes = fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()));
+        let sha = hex(&Sha256::digest(&bytes));
+        writeln!(
+            generated,
+            "    Builtin {{ name: {crate_name:?}, wasm: include_bytes!({:?}), sha256: {sha:?} }},",
+            wasm.display().to_string()
+        )
+        .expect("writing to a String");
+    }
+    generated.push_str("];\n");
+    fs::write(out_dir.join("builtin_tables.rs"), generated).expect("writing builtin_tables.rs");
+
+    let demo = manifest_dir.join("demo");
+    println!("cargo:rerun-if-changed={}", demo.display());
+    let mut files = Vec::new();
+    collect_files(&demo, &mut files);
+    files.sort();
+    let mut generated = String::from("/// Files of the demo snapshot, relative to `host/demo`.\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n");
+    for file in files {
+        let relative = file.strip_prefix(&demo).expect("under demo/").display().to_string();
+        writeln!(generated, "    ({relative:?}, include_bytes!({:?})),", file.display().to_string())
+            .expect("writing to a String");
+    }
+    generated.push_str("];\n");
+    fs::write(out_dir.join("demo_files.rs"), generated).expect("writing demo_files.rs");
+}
+
+/// The outer build's target directory: OUT_DIR is `<target>/<profile>/build/<pkg>/out`, or
+/// one level deeper when cross-compiling.
+fn target_dir(root: &Path, out_dir: &Path) -> PathBuf {
+    if let Some(dir) = env::var_os("CARGO_TARGET_DIR") {
+        let dir = PathBuf::from(dir);
+        return if dir.is_absolute() { dir } else { root.join(dir) };
+    }
+    out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|build| build.parent()?.parent())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn build_components(tables: &Path, target_dir: &Path) -> PathBuf {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(tables)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(target_dir);
+    // The outer build's flags and settings are for the host, not for the guests.
+    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"] {
+        cmd.env_remove(var);
+    }
+    for (key, _) in env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PROFILE_") {
+            cmd.env_remove(key);
+        }
+    }
+    let status = cmd.status().expect("running cargo for the table components");
+    assert!(
+        status.success(),
+        "building the table components in tables/ failed; is the wasm32-wasip2 target installed? (rustup target add wasm32-wasip2)"
+    );
+    target_dir.join("wasm32-wasip2").join("release")
+}
+
+/// Every table crate: each directory under `tables/` with a Cargo.toml, except the SDK.
+fn table_crates(tables: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(tables)
+        .expect("reading tables/")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "sdk")
+        .collect();
+    names.sort();
+    names
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())) {
+        let path = entry.expect("reading a directory entry").path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,92 @@
+//! The tables this process serves: the built-in components embedded at build time, plus
+//! any third-party components loaded from files.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::thread;
+
+use thiserror::Error;
+
+use crate::wasm::{LoadError, Origin, Runtime, TableComponent};
+
+/// A component embedded in the binary.
+pub struct Builtin {
+    /// Crate (and table) name.
+    pub name: &'static str,
+    pub wasm: &'static [u8],
+    /// SHA-256 of `wasm`, computed at build time so start-up does not hash.
+    pub sha256: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
+
+#[derive(Debug, Error)]
+pub enum CatalogError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{new}: defines table {table}, which {existing} already defines")]
+    NameClash { table: String, new: Origin, existing: Origin },
+}
+
+/// Tables by name.
+#[derive(Default)]
+pub struct Catalog {
+    tables: BTreeMap<String, Arc<TableComponent>>,
+}
+
+impl Catalog {
+    /// Loads every built-in table, compiling on all cores when the cache is cold.
+    pub fn builtin(runtime: &Runtime) -> Result<Self, CatalogError> {
+        let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(BUILTIN_TABLES.len().max(1));
+        let per_worker = BUILTIN_TABLES.len().div_ceil(workers.max(1)).max(1);
+        let loaded: Vec<Result<TableComponent, LoadError>> = thread::scope(|scope| {
+            let handles: Vec<_> = BUILTIN_TABLES
+                .chunks(per_worker)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|b| runtime.load(b.wasm, Some(b.sha256), Origin::Builtin(b.name)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+        let mut catalog = Catalog::default();
+        for table in loaded {
+            catalog.add(table?)?;
+        }
+        Ok(catalog)
+    }
+
+    /// Adds a table, refusing a name that is already taken.
+    pub fn add(&mut self, table: TableComponent) -> Result<(), CatalogError> {
+        if let Some(existing) = self.tables.get(&table.schema.name) {
+            return Err(CatalogError::NameClash {
+                table: table.schema.name.clone(),
+                new: table.origin.clone(),
+                existing: existing.origin.clone(),
+            });
+        }
+        self.tables.insert(table.schema.name.clone(), Arc::new(table));
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<TableComponent>> {
+        self.tables.get(name)
+    }
+
+    /// Every table, sorted by name.
+    pub fn tables(&self) -> impl Iterator<Item = &Arc<TableComponent>> {
+        self.tables.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+}

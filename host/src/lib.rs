@@ -1,0 +1,16 @@
+//! kubequery: SQL over Kubernetes, every table a sandboxed WebAssembly component.
+//!
+//! The crate is organised by the path data takes:
+//!
+//! - [`sources`] fetch raw Kubernetes JSON, one List page at a time (snapshot files today);
+//! - [`wasm`] runs each table's component in a sandbox that turns a page into typed rows;
+//! - [`sql`] serves the tables to SQLite as virtual tables;
+//! - [`catalog`] knows which tables exist (built-in and third-party);
+//! - [`output`] prints results; `main.rs` is the command line.
+
+pub mod catalog;
+pub mod output;
+pub mod schema;
+pub mod sources;
+pub mod sql;
+pub mod wasm;

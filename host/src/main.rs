@@ -1,0 +1,19 @@
+//! The `kubequery` command line.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    cli::init_logging(args.global.verbose);
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kubequery: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

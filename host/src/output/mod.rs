@@ -1,0 +1,49 @@
+//! Printing query results: one [`ResultSink`] per `--output` format.
+
+mod csv;
+mod json;
+mod line;
+mod table;
+
+use std::io::Write;
+
+use rusqlite::types::Value;
+
+use crate::sql::ResultSink;
+
+/// `--output` formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns with borders, like osqueryi (default on a terminal).
+    Table,
+    /// One JSON array of objects per statement; numbers as numbers, NULL as null.
+    Json,
+    /// One JSON object per line (default when not on a terminal).
+    Jsonl,
+    /// RFC 4180 CSV with a header line; NULL is an empty field.
+    Csv,
+    /// `column = value` lines, a blank line between rows, like osqueryi's line mode.
+    Line,
+}
+
+/// A sink printing `format` to `out`.
+pub fn sink<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn ResultSink + 'w> {
+    match format {
+        Format::Table => Box::new(table::TableSink::new(out)),
+        Format::Json => Box::new(json::JsonSink::new(out, false)),
+        Format::Jsonl => Box::new(json::JsonSink::new(out, true)),
+        Format::Csv => Box::new(csv::CsvSink::new(out)),
+        Format::Line => Box::new(line::LineSink::new(out)),
+    }
+}
+
+/// A value as display text; NULL is `None`.
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Integer(v) => Some(v.to_string()),
+        Value::Real(v) => Some(v.to_string()),
+        Value::Text(s) => Some(s.clone()),
+        Value::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+    }
+}

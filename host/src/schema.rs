@@ -1,0 +1,235 @@
+//! What a table is, independent of the WIT version its component was built against. Each
+//! `wasm::v*` module converts its generated types into these.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// osquery column types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Integer,
+    BigInt,
+    Double,
+}
+
+impl ColumnType {
+    /// The type name osquery and SQLite declarations use.
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            ColumnType::Text => "TEXT",
+            ColumnType::Integer => "INTEGER",
+            ColumnType::BigInt => "BIGINT",
+            ColumnType::Double => "DOUBLE",
+        }
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.sql_name())
+    }
+}
+
+/// osquery column options, plus whether TEXT holds JSON.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColumnOptions {
+    pub index: bool,
+    pub required: bool,
+    pub hidden: bool,
+    pub json: bool,
+}
+
+/// How an equality constraint on a column can narrow the request for a table's input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pushdown {
+    Namespace,
+    Name,
+    FieldSelector(String),
+    LabelSelector,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub description: String,
+    pub options: ColumnOptions,
+    pub pushdown: Option<Pushdown>,
+}
+
+/// A Kubernetes API resource a table lists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ApiResource {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub kind: String,
+    pub namespaced: bool,
+    pub metadata_only: bool,
+}
+
+impl ApiResource {
+    /// `apiVersion` as objects carry it: `v1`, `apps/v1`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+    }
+}
+
+impl fmt::Display for ApiResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.group.is_empty() {
+            write!(f, "{} ({})", self.resource, self.version)
+        } else {
+            write!(f, "{}.{} ({})", self.resource, self.group, self.version)
+        }
+    }
+}
+
+/// Where a table's input comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Resource(ApiResource),
+    Path(String),
+    Discovery,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Resource(resource) => resource.fmt(f),
+            Source::Path(path) => write!(f, "GET {path}"),
+            Source::Discovery => f.write_str("API discovery"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableSchema {
+    pub name: String,
+    pub description: String,
+    pub columns: Vec<Column>,
+    pub source: Source,
+}
+
+/// A value in a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Integer(i64),
+    Double(f64),
+    Text(String),
+}
+
+pub type Row = Vec<Cell>;
+
+/// The cluster a page of input came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    pub uid: String,
+}
+
+/// Why a component's schema cannot be served.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SchemaError {
+    #[error("table name {0:?} is not a lowercase SQL identifier ([a-z_][a-z0-9_]*)")]
+    TableName(String),
+    #[error("table has no columns")]
+    NoColumns,
+    #[error("column name {0:?} is not a lowercase SQL identifier ([a-z_][a-z0-9_]*)")]
+    ColumnName(String),
+    #[error("column {0:?} is declared twice")]
+    DuplicateColumn(String),
+    #[error("column {0:?} is marked json but is not TEXT")]
+    JsonNotText(String),
+    #[error("source {0} is incomplete: version, resource and kind must be set")]
+    IncompleteResource(String),
+    #[error("source path {0:?} must start with '/'")]
+    Path(String),
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some('a'..='z' | '_'))
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+}
+
+impl TableSchema {
+    /// Checks what SQL and the sources rely on.
+    pub fn validate(&self) -> Result<(), SchemaError> {
+        if !is_identifier(&self.name) {
+            return Err(SchemaError::TableName(self.name.clone()));
+        }
+        if self.columns.is_empty() {
+            return Err(SchemaError::NoColumns);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for column in &self.columns {
+            if !is_identifier(&column.name) {
+                return Err(SchemaError::ColumnName(column.name.clone()));
+            }
+            if !seen.insert(column.name.as_str()) {
+                return Err(SchemaError::DuplicateColumn(column.name.clone()));
+            }
+            if column.options.json && column.ty != ColumnType::Text {
+                return Err(SchemaError::JsonNotText(column.name.clone()));
+            }
+        }
+        match &self.source {
+            Source::Resource(r) if r.version.is_empty() || r.resource.is_empty() || r.kind.is_empty() => {
+                Err(SchemaError::IncompleteResource(r.to_string()))
+            }
+            Source::Path(path) if !path.starts_with('/') => Err(SchemaError::Path(path.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(name: &str, columns: &[(&str, ColumnType, bool)]) -> TableSchema {
+        TableSchema {
+            name: name.into(),
+            description: String::new(),
+            columns: columns
+                .iter()
+                .map(|(n, ty, json)| Column {
+                    name: (*n).into(),
+                    ty: *ty,
+                    description: String::new(),
+                    options: ColumnOptions { json: *json, ..Default::default() },
+                    pushdown: None,
+                })
+                .collect(),
+            source: Source::Path("/version".into()),
+        }
+    }
+
+    #[test]
+    fn accepts_a_sane_schema() {
+        assert_eq!(schema("t", &[("a", ColumnType::Text, true)]).validate(), Ok(()));
+    }
+
+    #[test]
+    fn rejects_bad_names_duplicates_and_json_integers() {
+        assert_eq!(schema("T-1", &[("a", ColumnType::Text, false)]).validate(), Err(SchemaError::TableName("T-1".into())));
+        assert_eq!(schema("t", &[]).validate(), Err(SchemaError::NoColumns));
+        assert_eq!(
+            schema("t", &[("a", ColumnType::Text, false), ("a", ColumnType::Text, false)]).validate(),
+            Err(SchemaError::DuplicateColumn("a".into()))
+        );
+        assert_eq!(
+            schema("t", &[("a", ColumnType::Integer, true)]).validate(),
+            Err(SchemaError::JsonNotText("a".into()))
+        );
+        assert_eq!(schema("t", &[("a b", ColumnType::Text, false)]).validate(), Err(SchemaError::ColumnName("a b".into())));
+    }
+}

@@ -1,0 +1,222 @@
+//! An offline cluster: a directory of Kubernetes objects, served to tables in the same pages
+//! a live API server would send.
+//!
+//! Objects are indexed by API group and kind and listed in API-server order (namespace, then
+//! name), `PAGE_SIZE` items per page. A table reading `batch/v1 CronJob` also gets CronJobs
+//! saved as `batch/v1beta1`: a snapshot cannot convert versions as a server would, and
+//! returning nothing would be worse. Secrets are stripped to metadata while loading, so their
+//! values never stay in memory.
+
+mod demo;
+mod load;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use self::load::{Content, Object, parse_file};
+use super::{DataSource, PAGE_SIZE, Page, Pages, SourceError};
+use crate::schema::{ApiResource, Cluster, Source};
+
+pub use demo::DEMO_NAME;
+
+/// An offline cluster loaded from files.
+pub struct Snapshot {
+    cluster: Arc<Cluster>,
+    /// (group, kind) → objects sorted by namespace and name.
+    objects: HashMap<(String, String), Vec<Object>>,
+    version: Option<Vec<u8>>,
+    /// Files that could not be read, with the reason; the rest of the snapshot is served.
+    problems: Vec<SourceError>,
+}
+
+impl Snapshot {
+    /// Loads every `.json`, `.yaml` and `.yml` file under `dir`, recursively. The cluster is
+    /// named `cluster_name`, else after the directory.
+    pub fn load_dir(dir: &Path, cluster_name: Option<String>) -> Result<Self, SourceError> {
+        let meta = fs::metadata(dir)
+            .map_err(|e| SourceError::Directory { dir: dir.display().to_string(), reason: e.to_string() })?;
+        if !meta.is_dir() {
+            return Err(SourceError::Directory { dir: dir.display().to_string(), reason: "not a directory".into() });
+        }
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        walk(dir, &mut files, &mut problems);
+        files.sort();
+        let name = cluster_name.unwrap_or_else(|| {
+            let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            canonical.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        });
+        let mut builder = Builder::default();
+        builder.problems = problems;
+        for path in files {
+            let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            match fs::read(&path) {
+                Ok(bytes) => builder.add(&path.display().to_string(), &relative, &bytes),
+                Err(e) => builder.problem(&path.display().to_string(), e.to_string()),
+            }
+        }
+        Ok(builder.finish(name))
+    }
+
+    /// The demo cluster embedded in the binary.
+    pub fn demo(cluster_name: Option<String>) -> Self {
+        let mut builder = Builder::default();
+        for (relative, bytes) in demo::files() {
+            builder.add(&format!("demo:{relative}"), relative, bytes);
+        }
+        builder.finish(cluster_name.unwrap_or_else(|| DEMO_NAME.to_string()))
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Files that were skipped, each naming the file and the problem.
+    pub fn problems(&self) -> &[SourceError] {
+        &self.problems
+    }
+
+    /// Number of objects loaded.
+    pub fn len(&self) -> usize {
+        self.objects.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn list_pages(&self, resource: &ApiResource) -> Pages<'_> {
+        let key = (resource.group.clone(), resource.kind.clone());
+        let Some(objects) = self.objects.get(&key) else {
+            return Box::new(std::iter::empty());
+        };
+        let cluster = self.cluster.clone();
+        let list_kind = format!("{}List", resource.kind);
+        let api_version = resource.api_version();
+        let strip_to_metadata = resource.metadata_only;
+        Box::new(objects.chunks(PAGE_SIZE).map(move |chunk| {
+            let mut body = Vec::with_capacity(chunk.iter().map(|o| o.json.get().len() + 1).sum::<usize>() + 128);
+            body.extend_from_slice(format!(r#"{{"apiVersion":"{api_version}","kind":"{list_kind}","metadata":{{}},"items":["#).as_bytes());
+            for (i, object) in chunk.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                if strip_to_metadata {
+                    body.extend_from_slice(metadata_only(&object.json).as_bytes());
+                } else {
+                    body.extend_from_slice(object.json.get().as_bytes());
+                }
+            }
+            body.extend_from_slice(b"]}");
+            Ok(Page { cluster: cluster.clone(), body })
+        }))
+    }
+}
+
+impl DataSource for Snapshot {
+    fn pages(&self, table: &str, source: &Source) -> Pages<'_> {
+        match source {
+            Source::Resource(resource) => self.list_pages(resource),
+            Source::Path(path) if path == "/version" => match &self.version {
+                Some(doc) => {
+                    Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone() })))
+                }
+                None => {
+                    tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
+                    Box::new(std::iter::empty())
+                }
+            },
+            other => {
+                tracing::warn!("{table}: snapshots cannot serve {other}; no rows");
+                Box::new(std::iter::empty())
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WithMetadata<'a> {
+    #[serde(borrow)]
+    metadata: Option<&'a RawValue>,
+}
+
+/// The object as a `PartialObjectMetadata`, as a server answers a metadata-only list.
+fn metadata_only(json: &RawValue) -> String {
+    let metadata = serde_json::from_str::<WithMetadata>(json.get()).ok().and_then(|o| o.metadata);
+    format!(
+        r#"{{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":{}}}"#,
+        metadata.map_or("{}", RawValue::get)
+    )
+}
+
+#[derive(Default)]
+struct Builder {
+    objects: BTreeMap<(String, String), BTreeMap<(String, String), Object>>,
+    version: Option<Vec<u8>>,
+    problems: Vec<SourceError>,
+}
+
+impl Builder {
+    fn add(&mut self, display: &str, relative: &str, bytes: &[u8]) {
+        match parse_file(relative, bytes) {
+            Ok(Content::Version(doc)) => self.version = Some(doc),
+            Ok(Content::Objects(objects)) => {
+                for mut object in objects {
+                    if object.group.is_empty() && object.kind == "Secret" {
+                        object.json = RawValue::from_string(metadata_only(&object.json))
+                            .unwrap_or_else(|_| RawValue::from_string("{}".into()).expect("valid JSON"));
+                    }
+                    let by_name = self.objects.entry((object.group.clone(), object.kind.clone())).or_default();
+                    // The first copy of an object wins; later files often repeat objects.
+                    by_name.entry((object.namespace.clone(), object.name.clone())).or_insert(object);
+                }
+            }
+            Err(reason) => self.problem(display, reason),
+        }
+    }
+
+    fn problem(&mut self, file: &str, reason: String) {
+        self.problems.push(SourceError::File { file: file.to_string(), reason });
+    }
+
+    fn finish(self, name: String) -> Snapshot {
+        let uid = self
+            .objects
+            .get(&(String::new(), "Namespace".to_string()))
+            .and_then(|namespaces| namespaces.get(&(String::new(), "kube-system".to_string())))
+            .map(|ns| ns.uid.clone())
+            .unwrap_or_default();
+        let objects = self.objects.into_iter().map(|(key, by_name)| (key, by_name.into_values().collect())).collect();
+        Snapshot { cluster: Arc::new(Cluster { name, uid }), objects, version: self.version, problems: self.problems }
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<SourceError>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(SourceError::Directory { dir: dir.display().to_string(), reason: e.to_string() });
+            return;
+        }
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files, problems);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+            Some("json" | "yaml" | "yml")
+        ) {
+            files.push(path);
+        }
+    }
+}

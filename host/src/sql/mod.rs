@@ -1,0 +1,129 @@
+//! The embedded SQL engine: SQLite with one virtual table per loaded table component.
+//!
+//! Tables are eponymous virtual tables, so `SELECT … FROM kubernetes_pods` works without any
+//! `CREATE VIRTUAL TABLE`, and `pragma_table_info` reports each table's osquery types.
+//! A scan pulls pages from the source lazily: the rows of one page reach SQLite before the
+//! next page is converted. When a statement scans the same table again (the inner side of a
+//! join), the rows of that table are kept for the rest of the statement and looked up through
+//! a hash index on the join's equality constraints, so a join costs one scan per table.
+
+mod cache;
+mod vtab;
+
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use crate::sources::DataSource;
+use crate::wasm::TableComponent;
+
+pub use vtab::declaration;
+
+/// Receives the results of the statements of one query.
+pub trait ResultSink {
+    /// A statement with result columns starts.
+    fn begin(&mut self, columns: &[String]) -> std::io::Result<()>;
+    fn row(&mut self, values: &[Value]) -> std::io::Result<()>;
+    /// The statement's results are complete.
+    fn end(&mut self) -> std::io::Result<()>;
+}
+
+/// An SQLite connection serving a set of tables from one data source.
+pub struct Engine {
+    conn: Connection,
+    shared: Arc<vtab::Shared>,
+}
+
+impl Engine {
+    pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        let shared = Arc::new(vtab::Shared::new(source));
+        for table in tables {
+            vtab::register(&conn, table.clone(), shared.clone())?;
+        }
+        Ok(Engine { conn, shared })
+    }
+
+    /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
+    /// not stop the ones after it; the errors are returned, each with its statement number.
+    pub fn run(&self, sql: &str, sink: &mut dyn ResultSink) -> Vec<QueryError> {
+        let mut errors = Vec::new();
+        let mut batch = rusqlite::Batch::new(&self.conn, sql);
+        let mut number = 0;
+        loop {
+            number += 1;
+            let mut stmt = match fallible_next(&mut batch) {
+                Ok(Some(stmt)) => stmt,
+                Ok(None) => break,
+                Err(e) => {
+                    // SQLite cannot find where a statement that does not parse ends.
+                    errors.push(QueryError { statement: number, message: e.to_string() });
+                    break;
+                }
+            };
+            self.shared.begin_statement();
+            if let Err(message) = run_statement(&mut stmt, sink) {
+                errors.push(QueryError { statement: number, message });
+            }
+        }
+        self.shared.begin_statement();
+        errors
+    }
+
+    /// The underlying connection, for callers that need plain SQLite access.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn fallible_next<'c>(batch: &mut rusqlite::Batch<'c, '_>) -> rusqlite::Result<Option<rusqlite::Statement<'c>>> {
+    use fallible_iterator::FallibleIterator;
+    batch.next()
+}
+
+fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) -> Result<(), String> {
+    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let width = columns.len();
+    if width > 0 {
+        sink.begin(&columns).map_err(|e| e.to_string())?;
+    }
+    let mut rows = stmt.raw_query();
+    let mut values = Vec::with_capacity(width);
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                values.clear();
+                for i in 0..width {
+                    values.push(row.get::<_, Value>(i).map_err(|e| e.to_string())?);
+                }
+                sink.row(&values).map_err(|e| e.to_string())?;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                if width > 0 {
+                    sink.end().map_err(|e| e.to_string())?;
+                }
+                return Err(e.to_string());
+            }
+        }
+    }
+    if width > 0 {
+        sink.end().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A statement that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// 1-based position of the statement in the query text.
+    pub statement: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "statement {}: {}", self.statement, self.message)
+    }
+}

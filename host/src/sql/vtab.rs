@@ -1,0 +1,282 @@
+//! The SQLite virtual table behind every kubequery table.
+
+use std::borrow::Cow;
+use std::ffi::{CStr, CString};
+use std::os::raw::c_int;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use rusqlite::vtab::{
+    Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor,
+    sqlite3_vtab, sqlite3_vtab_cursor,
+};
+use rusqlite::{Connection, Error};
+
+use super::cache::{Key, Plan, StatementCache};
+use crate::schema::{Cell, ColumnType, Row, TableSchema};
+use crate::sources::{DataSource, Pages};
+use crate::wasm::{Scan, TableComponent};
+
+/// What every virtual table of one connection shares.
+pub(crate) struct Shared {
+    source: Arc<dyn DataSource>,
+    cache: Mutex<StatementCache>,
+}
+
+impl Shared {
+    pub(crate) fn new(source: Arc<dyn DataSource>) -> Self {
+        Shared { source, cache: Mutex::default() }
+    }
+
+    pub(crate) fn begin_statement(&self) {
+        self.cache().clear();
+    }
+
+    fn cache(&self) -> MutexGuard<'_, StatementCache> {
+        // The cache holds no invariant a panic could break; keep serving.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type Aux = (Arc<TableComponent>, Arc<Shared>);
+
+
+pub(crate) fn register(conn: &Connection, table: Arc<TableComponent>, shared: Arc<Shared>) -> rusqlite::Result<()> {
+    const MODULE: Module<'static, KubeTable> = Module::eponymous_only_module();
+    let name = table.schema.name.clone();
+    conn.create_module(name.as_str(), &MODULE, Some((table, shared)))
+}
+
+/// The `CREATE TABLE` statement that declares a table's columns and osquery types to SQLite.
+pub fn declaration(schema: &TableSchema) -> String {
+    let columns: Vec<String> = schema
+        .columns
+        .iter()
+        .map(|c| format!("\"{}\" {}{}", c.name, c.ty.sql_name(), if c.options.hidden { " HIDDEN" } else { "" }))
+        .collect();
+    format!("CREATE TABLE x({})", columns.join(", "))
+}
+
+#[repr(C)]
+pub(crate) struct KubeTable {
+    base: sqlite3_vtab,
+    table: Arc<TableComponent>,
+    shared: Arc<Shared>,
+}
+
+fn module_error(message: impl ToString) -> Error {
+    Error::ModuleError(message.to_string())
+}
+
+unsafe impl<'vtab> VTab<'vtab> for KubeTable {
+    type Aux = Aux;
+    type Cursor = KubeCursor<'vtab>;
+
+    fn connect(
+        _db: &mut VTabConnection,
+        aux: Option<&Aux>,
+        _module: &[u8],
+        _database: &[u8],
+        _table: &[u8],
+        _args: &[&[u8]],
+    ) -> rusqlite::Result<(Cow<'static, CStr>, Self)> {
+        let (table, shared) = aux.ok_or_else(|| module_error("kubequery table registered without its component"))?;
+        let sql = CString::new(declaration(&table.schema)).map_err(module_error)?;
+        Ok((Cow::Owned(sql), KubeTable { base: sqlite3_vtab::default(), table: table.clone(), shared: shared.clone() }))
+    }
+
+    /// Takes every usable equality constraint (SQLite still re-checks them), so that joins
+    /// look rows up instead of rescanning.
+    fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
+        let mut columns = Vec::new();
+        let candidates: Vec<(usize, c_int)> = info
+            .constraints()
+            .enumerate()
+            .filter(|(_, c)| c.is_usable() && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ)
+            .map(|(i, c)| (i, c.column()))
+            .collect();
+        for (i, column) in candidates {
+            let binary = info.collation(i).map(|c| c.eq_ignore_ascii_case("BINARY")).unwrap_or(false);
+            if !binary || column < 0 || columns.contains(&column) {
+                continue;
+            }
+            columns.push(column);
+            let mut usage = info.constraint_usage(i);
+            usage.set_argv_index(c_int::try_from(columns.len()).map_err(module_error)?);
+        }
+        if columns.is_empty() {
+            info.set_estimated_cost(1_000_000.0);
+            info.set_estimated_rows(100_000);
+        } else {
+            let list: Vec<String> = columns.iter().map(ToString::to_string).collect();
+            info.set_idx_str(&list.join(","));
+            info.set_estimated_cost(10.0);
+            info.set_estimated_rows(10);
+        }
+        Ok(true)
+    }
+
+    fn open(&'vtab mut self) -> rusqlite::Result<KubeCursor<'vtab>> {
+        Ok(KubeCursor { base: sqlite3_vtab_cursor::default(), vtab: self, state: State::Done, rowid: 0 })
+    }
+}
+
+/// Equality constraints passed to a scan: column positions, types and wanted keys.
+struct Wanted {
+    columns: Vec<(usize, ColumnType)>,
+    keys: Vec<Key>,
+}
+
+impl Wanted {
+    fn matches(&self, row: &Row) -> bool {
+        self.columns.iter().zip(&self.keys).all(|((i, ty), key)| Key::of_cell(&row[*i], *ty).as_ref() == Some(key))
+    }
+}
+
+enum State<'vtab> {
+    Streaming { scan: Scan<'vtab>, pages: Pages<'vtab>, rows: std::vec::IntoIter<Row>, row: Option<Row>, wanted: Option<Wanted> },
+    Cached { rows: Arc<Vec<Row>>, positions: Option<Vec<u32>>, next: usize, current: Option<usize> },
+    Done,
+}
+
+#[repr(C)]
+pub(crate) struct KubeCursor<'vtab> {
+    base: sqlite3_vtab_cursor,
+    vtab: &'vtab KubeTable,
+    state: State<'vtab>,
+    rowid: i64,
+}
+
+impl<'vtab> KubeCursor<'vtab> {
+    fn wanted(&self, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<Option<Wanted>> {
+        let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
+        let schema = &self.vtab.table.schema;
+        let mut wanted = Wanted { columns: Vec::new(), keys: Vec::new() };
+        for (n, column) in list.split(',').enumerate() {
+            let column: usize = column.parse().map_err(module_error)?;
+            let ty = schema.columns.get(column).ok_or_else(|| module_error("constraint on an unknown column"))?.ty;
+            let value = args.iter().nth(n).ok_or_else(|| module_error("missing constraint value"))?;
+            match Key::of_value(value, ty) {
+                Some(key) => {
+                    wanted.columns.push((column, ty));
+                    wanted.keys.push(key);
+                }
+                // `= NULL` matches nothing.
+                None => return Ok(Some(Wanted { columns: vec![(column, ty)], keys: Vec::new() })),
+            }
+        }
+        Ok(Some(wanted))
+    }
+
+    fn collect_all(&self) -> rusqlite::Result<Vec<Row>> {
+        let table = &self.vtab.table;
+        let mut scan = table.scan().map_err(module_error)?;
+        let mut all = Vec::new();
+        for page in self.vtab.shared.source.pages(&table.schema.name, &table.schema.source) {
+            let page = page.map_err(|e| module_error(format!("table {}: {e}", table.schema.name)))?;
+            all.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+        }
+        Ok(all)
+    }
+
+    /// Moves to the next row, converting further pages as needed.
+    fn advance(&mut self) -> rusqlite::Result<()> {
+        self.rowid += 1;
+        match &mut self.state {
+            State::Streaming { scan, pages, rows, row, wanted } => loop {
+                if let Some(next) = rows.next() {
+                    if wanted.as_ref().is_none_or(|w| w.matches(&next)) {
+                        *row = Some(next);
+                        return Ok(());
+                    }
+                    continue;
+                }
+                match pages.next() {
+                    Some(page) => {
+                        let table = &self.vtab.table.schema.name;
+                        let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
+                        *rows = scan.rows(&page.body, &page.cluster).map_err(module_error)?.into_iter();
+                    }
+                    None => {
+                        self.state = State::Done;
+                        return Ok(());
+                    }
+                }
+            },
+            State::Cached { rows, positions, next, current } => {
+                let position = match positions {
+                    Some(positions) => positions.get(*next).map(|p| *p as usize),
+                    None => Some(*next).filter(|n| *n < rows.len()),
+                };
+                *next += 1;
+                *current = position;
+                if position.is_none() {
+                    self.state = State::Done;
+                }
+                Ok(())
+            }
+            State::Done => Ok(()),
+        }
+    }
+
+    fn current(&self) -> Option<&Row> {
+        match &self.state {
+            State::Streaming { row, .. } => row.as_ref(),
+            State::Cached { rows, current, .. } => current.and_then(|i| rows.get(i)),
+            State::Done => None,
+        }
+    }
+}
+
+unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
+    fn filter(&mut self, _idx_num: c_int, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<()> {
+        let wanted = self.wanted(idx_str, args)?;
+        let vtab: &'vtab KubeTable = self.vtab;
+        let table = &vtab.table;
+        let name = table.schema.name.as_str();
+        let plan = self.vtab.shared.cache().plan(name);
+        let rows = match plan {
+            Plan::Stream => {
+                let scan = table.scan().map_err(module_error)?;
+                let pages = vtab.shared.source.pages(name, &table.schema.source);
+                self.state = State::Streaming { scan, pages, rows: Vec::new().into_iter(), row: None, wanted };
+                self.rowid = 0;
+                return self.advance();
+            }
+            Plan::Cached(rows) => rows,
+            Plan::Materialize => {
+                let all = self.collect_all()?;
+                self.vtab.shared.cache().store(name, all)
+            }
+        };
+        let positions = match &wanted {
+            Some(w) if w.keys.len() == w.columns.len() => Some(self.vtab.shared.cache().lookup(name, &w.columns, &w.keys)),
+            Some(_) => Some(Vec::new()),
+            None => None,
+        };
+        self.state = State::Cached { rows, positions, next: 0, current: None };
+        self.rowid = 0;
+        self.advance()
+    }
+
+    fn next(&mut self) -> rusqlite::Result<()> {
+        self.advance()
+    }
+
+    fn eof(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
+        let cell = usize::try_from(i).ok().and_then(|i| self.current()?.get(i));
+        match cell {
+            None | Some(Cell::Null) => ctx.set_result(&rusqlite::types::Null),
+            Some(Cell::Integer(v)) => ctx.set_result(v),
+            Some(Cell::Double(v)) => ctx.set_result(v),
+            Some(Cell::Text(s)) => ctx.set_result(&s.as_str()),
+        }
+    }
+
+    fn rowid(&self) -> rusqlite::Result<i64> {
+        Ok(self.rowid)
+    }
+}

@@ -1,0 +1,127 @@
+//! Loading a component as a table: compile, vet imports, pick bindings by WIT version,
+//! type-check once, read the schema.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::{Component, Linker};
+
+use super::error::LoadError;
+use super::runtime::{Limits, Runtime};
+use super::sandbox::Sandbox;
+use super::{SUPPORTED_WIT_VERSIONS, v0_1};
+use crate::schema::TableSchema;
+
+/// Where a component came from, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Builtin(&'static str),
+    File(PathBuf),
+}
+
+/// Interfaces a table may import. Everything else — filesystem, sockets, http — is refused
+/// at load, before any of the component's code runs.
+const ALLOWED_IMPORTS: &[&str] = &["wasi:io/", "wasi:cli/", "wasi:clocks/", "wasi:random/", "kubequery:table/"];
+
+/// The type-checked instantiation recipe of each supported WIT version.
+pub(crate) enum Bindings {
+    V0_1(v0_1::Pre),
+}
+
+/// A loaded table component, ready to scan.
+pub struct TableComponent {
+    pub schema: TableSchema,
+    pub origin: Origin,
+    /// The `kubequery:table` version the component was built against, e.g. `0.1.0`.
+    pub wit_version: String,
+    pub(crate) bindings: Bindings,
+    pub(crate) engine: wasmtime::Engine,
+    pub(crate) limits: Limits,
+    pub(crate) name: Arc<str>,
+}
+
+impl Runtime {
+    /// Loads a component. `sha256` may carry a precomputed digest of `wasm` (built-ins).
+    pub fn load(&self, wasm: &[u8], sha256: Option<&str>, origin: Origin) -> Result<TableComponent, LoadError> {
+        let compiled = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, wasm, sha256),
+            None => Component::new(&self.engine, wasm),
+        };
+        let component = compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), reason: format!("{e:#}") })?;
+
+        let ty = component.component_type();
+        for (import, _) in ty.imports(&self.engine) {
+            if !ALLOWED_IMPORTS.iter().any(|allowed| import.starts_with(allowed)) {
+                return Err(LoadError::ForbiddenImport { origin, import: import.to_string() });
+            }
+        }
+        let exports: Vec<String> = ty.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
+        let wit_version = exports
+            .iter()
+            .find_map(|name| name.strip_prefix("kubequery:table/table@"))
+            .map(str::to_string)
+            .ok_or_else(|| LoadError::NotATable { origin: origin.clone(), exports: exports.join(", ") })?;
+
+        let mut linker = Linker::new(&self.engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?;
+        let bindings = if wit_version.starts_with("0.1.") {
+            Bindings::V0_1(
+                v0_1::pre(&mut linker, &component)
+                    .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?,
+            )
+        } else {
+            let supported = SUPPORTED_WIT_VERSIONS.iter().map(|v| format!("kubequery:table@{v}")).collect::<Vec<_>>();
+            return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported.join(", ") });
+        };
+
+        let mut table = TableComponent {
+            schema: TableSchema {
+                name: String::new(),
+                description: String::new(),
+                columns: Vec::new(),
+                source: crate::schema::Source::Discovery,
+            },
+            origin,
+            wit_version,
+            bindings,
+            engine: self.engine.clone(),
+            limits: self.limits,
+            name: Arc::from(""),
+        };
+        table.schema = table.read_schema()?;
+        table.schema.validate().map_err(|source| LoadError::InvalidSchema {
+            origin: table.origin.clone(),
+            table: table.schema.name.clone(),
+            source,
+        })?;
+        table.name = Arc::from(table.schema.name.as_str());
+        Ok(table)
+    }
+}
+
+impl TableComponent {
+    pub(crate) fn new_store(&self) -> Store<Sandbox> {
+        let mut store = Store::new(&self.engine, Sandbox::new(self.name.clone(), self.limits.memory_bytes));
+        store.limiter(|sandbox| &mut sandbox.limiter);
+        store.set_epoch_deadline(self.deadline_ticks());
+        store
+    }
+
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        let tick = super::runtime::EPOCH_TICK.as_millis().max(1);
+        u64::try_from(self.limits.cpu_per_page.as_millis().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
+    }
+
+    fn read_schema(&self) -> Result<TableSchema, LoadError> {
+        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: self.origin.clone(), reason: format!("{e:#}") };
+        let mut store = self.new_store();
+        match &self.bindings {
+            Bindings::V0_1(pre) => {
+                let instance = pre.instantiate(&mut store).map_err(fail)?;
+                v0_1::schema(&instance, &mut store).map_err(fail)
+            }
+        }
+    }
+}

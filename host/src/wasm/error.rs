@@ -1,0 +1,66 @@
+//! Typed errors of loading and running table components. Every message names the component
+//! (by file or built-in name) or the table.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use super::component::Origin;
+use crate::schema::SchemaError;
+
+/// Why a component cannot be loaded as a table.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("{origin}: not a valid WebAssembly component: {reason}")]
+    Compile { origin: Origin, reason: String },
+    #[error(
+        "{origin}: imports `{import}`; table components may only import wasi:io, wasi:cli, wasi:clocks, \
+         wasi:random and kubequery:table (no filesystem, network or other host access)"
+    )]
+    ForbiddenImport { origin: Origin, import: String },
+    #[error("{origin}: built for kubequery:table@{found}, this host supports {supported}")]
+    UnsupportedVersion { origin: Origin, found: String, supported: String },
+    #[error("{origin}: does not export kubequery:table/table (it exports: {exports}); build it against wit/ of kubequery")]
+    NotATable { origin: Origin, exports: String },
+    #[error("{origin}: cannot be linked: {reason}")]
+    Link { origin: Origin, reason: String },
+    #[error("{origin}: schema() failed: {reason}")]
+    SchemaCall { origin: Origin, reason: String },
+    #[error("{origin}: invalid schema for table {table:?}: {source}")]
+    InvalidSchema { origin: Origin, table: String, source: SchemaError },
+}
+
+/// Why a table scan failed.
+#[derive(Debug, Error)]
+#[error("table {table}: {kind}")]
+pub struct ScanError {
+    pub table: String,
+    pub kind: ScanErrorKind,
+}
+
+#[derive(Debug, Error)]
+pub enum ScanErrorKind {
+    #[error("exceeded its CPU time limit of {} ms per page", .0.as_millis())]
+    Deadline(std::time::Duration),
+    #[error("exceeded its memory limit of {} MiB", .0 >> 20)]
+    Memory(usize),
+    #[error("component trapped: {0}")]
+    Trap(String),
+    #[error("{0}")]
+    Table(String),
+    #[error("returned an invalid row (row {row} of the page): {reason}")]
+    InvalidRow { row: usize, reason: String },
+    #[error("cannot be instantiated: {0}")]
+    Instantiate(String),
+    #[error("scan was already stopped by an earlier failure")]
+    Stopped,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Builtin(name) => write!(f, "built-in table component {name}"),
+            Origin::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}

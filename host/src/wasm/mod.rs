@@ -1,0 +1,27 @@
+//! The WebAssembly runtime: every table is a component run in a sandbox.
+//!
+//! - [`Runtime`] owns the one wasmtime `Engine` (with epoch interruption), the compiled-code
+//!   cache and the limits.
+//! - [`Runtime::load`] compiles (or loads from cache) a component, refuses forbidden imports,
+//!   picks the bindings for its WIT version, type-checks it once (`InstancePre`) and reads its
+//!   schema: a [`TableComponent`].
+//! - [`TableComponent::scan`] makes a fresh `Store` for one table scan, with a memory cap and a
+//!   CPU deadline per page and deny-all WASI; [`Scan::rows`] converts one page and checks
+//!   every row against the schema before SQL sees it.
+
+mod cache;
+mod component;
+mod error;
+mod runtime;
+mod sandbox;
+mod scan;
+mod v0_1;
+mod validate;
+
+pub use component::{Origin, TableComponent};
+pub use error::{LoadError, ScanError, ScanErrorKind};
+pub use runtime::{Limits, Runtime, default_cache_dir};
+pub use scan::Scan;
+
+/// WIT package versions of `kubequery:table` this host loads, oldest first.
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1"];

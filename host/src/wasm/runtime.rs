@@ -1,0 +1,77 @@
+//! The process-wide engine, its epoch ticker, the compile cache and the sandbox limits.
+
+use std::path::PathBuf;
+use std::thread;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine};
+
+use super::cache::CompileCache;
+
+/// How often the epoch advances; CPU deadlines are counted in these ticks.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// What one table scan may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Cap on the component's linear memory.
+    pub memory_bytes: usize,
+    /// Wall-clock CPU budget for converting one page.
+    pub cpu_per_page: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { memory_bytes: 256 << 20, cpu_per_page: Duration::from_secs(10) }
+    }
+}
+
+/// The wasmtime engine shared by every table, plus where compiled code is cached.
+pub struct Runtime {
+    pub(crate) engine: Engine,
+    pub(crate) cache: Option<CompileCache>,
+    pub(crate) limits: Limits,
+}
+
+impl Runtime {
+    /// Creates the engine and starts its epoch ticker. `cache_dir` holds compiled components
+    /// so that later starts skip compilation; `None` compiles in memory every time.
+    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> anyhow::Result<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        // Synchronous calls run on the caller's stack; give deep JSON recursion room.
+        config.max_wasm_stack(1 << 20);
+        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+
+        let weak = engine.weak();
+        thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                thread::sleep(EPOCH_TICK);
+            }
+        })?;
+
+        let cache = cache_dir.and_then(|dir| match CompileCache::open(dir.clone()) {
+            Ok(cache) => Some(cache),
+            Err(e) => {
+                tracing::warn!("compiled-table cache {} is unusable, compiling in memory: {e}", dir.display());
+                None
+            }
+        });
+        Ok(Runtime { engine, cache, limits })
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}
+
+/// The default cache location: `$XDG_CACHE_HOME/kubequery` or `~/.cache/kubequery`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
+        .map(|d| d.join("kubequery"))
+}

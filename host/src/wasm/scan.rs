@@ -1,0 +1,99 @@
+//! One table scan: a fresh store and instance, fed page after page.
+
+use wasmtime::Store;
+
+use super::component::{Bindings, TableComponent};
+use super::error::{ScanError, ScanErrorKind};
+use super::sandbox::Sandbox;
+use super::v0_1;
+use super::validate::check_row;
+use crate::schema::{Cluster, Row};
+
+enum Instance {
+    V0_1(v0_1::Instance),
+}
+
+/// A running scan of one table. Nothing survives from one scan to the next: each has its own
+/// store, memory and WASI context. After any failure the scan is over (a trapped store can
+/// never be entered again); the next scan starts clean.
+pub struct Scan<'t> {
+    table: &'t TableComponent,
+    store: Store<Sandbox>,
+    instance: Instance,
+    stopped: bool,
+}
+
+impl TableComponent {
+    /// Starts a scan.
+    pub fn scan(&self) -> Result<Scan<'_>, ScanError> {
+        let mut store = self.new_store();
+        let instance = match &self.bindings {
+            Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
+        }
+        .map_err(|e| self.error(ScanErrorKind::Instantiate(format!("{e:#}"))))?;
+        Ok(Scan { table: self, store, instance, stopped: false })
+    }
+
+    fn error(&self, kind: ScanErrorKind) -> ScanError {
+        ScanError { table: self.schema.name.clone(), kind }
+    }
+}
+
+impl Scan<'_> {
+    /// Converts one page into rows, each checked against the schema.
+    pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Vec<Row>, ScanError> {
+        if self.stopped {
+            return Err(self.table.error(ScanErrorKind::Stopped));
+        }
+        self.store.set_epoch_deadline(self.table.deadline_ticks());
+        let result = match &self.instance {
+            Instance::V0_1(instance) => v0_1::rows(instance, &mut self.store, page, cluster),
+        };
+        let stderr = self.store.data_mut().flush_stderr();
+        let outcome = match result {
+            Ok(Ok(rows)) => self.checked(rows),
+            Ok(Err(message)) => Err(ScanErrorKind::Table(message)),
+            Err(trap) => Err(self.classify(&trap, &stderr)),
+        };
+        outcome.map_err(|kind| {
+            self.stopped = true;
+            self.table.error(kind)
+        })
+    }
+
+    fn checked(&self, rows: Vec<Row>) -> Result<Vec<Row>, ScanErrorKind> {
+        for (index, row) in rows.iter().enumerate() {
+            check_row(&self.table.schema, row).map_err(|reason| ScanErrorKind::InvalidRow { row: index, reason })?;
+        }
+        Ok(rows)
+    }
+
+    fn classify(&self, trap: &wasmtime::Error, stderr: &str) -> ScanErrorKind {
+        if self.store.data().limiter.refused {
+            return ScanErrorKind::Memory(self.store.data().limiter.limit);
+        }
+        if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+            return ScanErrorKind::Deadline(self.table.limits.cpu_per_page);
+        }
+        // A Rust guest's panic message is the most useful part of its stderr.
+        let detail: Vec<&str> =
+            stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with")).collect();
+        let trap = trap.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{trap:#}"), ToString::to_string);
+        if detail.is_empty() {
+            ScanErrorKind::Trap(trap)
+        } else {
+            ScanErrorKind::Trap(format!("{trap}; stderr: {}", tail(&detail.join(" "), 1024)))
+        }
+    }
+}
+
+fn tail(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}

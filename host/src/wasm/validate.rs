@@ -1,0 +1,29 @@
+//! Rows from a component are untrusted: check each against the schema before SQL sees it.
+
+use crate::schema::{Cell, ColumnType, TableSchema};
+
+/// Why `row` does not fit `schema`, if it does not.
+pub(crate) fn check_row(schema: &TableSchema, row: &[Cell]) -> Result<(), String> {
+    if row.len() != schema.columns.len() {
+        return Err(format!("it has {} cells, the schema has {} columns", row.len(), schema.columns.len()));
+    }
+    for (cell, column) in row.iter().zip(&schema.columns) {
+        let fits = match (cell, column.ty) {
+            (Cell::Null, _) => true,
+            (Cell::Text(_), ColumnType::Text) => true,
+            (Cell::Integer(_), ColumnType::Integer | ColumnType::BigInt | ColumnType::Double) => true,
+            (Cell::Double(_), ColumnType::Double) => true,
+            _ => false,
+        };
+        if !fits {
+            let got = match cell {
+                Cell::Null => "null",
+                Cell::Integer(_) => "an integer",
+                Cell::Double(_) => "a double",
+                Cell::Text(_) => "text",
+            };
+            return Err(format!("column {} is {} but the cell is {got}", column.name, column.ty));
+        }
+    }
+    Ok(())
+}

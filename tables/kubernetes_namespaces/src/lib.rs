@@ -1,0 +1,48 @@
+//! `kubernetes_namespaces`: one row per Namespace.
+
+use std::borrow::Cow;
+
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+struct Namespace<'a> {
+    #[serde(borrow, default)]
+    metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    status: Status<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct Status<'a> {
+    #[serde(borrow)]
+    phase: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    conditions: Option<&'a RawValue>,
+}
+
+struct Namespaces;
+
+impl Table for Namespaces {
+    const NAME: &'static str = "kubernetes_namespaces";
+    const DESCRIPTION: &'static str = "Namespaces, one row each.";
+    const SOURCE: Source = Source::resource("", "v1", "namespaces", "Namespace");
+    type Item<'a> = Namespace<'a>;
+
+    fn describe(row: &mut Row) {
+        write(row, &Namespace::default());
+    }
+
+    fn rows(ns: &Namespace, rows: &mut Rows) {
+        rows.row(|r| write(r, ns));
+    }
+}
+
+fn write(r: &mut Row, ns: &Namespace) {
+    object_columns(r, &ns.metadata, Scope::Cluster);
+    r.text(col("phase", "status.phase"), ns.status.phase.as_deref());
+    r.json(col("conditions", "status.conditions"), ns.status.conditions);
+}
+
+export_table!(Namespaces);

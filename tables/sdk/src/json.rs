@@ -1,0 +1,59 @@
+//! JSON-valued columns are the sub-document exactly as the API server wrote it (Go field
+//! order, sorted map keys, Go's HTML escaping — kubequery's own rendering), minus whitespace.
+
+use serde_json::value::RawValue;
+
+/// The sub-document as compact JSON text.
+pub fn compact(raw: &RawValue) -> String {
+    let text = raw.get();
+    let bytes = text.as_bytes();
+    // API servers send compact JSON; only `kubectl -o json` style input needs the slow path.
+    if !bytes.iter().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for ch in text.chars() {
+        if in_string {
+            out.push(ch);
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                in_string = false;
+            }
+        } else {
+            match ch {
+                ' ' | '\n' | '\r' | '\t' => {}
+                '"' => {
+                    in_string = true;
+                    out.push(ch);
+                }
+                _ => out.push(ch),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_string()).expect("valid JSON")
+    }
+
+    #[test]
+    fn removes_whitespace_outside_strings_only() {
+        let doc = raw("{\n  \"a b\": [1, 2],\n  \"c\": \"x \\\" y\"\n}");
+        assert_eq!(compact(&doc), r#"{"a b":[1,2],"c":"x \" y"}"#);
+    }
+
+    #[test]
+    fn compact_input_is_unchanged() {
+        assert_eq!(compact(&raw(r#"{"k":"\u003cv\u003e"}"#)), r#"{"k":"\u003cv\u003e"}"#);
+    }
+}

@@ -1,0 +1,75 @@
+//! Object metadata and the common columns every kubequery table starts with.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::{Pushdown, Row, col};
+
+/// The part of `metadata` kubequery exposes.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta<'a> {
+    #[serde(borrow)]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub uid: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub creation_timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub labels: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub annotations: Option<&'a RawValue>,
+}
+
+/// Whether a table's objects live in namespaces (and so have a `namespace` column).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+}
+
+/// `cluster_name, cluster_uid`: the columns every table has.
+pub fn cluster_columns(r: &mut Row) {
+    let cluster = r.cluster();
+    r.text(col("cluster_name", "cluster name chosen by the operator"), Some(&cluster.name));
+    r.text(col("cluster_uid", "uid of the cluster's kube-system namespace"), Some(&cluster.uid));
+}
+
+/// kubequery's common columns of an object: `uid, cluster_name, cluster_uid, name,
+/// [namespace,] creation_timestamp, labels, annotations`.
+pub fn object_columns(r: &mut Row, meta: &ObjectMeta, scope: Scope) {
+    r.text(col("uid", "metadata.uid").index(), meta.uid.as_deref());
+    cluster_columns(r);
+    r.text(col("name", "metadata.name").pushdown(Pushdown::Name), meta.name.as_deref());
+    if scope == Scope::Namespaced {
+        r.text(namespace_col(), meta.namespace.as_deref());
+    }
+    parent_columns(r, meta);
+}
+
+/// The common columns of a row that belongs to a part of a namespaced object (a container,
+/// a volume): its own uid and name, and the parent's namespace, timestamp, labels and
+/// annotations.
+pub fn child_columns(r: &mut Row, uid: Option<&str>, name: Option<&str>, parent: &ObjectMeta) {
+    r.text(col("uid", "uid of this row's entry"), uid);
+    cluster_columns(r);
+    r.text(col("name", "name of this row's entry"), name);
+    r.text(namespace_col(), parent.namespace.as_deref());
+    parent_columns(r, parent);
+}
+
+fn namespace_col() -> crate::Col {
+    col("namespace", "metadata.namespace").pushdown(Pushdown::Namespace)
+}
+
+fn parent_columns(r: &mut Row, meta: &ObjectMeta) {
+    // A missing creation timestamp is "0" in kubequery (Go's zero time, not nil).
+    let created = meta.creation_timestamp.as_deref().and_then(crate::time::unix_seconds).unwrap_or(0);
+    r.bigint(col("creation_timestamp", "metadata.creationTimestamp, Unix seconds"), Some(created));
+    r.json(col("labels", "metadata.labels"), meta.labels);
+    r.json(col("annotations", "metadata.annotations"), meta.annotations);
+}
