@@ -46,6 +46,8 @@ pub enum ScanErrorKind {
     Memory(usize),
     #[error("component trapped: {0}")]
     Trap(String),
+    #[error("component panicked at {0}")]
+    Panic(String),
     #[error("{0}")]
     Table(String),
     #[error("returned an invalid row (row {row} of the page): {reason}")]

@@ -51,8 +51,9 @@ impl Sandbox {
         let all = self.stderr.contents();
         let text = String::from_utf8_lossy(&all).into_owned();
         if all.len() > self.stderr_logged {
-            for line in String::from_utf8_lossy(&all[self.stderr_logged..]).lines().filter(|l| !l.trim().is_empty()) {
-                tracing::warn!(table = %self.table, "stderr: {line}");
+            let fresh = String::from_utf8_lossy(&all[self.stderr_logged..]).into_owned();
+            for line in fresh.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE")) {
+                tracing::warn!("table {}: stderr: {line}", self.table);
             }
             self.stderr_logged = all.len();
         }
@@ -63,17 +64,17 @@ impl Sandbox {
         self.logged += 1;
         if self.logged > MAX_LOG_MESSAGES {
             if self.logged == MAX_LOG_MESSAGES + 1 {
-                tracing::warn!(table = %self.table, "more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest");
+                tracing::warn!("table {}: more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest", self.table);
             }
             return;
         }
         let message = truncate(message, MAX_LOG_BYTES);
         match level {
-            tracing::Level::ERROR => tracing::error!(table = %self.table, "{message}"),
-            tracing::Level::WARN => tracing::warn!(table = %self.table, "{message}"),
-            tracing::Level::INFO => tracing::info!(table = %self.table, "{message}"),
-            tracing::Level::DEBUG => tracing::debug!(table = %self.table, "{message}"),
-            tracing::Level::TRACE => tracing::trace!(table = %self.table, "{message}"),
+            tracing::Level::ERROR => tracing::error!("table {}: {message}", self.table),
+            tracing::Level::WARN => tracing::warn!("table {}: {message}", self.table),
+            tracing::Level::INFO => tracing::info!("table {}: {message}", self.table),
+            tracing::Level::DEBUG => tracing::debug!("table {}: {message}", self.table),
+            tracing::Level::TRACE => tracing::trace!("table {}: {message}", self.table),
         }
     }
 }

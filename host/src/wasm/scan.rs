@@ -78,11 +78,15 @@ impl Scan<'_> {
         // A Rust guest's panic message is the most useful part of its stderr.
         let detail: Vec<&str> =
             stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with")).collect();
+        let detail = detail.join(" ");
+        if let Some(at) = detail.find("panicked at ") {
+            return ScanErrorKind::Panic(tail(&detail[at + "panicked at ".len()..], 1024).to_string());
+        }
         let trap = trap.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{trap:#}"), ToString::to_string);
         if detail.is_empty() {
             ScanErrorKind::Trap(trap)
         } else {
-            ScanErrorKind::Trap(format!("{trap}; stderr: {}", tail(&detail.join(" "), 1024)))
+            ScanErrorKind::Trap(format!("{trap}; stderr: {}", tail(&detail, 1024)))
         }
     }
 }
