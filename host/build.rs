@@ -24,7 +24,8 @@ fn main() {
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     let wasm_dir = build_components(&tables, &target_dir(&root, &out_dir).join("wasm-tables"));
 
-    let mut generated = String::from("/// Table components built from `tables/`.\npub static BUILTIN_TABLES: &[Builtin] = &[\n");
+    let mut generated =
+        String::from("/// Table components built from `tables/`.\npub static BUILTIN_TABLES: &[Builtin] = &[\n");
     for crate_name in table_crates(&tables) {
         let wasm = wasm_dir.join(format!("{crate_name}.wasm"));
         let bytes = fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()));
@@ -44,7 +45,9 @@ fn main() {
     let mut files = Vec::new();
     collect_files(&demo, &mut files);
     files.sort();
-    let mut generated = String::from("/// Files of the demo snapshot, relative to `host/demo`.\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n");
+    let mut generated = String::from(
+        "/// Files of the demo snapshot, relative to `host/demo`.\npub static DEMO_FILES: &[(&str, &[u8])] = &[\n",
+    );
     for file in files {
         let relative = file.strip_prefix(&demo).expect("under demo/").display().to_string();
         writeln!(generated, "    ({relative:?}, include_bytes!({:?})),", file.display().to_string())
@@ -72,11 +75,11 @@ fn target_dir(root: &Path, out_dir: &Path) -> PathBuf {
 fn build_components(tables: &Path, target_dir: &Path) -> PathBuf {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(tables)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
-        .arg(target_dir);
+    cmd.current_dir(tables).args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"]).arg(target_dir);
     // The outer build's flags and settings are for the host, not for the guests.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"] {
+    for var in
+        ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"]
+    {
         cmd.env_remove(var);
     }
     for (key, _) in env::vars_os() {

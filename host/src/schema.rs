@@ -152,8 +152,7 @@ pub enum SchemaError {
 
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some('a'..='z' | '_'))
-        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
+    matches!(chars.next(), Some('a'..='z' | '_')) && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
 
 impl TableSchema {
@@ -220,7 +219,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_names_duplicates_and_json_integers() {
-        assert_eq!(schema("T-1", &[("a", ColumnType::Text, false)]).validate(), Err(SchemaError::TableName("T-1".into())));
+        assert_eq!(
+            schema("T-1", &[("a", ColumnType::Text, false)]).validate(),
+            Err(SchemaError::TableName("T-1".into()))
+        );
         assert_eq!(schema("t", &[]).validate(), Err(SchemaError::NoColumns));
         assert_eq!(
             schema("t", &[("a", ColumnType::Text, false), ("a", ColumnType::Text, false)]).validate(),
@@ -230,6 +232,9 @@ mod tests {
             schema("t", &[("a", ColumnType::Integer, true)]).validate(),
             Err(SchemaError::JsonNotText("a".into()))
         );
-        assert_eq!(schema("t", &[("a b", ColumnType::Text, false)]).validate(), Err(SchemaError::ColumnName("a b".into())));
+        assert_eq!(
+            schema("t", &[("a b", ColumnType::Text, false)]).validate(),
+            Err(SchemaError::ColumnName("a b".into()))
+        );
     }
 }

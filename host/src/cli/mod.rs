@@ -14,7 +14,11 @@ use kubequery::output::Format;
 use kubequery::wasm::{Limits, Origin, Runtime, default_cache_dir};
 
 #[derive(Parser)]
-#[command(name = "kubequery", version, about = "SQL over Kubernetes clusters; every table is a sandboxed WebAssembly component")]
+#[command(
+    name = "kubequery",
+    version,
+    about = "SQL over Kubernetes clusters; every table is a sandboxed WebAssembly component"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -32,7 +32,13 @@ pub fn schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow:
             println!("{} — {} (source: {})", schema.name, schema.description, schema.source);
             let width = schema.columns.iter().map(|c| c.name.len()).max().unwrap_or(0);
             for column in &schema.columns {
-                println!("  {:width$}  {:7}  {}{}", column.name, column.ty.sql_name(), column.description, flags(column));
+                println!(
+                    "  {:width$}  {:7}  {}{}",
+                    column.name,
+                    column.ty.sql_name(),
+                    column.description,
+                    flags(column)
+                );
             }
         }
     }
@@ -61,7 +67,14 @@ fn markdown_schema(tables: &[&TableSchema]) -> String {
         for (i, c) in schema.columns.iter().enumerate() {
             let options = flags(c);
             let options = options.trim().trim_start_matches('[').trim_end_matches(']');
-            out.push_str(&format!("| {} | `{}` | {} | {} | {} |\n", i + 1, c.name, c.ty.sql_name(), c.description, options));
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} |\n",
+                i + 1,
+                c.name,
+                c.ty.sql_name(),
+                c.description,
+                options
+            ));
         }
         out.push('\n');
     }

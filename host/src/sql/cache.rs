@@ -19,11 +19,7 @@ pub(crate) enum Key {
 
 impl Key {
     fn number(value: f64) -> Key {
-        if value.fract() == 0.0 && value.abs() < 9.0e15 {
-            Key::Int(value as i64)
-        } else {
-            Key::Real(value.to_bits())
-        }
+        if value.fract() == 0.0 && value.abs() < 9.0e15 { Key::Int(value as i64) } else { Key::Real(value.to_bits()) }
     }
 
     fn text(text: &str, column: ColumnType) -> Key {
@@ -110,8 +106,12 @@ impl StatementCache {
 
     /// Positions of the cached rows of `table` whose `columns` equal `keys`.
     pub(crate) fn lookup(&mut self, table: &str, columns: &[(usize, ColumnType)], keys: &[Key]) -> Vec<u32> {
-        let Some(entry) = self.tables.get_mut(table) else { return Vec::new() };
-        let Some(rows) = entry.rows.clone() else { return Vec::new() };
+        let Some(entry) = self.tables.get_mut(table) else {
+            return Vec::new();
+        };
+        let Some(rows) = entry.rows.clone() else {
+            return Vec::new();
+        };
         let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
         let index = entry
             .indexes

@@ -83,7 +83,7 @@ fn fallible_next<'c>(batch: &mut rusqlite::Batch<'c, '_>) -> rusqlite::Result<Op
 }
 
 fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) -> Result<(), String> {
-    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+    let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
     let width = columns.len();
     if width > 0 {
         sink.begin(&columns).map_err(|e| e.to_string())?;

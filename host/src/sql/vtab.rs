@@ -6,8 +6,8 @@ use std::os::raw::c_int;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::vtab::{
-    Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor,
-    sqlite3_vtab, sqlite3_vtab_cursor,
+    Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor, sqlite3_vtab,
+    sqlite3_vtab_cursor,
 };
 use rusqlite::{Connection, Error};
 
@@ -38,7 +38,6 @@ impl Shared {
 }
 
 type Aux = (Arc<TableComponent>, Arc<Shared>);
-
 
 pub(crate) fn register(conn: &Connection, table: Arc<TableComponent>, shared: Arc<Shared>) -> rusqlite::Result<()> {
     const MODULE: Module<'static, KubeTable> = Module::eponymous_only_module();
@@ -133,8 +132,19 @@ impl Wanted {
 }
 
 enum State<'vtab> {
-    Streaming { scan: Scan<'vtab>, pages: Pages<'vtab>, rows: std::vec::IntoIter<Row>, row: Option<Row>, wanted: Option<Wanted> },
-    Cached { rows: Arc<Vec<Row>>, positions: Option<Vec<u32>>, next: usize, current: Option<usize> },
+    Streaming {
+        scan: Scan<'vtab>,
+        pages: Pages<'vtab>,
+        rows: std::vec::IntoIter<Row>,
+        row: Option<Row>,
+        wanted: Option<Wanted>,
+    },
+    Cached {
+        rows: Arc<Vec<Row>>,
+        positions: Option<Vec<u32>>,
+        next: usize,
+        current: Option<usize>,
+    },
     Done,
 }
 
@@ -148,7 +158,9 @@ pub(crate) struct KubeCursor<'vtab> {
 
 impl<'vtab> KubeCursor<'vtab> {
     fn wanted(&self, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<Option<Wanted>> {
-        let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
+        let Some(list) = idx_str.filter(|s| !s.is_empty()) else {
+            return Ok(None);
+        };
         let schema = &self.vtab.table.schema;
         let mut wanted = Wanted { columns: Vec::new(), keys: Vec::new() };
         for (n, column) in list.split(',').enumerate() {
@@ -161,7 +173,9 @@ impl<'vtab> KubeCursor<'vtab> {
                     wanted.keys.push(key);
                 }
                 // `= NULL` matches nothing.
-                None => return Ok(Some(Wanted { columns: vec![(column, ty)], keys: Vec::new() })),
+                None => {
+                    return Ok(Some(Wanted { columns: vec![(column, ty)], keys: Vec::new() }));
+                }
             }
         }
         Ok(Some(wanted))
@@ -249,7 +263,9 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
             }
         };
         let positions = match &wanted {
-            Some(w) if w.keys.len() == w.columns.len() => Some(self.vtab.shared.cache().lookup(name, &w.columns, &w.keys)),
+            Some(w) if w.keys.len() == w.columns.len() => {
+                Some(self.vtab.shared.cache().lookup(name, &w.columns, &w.keys))
+            }
             Some(_) => Some(Vec::new()),
             None => None,
         };
@@ -269,10 +285,10 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         let cell = usize::try_from(i).ok().and_then(|i| self.current()?.get(i));
         match cell {
-            None | Some(Cell::Null) => ctx.set_result(&rusqlite::types::Null),
+            None | Some(Cell::Null) => ctx.set_result(rusqlite::types::Null),
             Some(Cell::Integer(v)) => ctx.set_result(v),
             Some(Cell::Double(v)) => ctx.set_result(v),
-            Some(Cell::Text(s)) => ctx.set_result(&s.as_str()),
+            Some(Cell::Text(s)) => ctx.set_result(s.as_str()),
         }
     }
 

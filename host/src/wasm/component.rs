@@ -48,7 +48,8 @@ impl Runtime {
             Some(cache) => cache.load_or_compile(&self.engine, wasm, sha256),
             None => Component::new(&self.engine, wasm),
         };
-        let component = compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), reason: format!("{e:#}") })?;
+        let component =
+            compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), reason: format!("{e:#}") })?;
 
         let ty = component.component_type();
         for (import, _) in ty.imports(&self.engine) {

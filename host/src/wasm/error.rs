@@ -20,7 +20,9 @@ pub enum LoadError {
     ForbiddenImport { origin: Origin, import: String },
     #[error("{origin}: built for kubequery:table@{found}, this host supports {supported}")]
     UnsupportedVersion { origin: Origin, found: String, supported: String },
-    #[error("{origin}: does not export kubequery:table/table (it exports: {exports}); build it against wit/ of kubequery")]
+    #[error(
+        "{origin}: does not export kubequery:table/table (it exports: {exports}); build it against wit/ of kubequery"
+    )]
     NotATable { origin: Origin, exports: String },
     #[error("{origin}: cannot be linked: {reason}")]
     Link { origin: Origin, reason: String },

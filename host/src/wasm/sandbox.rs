@@ -52,7 +52,9 @@ impl Sandbox {
         let text = String::from_utf8_lossy(&all).into_owned();
         if all.len() > self.stderr_logged {
             let fresh = String::from_utf8_lossy(&all[self.stderr_logged..]).into_owned();
-            for line in fresh.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE")) {
+            for line in
+                fresh.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
+            {
                 tracing::warn!("table {}: stderr: {line}", self.table);
             }
             self.stderr_logged = all.len();
@@ -64,7 +66,10 @@ impl Sandbox {
         self.logged += 1;
         if self.logged > MAX_LOG_MESSAGES {
             if self.logged == MAX_LOG_MESSAGES + 1 {
-                tracing::warn!("table {}: more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest", self.table);
+                tracing::warn!(
+                    "table {}: more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest",
+                    self.table
+                );
             }
             return;
         }

@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
     world: "table-component",
 });
 
-use kubequery::table::types::{Cell, Column, ColumnType, Pushdown, Source, TableSchema};
+use self::kubequery::table::types::{Cell, Column, ColumnType, Pushdown, Source, TableSchema};
 
 pub(crate) type Pre = TableComponentPre<Sandbox>;
 pub(crate) type Instance = TableComponent;
@@ -33,16 +33,16 @@ pub(crate) fn rows(
     page: &[u8],
     cluster: &schema::Cluster,
 ) -> wasmtime::Result<Result<Vec<schema::Row>, String>> {
-    let cluster = kubequery::table::types::Cluster { name: cluster.name.clone(), uid: cluster.uid.clone() };
+    let cluster = self::kubequery::table::types::Cluster { name: cluster.name.clone(), uid: cluster.uid.clone() };
     let result = instance.kubequery_table_table().call_rows(store, page, &cluster)?;
     Ok(result.map(|rows| rows.into_iter().map(|row| row.into_iter().map(schema::Cell::from).collect()).collect()))
 }
 
-impl kubequery::table::types::Host for Sandbox {}
+impl self::kubequery::table::types::Host for Sandbox {}
 
-impl kubequery::table::host::Host for Sandbox {
-    fn log(&mut self, level: kubequery::table::types::Level, message: String) {
-        use kubequery::table::types::Level;
+impl self::kubequery::table::host::Host for Sandbox {
+    fn log(&mut self, level: self::kubequery::table::types::Level, message: String) {
+        use self::kubequery::table::types::Level;
         let level = match level {
             Level::Trace => tracing::Level::TRACE,
             Level::Debug => tracing::Level::DEBUG,
@@ -89,7 +89,7 @@ impl From<TableSchema> for schema::TableSchema {
 
 impl From<Column> for schema::Column {
     fn from(c: Column) -> Self {
-        use kubequery::table::types::ColumnOptions as O;
+        use self::kubequery::table::types::ColumnOptions as O;
         schema::Column {
             name: c.name,
             ty: match c.type_ {

@@ -8,13 +8,13 @@ pub(crate) fn check_row(schema: &TableSchema, row: &[Cell]) -> Result<(), String
         return Err(format!("it has {} cells, the schema has {} columns", row.len(), schema.columns.len()));
     }
     for (cell, column) in row.iter().zip(&schema.columns) {
-        let fits = match (cell, column.ty) {
-            (Cell::Null, _) => true,
-            (Cell::Text(_), ColumnType::Text) => true,
-            (Cell::Integer(_), ColumnType::Integer | ColumnType::BigInt | ColumnType::Double) => true,
-            (Cell::Double(_), ColumnType::Double) => true,
-            _ => false,
-        };
+        let fits = matches!(
+            (cell, column.ty),
+            (Cell::Null, _)
+                | (Cell::Text(_), ColumnType::Text)
+                | (Cell::Integer(_), ColumnType::Integer | ColumnType::BigInt | ColumnType::Double)
+                | (Cell::Double(_), ColumnType::Double)
+        );
         if !fits {
             let got = match cell {
                 Cell::Null => "null",

@@ -69,10 +69,7 @@ fn write(r: &mut Row, pod: &Pod) {
     let status = &pod.status;
     object_columns(r, &pod.metadata, Scope::Namespaced);
     pod_spec_columns(r, &pod.spec, SpecOf::Pod);
-    r.text(
-        col("phase", "status.phase").pushdown(Pushdown::FieldSelector("status.phase")),
-        status.phase.as_deref(),
-    );
+    r.text(col("phase", "status.phase").pushdown(Pushdown::FieldSelector("status.phase")), status.phase.as_deref());
     r.json(col("conditions", "status.conditions"), status.conditions);
     r.text(col("message", "status.message"), status.message.as_deref());
     r.text(col("reason", "status.reason"), status.reason.as_deref());
@@ -84,7 +81,10 @@ fn write(r: &mut Row, pod: &Pod) {
     r.json(col("init_container_statuses", "status.initContainerStatuses"), status.init_container_statuses);
     r.json(col("container_statuses", "status.containerStatuses"), status.container_statuses);
     r.text(col("qos_class", "status.qosClass"), status.qos_class.as_deref());
-    r.json(col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"), status.ephemeral_container_statuses);
+    r.json(
+        col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"),
+        status.ephemeral_container_statuses,
+    );
 }
 
 export_table!(Pods);

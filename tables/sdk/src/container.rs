@@ -130,7 +130,6 @@ pub fn all_containers<'s, 'a>(
     init.chain(regular).chain(ephemeral)
 }
 
-
 /// kubequery's 40 container columns, from `se_linux_options_user` to `tty`. Security columns
 /// come from the container's own security context; nothing is inherited from the pod.
 pub fn container_columns(r: &mut Row, c: &Container) {
@@ -143,9 +142,15 @@ pub fn container_columns(r: &mut Row, c: &Container) {
     r.json(col("capabilities_drop", "securityContext.capabilities.drop"), sc.capabilities.drop);
     r.boolean(col("privileged", "securityContext.privileged"), sc.privileged);
     r.boolean(col("read_only_root_filesystem", "securityContext.readOnlyRootFilesystem"), sc.read_only_root_filesystem);
-    r.boolean(col("allow_privilege_escalation", "securityContext.allowPrivilegeEscalation"), sc.allow_privilege_escalation);
+    r.boolean(
+        col("allow_privilege_escalation", "securityContext.allowPrivilegeEscalation"),
+        sc.allow_privilege_escalation,
+    );
     r.text(col("proc_mount", "securityContext.procMount"), sc.proc_mount.as_deref());
-    r.text(col("target_container_name", "targetContainerName (ephemeral containers)"), c.target_container_name.as_deref());
+    r.text(
+        col("target_container_name", "targetContainerName (ephemeral containers)"),
+        c.target_container_name.as_deref(),
+    );
     r.text(col("image", "image"), c.image.as_deref());
     r.json(col("command", "command"), c.command);
     r.json(col("args", "args"), c.args);

@@ -126,8 +126,7 @@ macro_rules! export_table {
             fn rows(
                 page: ::std::vec::Vec<u8>,
                 cluster: $crate::Cluster,
-            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String>
-            {
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String> {
                 $crate::rows_of::<$table>(&page, &cluster)
             }
         }

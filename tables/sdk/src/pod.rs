@@ -217,11 +217,17 @@ pub fn pod_spec_columns(r: &mut Row, spec: &PodSpec, of: SpecOf) {
     r.json(col("dns_config_options", "dnsConfig.options"), spec.dns_config.options);
     r.json(col("node_selector", "nodeSelector"), spec.node_selector);
     r.text(col("restart_policy", "restartPolicy"), spec.restart_policy.as_deref());
-    r.bigint(col("termination_grace_period_seconds", "terminationGracePeriodSeconds"), spec.termination_grace_period_seconds);
+    r.bigint(
+        col("termination_grace_period_seconds", "terminationGracePeriodSeconds"),
+        spec.termination_grace_period_seconds,
+    );
     r.bigint(col("active_deadline_seconds", "activeDeadlineSeconds"), spec.active_deadline_seconds);
     r.text(col("dns_policy", "dnsPolicy"), spec.dns_policy.as_deref());
     r.text(col("service_account_name", "serviceAccountName"), spec.service_account_name.as_deref());
-    r.boolean(col("automount_service_account_token", "automountServiceAccountToken"), spec.automount_service_account_token);
+    r.boolean(
+        col("automount_service_account_token", "automountServiceAccountToken"),
+        spec.automount_service_account_token,
+    );
     let node_name = match of {
         SpecOf::Pod => col("node_name", "nodeName").pushdown(Pushdown::FieldSelector("spec.nodeName")),
         SpecOf::Template => col("node_name", "nodeName"),

@@ -85,9 +85,7 @@ impl<'a> Row<'a> {
 
     /// A boolean as INTEGER 0/1.
     pub fn boolean(&mut self, col: Col, value: Option<bool>) {
-        self.put(col, ColumnType::Integer, false, || {
-            value.map_or(Cell::Null, |b| Cell::Integer(i64::from(b)))
-        });
+        self.put(col, ColumnType::Integer, false, || value.map_or(Cell::Null, |b| Cell::Integer(i64::from(b))));
     }
 
     /// An RFC 3339 timestamp as BIGINT Unix seconds; missing or unparsable is NULL.

@@ -63,11 +63,8 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, String
     if lower == "version.json" {
         return parse_version(bytes).map(Content::Version);
     }
-    let documents: Vec<Vec<u8>> = if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-        yaml_documents(bytes)?
-    } else {
-        vec![bytes.to_vec()]
-    };
+    let documents: Vec<Vec<u8>> =
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
     let mut objects = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
         let where_ = if documents.len() > 1 { format!("document {}: ", index + 1) } else { String::new() };

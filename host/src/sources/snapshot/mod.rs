@@ -51,8 +51,7 @@ impl Snapshot {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
             canonical.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
         });
-        let mut builder = Builder::default();
-        builder.problems = problems;
+        let mut builder = Builder { problems, ..Builder::default() };
         for path in files {
             let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
             match fs::read(&path) {
@@ -101,7 +100,9 @@ impl Snapshot {
         let strip_to_metadata = resource.metadata_only;
         Box::new(objects.chunks(PAGE_SIZE).map(move |chunk| {
             let mut body = Vec::with_capacity(chunk.iter().map(|o| o.json.get().len() + 1).sum::<usize>() + 128);
-            body.extend_from_slice(format!(r#"{{"apiVersion":"{api_version}","kind":"{list_kind}","metadata":{{}},"items":["#).as_bytes());
+            body.extend_from_slice(
+                format!(r#"{{"apiVersion":"{api_version}","kind":"{list_kind}","metadata":{{}},"items":["#).as_bytes(),
+            );
             for (i, object) in chunk.iter().enumerate() {
                 if i > 0 {
                     body.push(b',');
@@ -123,9 +124,7 @@ impl DataSource for Snapshot {
         match source {
             Source::Resource(resource) => self.list_pages(resource),
             Source::Path(path) if path == "/version" => match &self.version {
-                Some(doc) => {
-                    Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone() })))
-                }
+                Some(doc) => Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone() }))),
                 None => {
                     tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
                     Box::new(std::iter::empty())

@@ -1,0 +1,188 @@
+//! The `kubequery` binary end to end, as a user runs it.
+
+mod common;
+
+use std::fs;
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = common::kubequery().args(args).output().expect("running kubequery");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn readme_quick_start_query_prints_a_table() {
+    let (ok, out, err) =
+        run(&["query", "--demo", "--output", "table", "SELECT namespace, count(*) FROM kubernetes_pods GROUP BY 1"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "+-------------+----------+\n\
+         | namespace   | count(*) |\n\
+         +-------------+----------+\n\
+         | kube-system | 9        |\n\
+         | monitoring  | 4        |\n\
+         | shop        | 6        |\n\
+         +-------------+----------+\n"
+    );
+}
+
+#[test]
+fn json_output_is_an_array_of_objects_with_typed_values() {
+    let (ok, out, err) = run(&[
+        "query",
+        "--demo",
+        "-o",
+        "json",
+        "SELECT name, host_network, priority, nominated_node_name, labels FROM kubernetes_pods WHERE name LIKE 'kube-proxy-%' ORDER BY name",
+    ]);
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&out).expect("output is JSON");
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["name"], "kube-proxy-m4q9z");
+    assert_eq!(rows[0]["host_network"], 1);
+    assert_eq!(rows[0]["priority"], 2_000_001_000);
+    assert!(rows[0]["nominated_node_name"].is_null());
+    let labels: serde_json::Value =
+        serde_json::from_str(rows[0]["labels"].as_str().expect("labels is JSON text")).expect("JSON");
+    assert_eq!(labels["k8s-app"], "kube-proxy");
+}
+
+#[test]
+fn table_info_reports_kubequery_names_and_types() {
+    let spec: serde_json::Value =
+        serde_json::from_slice(&fs::read(common::fixture("kubequery-1.1.1-schema.json")).expect("spec fixture"))
+            .expect("JSON");
+    for table in ["kubernetes_namespaces", "kubernetes_nodes", "kubernetes_pods", "kubernetes_pod_containers"] {
+        let (ok, out, err) =
+            run(&["query", "--demo", "-o", "csv", &format!("SELECT name, type FROM pragma_table_info('{table}')")]);
+        assert!(ok, "{err}");
+        let actual: Vec<String> = out.lines().skip(1).map(str::to_string).collect();
+        let expected: Vec<String> = spec["tables"][table]
+            .as_array()
+            .expect("table is in the spec")
+            .iter()
+            .map(|c| format!("{},{}", c[0].as_str().expect("name"), c[1].as_str().expect("type")))
+            .collect();
+        assert_eq!(actual, expected, "{table}");
+    }
+}
+
+#[test]
+fn join_and_json_extract() {
+    let (ok, out, err) = run(&[
+        "query",
+        "--demo",
+        "-o",
+        "csv",
+        "SELECT p.name, c.name, c.container_type, json_extract(p.labels, '$.\"app.kubernetes.io/name\"') \
+         FROM kubernetes_pods p JOIN kubernetes_pod_containers c ON p.namespace = c.namespace AND p.name = c.pod_name \
+         WHERE p.namespace = 'shop' AND p.name LIKE 'frontend-%' ORDER BY 1, 2",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.replace("\r\n", "\n"),
+        "name,name,container_type,\"json_extract(p.labels, '$.\"\"app.kubernetes.io/name\"\"')\"\n\
+         frontend-6d9f7c8b4-h2xkq,debugger-7xk2q,ephemeral,frontend\n\
+         frontend-6d9f7c8b4-h2xkq,frontend,container,frontend\n\
+         frontend-6d9f7c8b4-h2xkq,log-shipper,container,frontend\n\
+         frontend-6d9f7c8b4-h2xkq,wait-for-cart,init,frontend\n\
+         frontend-6d9f7c8b4-r7vmc,frontend,container,frontend\n\
+         frontend-6d9f7c8b4-r7vmc,log-shipper,container,frontend\n\
+         frontend-6d9f7c8b4-r7vmc,wait-for-cart,init,frontend\n"
+    );
+}
+
+#[test]
+fn every_output_format() {
+    let sql =
+        "SELECT name, unschedulable, taints FROM kubernetes_nodes WHERE name IN ('cp-1', 'worker-2') ORDER BY name";
+    let (_, jsonl, _) = run(&["query", "--demo", "-o", "jsonl", sql]);
+    let lines: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["unschedulable"], 1);
+    let (_, line, _) = run(&["query", "--demo", "-o", "line", sql]);
+    assert!(
+        line.starts_with("         name = cp-1\nunschedulable = 0\n       taints = [{\"key\":\"node-role"),
+        "{line}"
+    );
+    assert!(line.contains("\n\n         name = worker-2\n"), "{line}");
+    let (_, csv, _) = run(&["query", "--demo", "-o", "csv", sql]);
+    assert!(csv.starts_with("name,unschedulable,taints\r\ncp-1,0,\"[{\"\"key\"\":\"\"node-role"), "{csv}");
+}
+
+#[test]
+fn a_failing_statement_does_not_lose_the_others() {
+    let (ok, out, err) = run(&[
+        "query",
+        "--demo",
+        "-o",
+        "jsonl",
+        "SELECT count(*) AS nodes FROM kubernetes_nodes; SELECT json_extract('{not json', '$'); SELECT count(*) AS namespaces FROM kubernetes_namespaces",
+    ]);
+    assert!(!ok, "a failed statement makes the exit status non-zero");
+    assert_eq!(out, "{\"nodes\":3}\n{\"namespaces\":6}\n");
+    assert!(err.contains("statement 2: malformed JSON"), "{err}");
+}
+
+#[test]
+fn malformed_snapshot_file_is_named_and_the_rest_is_served() {
+    let dir = common::scratch("cli_malformed");
+    fs::write(dir.join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: [\n").expect("write");
+    fs::copy(common::fixture("kubequery-1.1.1/pod_test.json"), dir.join("pod.json")).expect("copy");
+    let (ok, out, err) =
+        run(&["query", "--snapshot", dir.to_str().expect("UTF-8"), "-o", "csv", "SELECT name FROM kubernetes_pods"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("broken.yaml") && err.contains("invalid YAML"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out, "name\r\njaeger-operator-5db4f9d996-pm7ld\r\n");
+}
+
+#[test]
+fn errors_name_what_is_missing() {
+    let (ok, _, err) = run(&["query", "SELECT 1"]);
+    assert!(!ok);
+    assert!(err.contains("pass --snapshot DIR") && err.contains("--demo"), "{err}");
+    let (ok, _, err) = run(&["query", "--snapshot", "/nonexistent/snap", "SELECT 1"]);
+    assert!(!ok);
+    assert!(err.contains("/nonexistent/snap"), "{err}");
+    let (ok, _, err) = run(&["schema", "kubernetes_nope"]);
+    assert!(!ok);
+    assert!(err.contains("no table named \"kubernetes_nope\""), "{err}");
+    let (ok, _, err) = run(&["query", "--demo", "SELECT * FROM kubernetes_nope"]);
+    assert!(!ok);
+    assert!(err.contains("no such table: kubernetes_nope"), "{err}");
+}
+
+#[test]
+fn tables_and_schema_commands() {
+    let (ok, out, _) = run(&["tables"]);
+    assert!(ok);
+    assert!(out.lines().any(|l| l.starts_with("kubernetes_pod_containers ")), "{out}");
+    let (ok, out, _) = run(&["schema", "kubernetes_pods"]);
+    assert!(ok);
+    assert!(out.contains("creation_timestamp") && out.contains("BIGINT"), "{out}");
+}
+
+#[test]
+fn second_start_uses_the_compile_cache() {
+    let cache = common::scratch("cli_cache");
+    let first = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
+    assert!(first.status.success());
+    let entries = fs::read_dir(&cache).expect("cache dir exists").count();
+    assert!(entries >= 4, "one compiled entry per built-in table, found {entries}");
+    let modified: Vec<_> = fs::read_dir(&cache)
+        .expect("dir")
+        .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
+        .collect();
+    let second = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
+    assert!(second.status.success());
+    let again: Vec<_> = fs::read_dir(&cache)
+        .expect("dir")
+        .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
+        .collect();
+    assert_eq!(modified, again, "the second start must not rewrite (recompile) cached components");
+}

@@ -1,0 +1,142 @@
+//! Shared test harness: the built binary, fixtures, an in-process engine, and the hostile
+//! components of tests/components (built once per test binary, by cargo).
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, OnceLock};
+
+use kubequery::catalog::Catalog;
+use kubequery::schema::TableSchema;
+use kubequery::sources::DataSource;
+use kubequery::sql::{Engine, QueryError, ResultSink};
+use kubequery::wasm::{Limits, Runtime};
+use rusqlite::types::Value;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(path)
+}
+
+/// A scratch directory unique to the calling test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a scratch directory");
+    dir
+}
+
+/// Compiled components shared by all tests, so only the first test pays for compiling.
+pub fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("component-cache")
+}
+
+/// The kubequery binary, with the test cache and no user configuration.
+pub fn kubequery() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubequery"));
+    cmd.env("KUBEQUERY_CACHE_DIR", cache_dir()).env_remove("KUBEQUERY_LOG");
+    cmd
+}
+
+pub fn runtime(limits: Limits) -> Runtime {
+    Runtime::new(Some(cache_dir()), limits).expect("starting the runtime")
+}
+
+pub fn builtin_catalog() -> Catalog {
+    Catalog::builtin(&runtime(Limits::default())).expect("loading built-in tables")
+}
+
+/// Rows of every statement, as JSON objects; columns the schema marks `json` are parsed.
+#[derive(Default)]
+pub struct Collected {
+    pub statements: Vec<Vec<serde_json::Map<String, serde_json::Value>>>,
+    columns: Vec<String>,
+}
+
+impl ResultSink for Collected {
+    fn begin(&mut self, columns: &[String]) -> std::io::Result<()> {
+        self.columns = columns.to_vec();
+        self.statements.push(Vec::new());
+        Ok(())
+    }
+
+    fn row(&mut self, values: &[Value]) -> std::io::Result<()> {
+        let object = self
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(c, v)| {
+                let v = match v {
+                    Value::Null => serde_json::Value::Null,
+                    Value::Integer(i) => serde_json::Value::from(*i),
+                    Value::Real(f) => serde_json::Value::from(*f),
+                    Value::Text(s) => serde_json::Value::String(s.clone()),
+                    Value::Blob(_) => panic!("tables never return blobs"),
+                };
+                (c.clone(), v)
+            })
+            .collect();
+        self.statements.last_mut().expect("begin() came first").push(object);
+        Ok(())
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `sql` in-process and returns each statement's rows, or the errors.
+pub fn query(
+    catalog: &Catalog,
+    source: Arc<dyn DataSource>,
+    sql: &str,
+) -> Result<Vec<Vec<serde_json::Map<String, serde_json::Value>>>, Vec<QueryError>> {
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    let engine = Engine::new(&tables, source).expect("creating the engine");
+    run(&engine, sql)
+}
+
+pub fn run(
+    engine: &Engine,
+    sql: &str,
+) -> Result<Vec<Vec<serde_json::Map<String, serde_json::Value>>>, Vec<QueryError>> {
+    let mut collected = Collected::default();
+    let errors = engine.run(sql, &mut collected);
+    if errors.is_empty() { Ok(collected.statements) } else { Err(errors) }
+}
+
+/// Parses the JSON-valued columns of `rows` so they compare as documents, not text.
+pub fn parse_json_columns(schema: &TableSchema, rows: &mut [serde_json::Map<String, serde_json::Value>]) {
+    for row in rows {
+        for column in schema.columns.iter().filter(|c| c.options.json) {
+            if let Some(serde_json::Value::String(text)) = row.get(&column.name) {
+                let parsed = serde_json::from_str(text)
+                    .unwrap_or_else(|e| panic!("{}.{} is not JSON ({e}): {text}", schema.name, column.name));
+                row.insert(column.name.clone(), parsed);
+            }
+        }
+    }
+}
+
+/// The hostile components, built from tests/components on first use.
+pub fn hostile_components() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let target =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp has a parent").join("test-components");
+        let status = Command::new(env!("CARGO"))
+            .current_dir(repo().join("tests/components"))
+            .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
+            .arg(&target)
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("RUSTFLAGS")
+            .status()
+            .expect("running cargo for tests/components");
+        assert!(status.success(), "building tests/components failed");
+        target.join("wasm32-wasip2/release")
+    })
+}

@@ -1,0 +1,105 @@
+//! Hostile components (tests/components) against the sandbox: each is stopped with a message
+//! naming the table and the cause, and the same process keeps answering queries.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kubequery::catalog::Catalog;
+use kubequery::sources::snapshot::Snapshot;
+use kubequery::sql::Engine;
+use kubequery::wasm::{Limits, LoadError, Origin, Runtime};
+
+const LIMITS: Limits = Limits { memory_bytes: 64 << 20, cpu_per_page: Duration::from_millis(300) };
+
+fn load(runtime: &Runtime, name: &str) -> Result<kubequery::wasm::TableComponent, LoadError> {
+    let path = common::hostile_components().join(format!("{name}.wasm"));
+    let wasm = std::fs::read(&path).expect("hostile component was built");
+    runtime.load(&wasm, None, Origin::File(path))
+}
+
+/// An engine serving the built-in tables plus `hostile` over the demo snapshot.
+fn engine_with(hostile: &str) -> Engine {
+    let runtime = common::runtime(LIMITS);
+    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    catalog.add(load(&runtime, hostile).expect("hostile component loads")).expect("no clash");
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine")
+}
+
+/// Runs the hostile table twice (a failed scan must not poison the next one) and checks the
+/// same engine still serves a built-in table.
+fn assert_contained(hostile: &str, expected: &str) {
+    let engine = engine_with(hostile);
+    for attempt in 0..2 {
+        let errors = common::run(&engine, &format!("SELECT * FROM {hostile}")).expect_err("the hostile scan must fail");
+        let message = &errors[0].message;
+        assert!(message.contains(&format!("table {hostile}")), "attempt {attempt}: {message}");
+        assert!(message.contains(expected), "attempt {attempt}: expected {expected:?} in {message:?}");
+    }
+    let rows = common::run(&engine, "SELECT count(*) AS n FROM kubernetes_pods").expect("next query works");
+    assert_eq!(rows[0][0]["n"], 19);
+}
+
+#[test]
+fn endless_loop_is_stopped_by_the_cpu_deadline() {
+    let started = Instant::now();
+    assert_contained("hostile_loop", "exceeded its CPU time limit of 300 ms per page");
+    assert!(started.elapsed() < Duration::from_secs(60), "the deadline must fire");
+}
+
+#[test]
+fn unbounded_allocation_is_stopped_by_the_memory_cap() {
+    assert_contained("hostile_alloc", "exceeded its memory limit of 64 MiB");
+}
+
+#[test]
+fn panic_is_reported_with_its_message() {
+    assert_contained("hostile_panic", "panicked at hostile_panic/src/lib.rs");
+    assert_contained("hostile_panic", "hostile table refuses a page");
+}
+
+#[test]
+fn rows_of_the_wrong_arity_are_rejected() {
+    assert_contained("hostile_arity", "it has 1 cells, the schema has 2 columns");
+}
+
+#[test]
+fn cells_of_the_wrong_type_are_rejected() {
+    assert_contained("hostile_type", "column name is TEXT but the cell is an integer");
+}
+
+#[test]
+fn filesystem_import_is_refused_at_load() {
+    let runtime = common::runtime(LIMITS);
+    let err = load(&runtime, "hostile_fs").err().expect("must be refused");
+    let message = err.to_string();
+    assert!(message.contains("hostile_fs.wasm"), "{message}");
+    assert!(message.contains("imports `wasi:filesystem/"), "{message}");
+    // The runtime that refused it still loads and serves tables.
+    let catalog = Catalog::builtin(&runtime).expect("built-ins load after a refusal");
+    let rows = common::query(&catalog, Arc::new(Snapshot::demo(None)), "SELECT count(*) AS n FROM kubernetes_nodes")
+        .expect("query");
+    assert_eq!(rows[0][0]["n"], 3);
+}
+
+#[test]
+fn bytes_that_are_not_a_component_are_refused_with_the_file_name() {
+    let runtime = common::runtime(LIMITS);
+    let err = runtime
+        .load(b"\0asm not really", None, Origin::File("/tmp/garbage.wasm".into()))
+        .err()
+        .expect("must be refused");
+    let message = err.to_string();
+    assert!(message.starts_with("/tmp/garbage.wasm: not a valid WebAssembly component"), "{message}");
+}
+
+#[test]
+fn a_table_name_can_only_be_loaded_once() {
+    let runtime = common::runtime(LIMITS);
+    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect("first copy is accepted");
+    let err = catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect_err("second copy clashes");
+    assert!(err.to_string().contains("defines table hostile_panic, which"), "{err}");
+}

@@ -1,0 +1,23 @@
+//! The table SDK's own unit tests (timestamps, UUIDs, JSON compaction). The SDK lives in the
+//! tables/ workspace, which is built for wasm32-wasip2; its tests run natively here so that
+//! `cargo test` at the top covers them.
+
+mod common;
+
+use std::process::Command;
+
+#[test]
+fn sdk_unit_tests_pass() {
+    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/").join("sdk-tests");
+    let output = Command::new(env!("CARGO"))
+        .current_dir(common::repo().join("tables"))
+        .args(["test", "-p", "kubequery-table-sdk", "--lib", "--target-dir"])
+        .arg(&target)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("running cargo test for the SDK");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "SDK tests failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("test result: ok"), "{stdout}");
+}
