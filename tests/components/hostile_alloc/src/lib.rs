@@ -1,43 +1,9 @@
 //! Allocates without bound: the memory cap must stop it.
 
-use kubequery_table_sdk::bindings::exports::kubequery::table::table::Guest;
-use kubequery_table_sdk::bindings::kubequery::table::types::{
-    ApiResource, Cell, Cluster, Column, ColumnOptions, ColumnType, Source, TableSchema,
-};
-
-struct Hostile;
-
-impl Guest for Hostile {
-    fn schema() -> TableSchema {
-        let column = |name: &str, type_| Column {
-            name: name.into(),
-            type_,
-            description: String::new(),
-            options: ColumnOptions::empty(),
-            pushdown: None,
-        };
-        TableSchema {
-            name: "hostile_alloc".into(),
-            description: "Allocates without bound: the memory cap must stop it.".into(),
-            columns: vec![column("name", ColumnType::Text), column("size", ColumnType::Bigint)],
-            source: Source::Resource(ApiResource {
-                group: String::new(),
-                version: "v1".into(),
-                resource: "namespaces".into(),
-                kind: "Namespace".into(),
-                namespaced: false,
-                metadata_only: false,
-            }),
-        }
+hostile::hostile_table!("hostile_alloc", "Allocates without bound", |page| {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        hoard.push(vec![page.len() as u8; 1 << 20]);
+        std::hint::black_box(&hoard);
     }
-
-    fn rows(page: Vec<u8>, _cluster: Cluster) -> Result<Vec<Vec<Cell>>, String> {
-        let mut hoard: Vec<Vec<u8>> = Vec::new();
-        loop {
-            hoard.push(vec![page.len() as u8; 1 << 20]);
-            std::hint::black_box(&hoard);
-        }
-    }
-}
-
-kubequery_table_sdk::bindings::export_component!(Hostile);
+});

@@ -1,40 +1,8 @@
-//! Reads the host filesystem, so it imports wasi:filesystem and must be refused.
+//! Reads the host filesystem, so it imports wasi:filesystem and must be refused at load.
 
-use kubequery_table_sdk::bindings::exports::kubequery::table::table::Guest;
-use kubequery_table_sdk::bindings::kubequery::table::types::{
-    ApiResource, Cell, Cluster, Column, ColumnOptions, ColumnType, Source, TableSchema,
-};
+use hostile::Cell;
 
-struct Hostile;
-
-impl Guest for Hostile {
-    fn schema() -> TableSchema {
-        let column = |name: &str, type_| Column {
-            name: name.into(),
-            type_,
-            description: String::new(),
-            options: ColumnOptions::empty(),
-            pushdown: None,
-        };
-        TableSchema {
-            name: "hostile_fs".into(),
-            description: "Reads the host filesystem, so it imports wasi:filesystem and must be refused.".into(),
-            columns: vec![column("name", ColumnType::Text), column("size", ColumnType::Bigint)],
-            source: Source::Resource(ApiResource {
-                group: String::new(),
-                version: "v1".into(),
-                resource: "namespaces".into(),
-                kind: "Namespace".into(),
-                namespaced: false,
-                metadata_only: false,
-            }),
-        }
-    }
-
-    fn rows(page: Vec<u8>, _cluster: Cluster) -> Result<Vec<Vec<Cell>>, String> {
-        let secret = std::fs::read_to_string("/etc/passwd").map_err(|e| e.to_string())?;
-        Ok(vec![vec![Cell::Text(secret), Cell::Integer(page.len() as i64)]])
-    }
-}
-
-kubequery_table_sdk::bindings::export_component!(Hostile);
+hostile::hostile_table!("hostile_fs", "Reads /etc/passwd", |page| {
+    let secret = std::fs::read_to_string("/etc/passwd").map_err(|e| e.to_string())?;
+    Ok(vec![vec![Cell::Text(secret), Cell::Integer(page.len() as i64)]])
+});

@@ -1,42 +1,8 @@
 //! Never returns: the CPU deadline must stop it.
 
-use kubequery_table_sdk::bindings::exports::kubequery::table::table::Guest;
-use kubequery_table_sdk::bindings::kubequery::table::types::{
-    ApiResource, Cell, Cluster, Column, ColumnOptions, ColumnType, Source, TableSchema,
-};
-
-struct Hostile;
-
-impl Guest for Hostile {
-    fn schema() -> TableSchema {
-        let column = |name: &str, type_| Column {
-            name: name.into(),
-            type_,
-            description: String::new(),
-            options: ColumnOptions::empty(),
-            pushdown: None,
-        };
-        TableSchema {
-            name: "hostile_loop".into(),
-            description: "Never returns: the CPU deadline must stop it.".into(),
-            columns: vec![column("name", ColumnType::Text), column("size", ColumnType::Bigint)],
-            source: Source::Resource(ApiResource {
-                group: String::new(),
-                version: "v1".into(),
-                resource: "namespaces".into(),
-                kind: "Namespace".into(),
-                namespaced: false,
-                metadata_only: false,
-            }),
-        }
+hostile::hostile_table!("hostile_loop", "Never returns", |page| {
+    let mut n = page.len() as u64;
+    loop {
+        n = std::hint::black_box(n.wrapping_mul(6364136223846793005).wrapping_add(1));
     }
-
-    fn rows(page: Vec<u8>, _cluster: Cluster) -> Result<Vec<Vec<Cell>>, String> {
-        let mut n = page.len() as u64;
-        loop {
-            n = std::hint::black_box(n.wrapping_mul(6364136223846793005).wrapping_add(1));
-        }
-    }
-}
-
-kubequery_table_sdk::bindings::export_component!(Hostile);
+});
