@@ -14,7 +14,7 @@ pub(crate) struct Object {
     pub(crate) namespace: String,
     pub(crate) name: String,
     pub(crate) uid: String,
-    /// The object as compact JSON.
+    /// The object's JSON, as written in the file.
     pub(crate) json: Box<RawValue>,
 }
 
@@ -101,7 +101,7 @@ fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
             return Err(format!("{kind} has no `apiVersion`"));
         }
         let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-        let json = RawValue::from_string(compact(text)).map_err(|e| e.to_string())?;
+        let json = RawValue::from_string(text.trim().to_string()).map_err(|e| e.to_string())?;
         out.push(object(api_version, kind, &doc.metadata, json));
         return Ok(());
     };
@@ -120,7 +120,7 @@ fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
         if version.is_empty() {
             return Err(format!("item {index} ({kind}) has no `apiVersion`"));
         }
-        let json = RawValue::from_string(compact(item.get())).map_err(|e| e.to_string())?;
+        let json = item.to_owned();
         out.push(object(version, kind, &parsed.metadata, json));
     }
     Ok(())
@@ -136,30 +136,4 @@ fn object(api_version: &str, kind: &str, meta: &Meta, json: Box<RawValue>) -> Ob
         uid: meta.uid.as_deref().unwrap_or_default().to_string(),
         json,
     }
-}
-
-/// The JSON text without insignificant whitespace, as an API server would send it. Bytes
-/// are kept as they are otherwise: a `Value` round trip would reorder fields.
-fn compact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
-    for ch in text.chars() {
-        if in_string {
-            out.push(ch);
-            if escaped {
-                escaped = false;
-            } else if ch == '\\' {
-                escaped = true;
-            } else if ch == '"' {
-                in_string = false;
-            }
-        } else if ch == '"' {
-            in_string = true;
-            out.push(ch);
-        } else if !ch.is_ascii_whitespace() {
-            out.push(ch);
-        }
-    }
-    out
 }
