@@ -1,0 +1,3 @@
+pub(crate) mod plugin;
+pub(crate) mod registry;
+pub(crate) mod response;

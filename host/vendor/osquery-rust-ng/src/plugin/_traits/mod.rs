@@ -1,0 +1,1 @@
+pub(crate) mod osquery_plugin;
