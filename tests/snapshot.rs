@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kubequery::schema::{ApiResource, Source};
-use kubequery::sources::DataSource;
+use kubequery::sources::{DataSource, Selection};
 use kubequery::sources::snapshot::Snapshot;
 
 fn write(dir: &Path, relative: &str, content: &str) {
@@ -145,7 +145,7 @@ fn large_lists_are_served_in_pages_of_500() {
         metadata_only: false,
     });
     let sizes: Vec<usize> = snapshot
-        .pages("kubernetes_pods", &pods)
+        .pages("kubernetes_pods", &pods, &Selection::default())
         .map(|page| {
             let body: serde_json::Value = serde_json::from_slice(&page.expect("page").body).expect("page is JSON");
             assert_eq!(body["kind"], "PodList");
@@ -174,7 +174,7 @@ fn secret_values_are_dropped_when_loading() {
             namespaced: true,
             metadata_only,
         });
-        let pages: Vec<Vec<u8>> = snapshot.pages("secrets", &secrets).map(|p| p.expect("page").body).collect();
+        let pages: Vec<Vec<u8>> = snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
         assert_eq!(pages.len(), 1);
         let text = String::from_utf8(pages[0].clone()).expect("UTF-8");
         assert!(text.contains("istio.jaeger-operator"), "metadata is kept: {text}");

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kubequery::schema::Source;
 use kubequery::sources::snapshot::Snapshot;
-use kubequery::sources::{DataSource, Pages};
+use kubequery::sources::{DataSource, Pages, Selection};
 
 /// A snapshot that counts how many scans start and how many pages they pull.
 struct Counting {
@@ -18,9 +18,9 @@ struct Counting {
 }
 
 impl DataSource for Counting {
-    fn pages(&self, table: &str, source: &Source) -> Pages<'_> {
+    fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         self.scans.fetch_add(1, Ordering::SeqCst);
-        Box::new(self.inner.pages(table, source).inspect(|_| {
+        Box::new(self.inner.pages(table, source, selection).inspect(|_| {
             self.pages.fetch_add(1, Ordering::SeqCst);
         }))
     }

@@ -6,9 +6,11 @@
 //! - [`wasm`] runs each table's component in a sandbox that turns a page into typed rows;
 //! - [`sql`] serves the tables to SQLite as virtual tables;
 //! - [`catalog`] knows which tables exist (built-in and third-party);
+//! - [`osquery`] serves the tables to osqueryd as an extension;
 //! - [`output`] prints results; `main.rs` is the command line.
 
 pub mod catalog;
+pub mod osquery;
 pub mod output;
 pub mod schema;
 pub mod sources;

@@ -140,3 +140,36 @@ pub fn hostile_components() -> &'static Path {
         target.join("wasm32-wasip2/release")
     })
 }
+
+/// A Python with tests/osquery/requirements.txt installed: target/test-venv, created on first
+/// use (`.ci/run` creates it up front). A lock keeps parallel test processes from racing.
+pub fn python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/ exists").to_path_buf();
+            let venv = target.join("test-venv");
+            let python = venv.join("bin/python");
+            let requirements = repo().join("tests/osquery/requirements.txt");
+            let lock = std::fs::File::create(target.join("test-venv.lock")).expect("creating the venv lock");
+            lock.lock().expect("locking the venv");
+            let ready = python.is_file()
+                && Command::new(&python)
+                    .args(["-c", "import osquery, thrift"])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if !ready {
+                let status =
+                    Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is installed");
+                assert!(status.success(), "python3 -m venv {} failed", venv.display());
+                let status = Command::new(&python)
+                    .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                    .arg(&requirements)
+                    .status()
+                    .expect("running pip");
+                assert!(status.success(), "pip install -r {} failed (is PyPI reachable?)", requirements.display());
+            }
+            python
+        })
+        .clone()
+}

@@ -13,7 +13,7 @@ use rusqlite::{Connection, Error};
 
 use super::cache::{Key, Plan, StatementCache};
 use crate::schema::{Cell, ColumnType, Row, TableSchema};
-use crate::sources::{DataSource, Pages};
+use crate::sources::{DataSource, Pages, Selection};
 use crate::wasm::{Scan, TableComponent};
 
 /// What every virtual table of one connection shares.
@@ -126,6 +126,20 @@ struct Wanted {
 }
 
 impl Wanted {
+    /// What the source may narrow its request to: text values of pushdown columns.
+    fn selection(&self, schema: &TableSchema) -> Selection {
+        let values: Vec<(&str, Vec<String>)> = self
+            .columns
+            .iter()
+            .zip(&self.keys)
+            .filter_map(|((i, _), key)| match key {
+                Key::Text(text) => Some((schema.columns[*i].name.as_str(), vec![text.clone()])),
+                _ => None,
+            })
+            .collect();
+        Selection::from_constraints(schema, values.iter().map(|(c, v)| (*c, v.as_slice())))
+    }
+
     fn matches(&self, row: &Row) -> bool {
         self.columns.iter().zip(&self.keys).all(|((i, ty), key)| Key::of_cell(&row[*i], *ty).as_ref() == Some(key))
     }
@@ -185,7 +199,7 @@ impl<'vtab> KubeCursor<'vtab> {
         let table = &self.vtab.table;
         let mut scan = table.scan().map_err(module_error)?;
         let mut all = Vec::new();
-        for page in self.vtab.shared.source.pages(&table.schema.name, &table.schema.source) {
+        for page in self.vtab.shared.source.pages(&table.schema.name, &table.schema.source, &Selection::default()) {
             let page = page.map_err(|e| module_error(format!("table {}: {e}", table.schema.name)))?;
             all.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
         }
@@ -251,7 +265,8 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         let rows = match plan {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
-                let pages = vtab.shared.source.pages(name, &table.schema.source);
+                let selection = wanted.as_ref().map(|w| w.selection(&table.schema)).unwrap_or_default();
+                let pages = vtab.shared.source.pages(name, &table.schema.source, &selection);
                 self.state = State::Streaming { scan, pages, rows: Vec::new().into_iter(), row: None, wanted };
                 self.rowid = 0;
                 return self.advance();

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use self::load::{Content, Object, parse_file};
-use super::{DataSource, PAGE_SIZE, Page, Pages, SourceError};
+use super::{DataSource, PAGE_SIZE, Page, Pages, Selection, SourceError};
 use crate::schema::{ApiResource, Cluster, Source};
 
 pub use demo::DEMO_NAME;
@@ -89,16 +89,23 @@ impl Snapshot {
         self.len() == 0
     }
 
-    fn list_pages(&self, resource: &ApiResource) -> Pages<'_> {
+    fn list_pages(&self, resource: &ApiResource, selection: &Selection) -> Pages<'_> {
         let key = (resource.group.clone(), resource.kind.clone());
         let Some(objects) = self.objects.get(&key) else {
             return Box::new(std::iter::empty());
         };
+        let selected: Vec<&Object> = objects
+            .iter()
+            .filter(|o| selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace))
+            .filter(|o| selection.names.is_empty() || selection.names.contains(&o.name))
+            .collect();
         let cluster = self.cluster.clone();
         let list_kind = format!("{}List", resource.kind);
         let api_version = resource.api_version();
         let strip_to_metadata = resource.metadata_only;
-        Box::new(objects.chunks(PAGE_SIZE).map(move |chunk| {
+        let total = selected.len();
+        Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
+            let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
             let mut body = Vec::with_capacity(chunk.iter().map(|o| o.json.get().len() + 1).sum::<usize>() + 128);
             body.extend_from_slice(
                 format!(r#"{{"apiVersion":"{api_version}","kind":"{list_kind}","metadata":{{}},"items":["#).as_bytes(),
@@ -120,9 +127,9 @@ impl Snapshot {
 }
 
 impl DataSource for Snapshot {
-    fn pages(&self, table: &str, source: &Source) -> Pages<'_> {
+    fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         match source {
-            Source::Resource(resource) => self.list_pages(resource),
+            Source::Resource(resource) => self.list_pages(resource, selection),
             Source::Path(path) if path == "/version" => match &self.version {
                 Some(doc) => Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone() }))),
                 None => {

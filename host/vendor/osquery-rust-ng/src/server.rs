@@ -351,14 +351,14 @@ impl<P: OsqueryPlugin + Clone + Send + 'static> Server<P> {
         )?;
 
         if stat.code.unwrap_or(0) != 0 {
-            return Err(thrift::Error::Application(thrift::ApplicationError::new(
-                thrift::ApplicationErrorKind::Unknown,
+            return Err(thrift::Error::User(
                 format!(
                     "osquery refused to register extension {}: {}",
                     self.name,
                     stat.message.unwrap_or_else(|| "no reason given".to_string())
-                ),
-            )));
+                )
+                .into(),
+            ));
         }
         log::info!("Registered extension {} with uuid {}", self.name, stat.uuid.unwrap_or(0));
 

@@ -1,0 +1,95 @@
+//! Serving tables to osqueryd as an extension.
+//!
+//! osqueryd autoloads the extension with `--socket --timeout --interval [--verbose]`; the
+//! extension registers every table with the extension manager and then answers `columns` and
+//! `generate` calls on `<socket>.<uuid>`, concurrently, one scan per call. The Thrift
+//! plumbing is osquery-rust-ng (vendored with fixes, see host/vendor/osquery-rust-ng); this
+//! module adds what an autoloaded extension needs on top:
+//!
+//! - waiting for osqueryd's socket, which autoload creates in parallel with the extension;
+//! - parsing the query context, so `WHERE namespace = …` narrows what the source fetches;
+//! - osquery's value rules (strings everywhere, NULL as a missing key, 32-bit INTEGER) and
+//!   its 100 MiB message limit;
+//! - a failure status naming the table and the cause instead of a dead worker.
+
+mod context;
+mod table;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use osquery_rust_ng::plugin::Plugin;
+use osquery_rust_ng::{Server, ShutdownReason};
+use thiserror::Error;
+
+use crate::sources::DataSource;
+use crate::wasm::TableComponent;
+
+pub use context::{Constraint, parse_constraints};
+pub use table::{MAX_RESPONSE_BYTES, OsqueryTable};
+
+/// The extension name osqueryd sees (and `--extensions_require` refers to).
+pub const EXTENSION_NAME: &str = "kubequery";
+
+/// How the extension talks to osqueryd, from the flags osqueryd passes.
+#[derive(Clone, Debug)]
+pub struct ExtensionOptions {
+    /// osqueryd's extension manager socket (`--socket`).
+    pub socket: String,
+    /// How long to wait for the socket and for each call to the manager (`--timeout`).
+    pub timeout: Duration,
+    /// How often to check on osqueryd (`--interval`), which pings us at the same interval.
+    pub interval: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum ExtensionError {
+    #[error("osquery extension socket {socket} did not accept connections within {} s: {last}", .timeout.as_secs_f32())]
+    SocketUnavailable { socket: String, timeout: Duration, last: String },
+    #[error("{0}")]
+    Registration(String),
+}
+
+/// Registers `tables` with osqueryd and serves them until osqueryd or a signal ends it.
+pub fn serve(
+    tables: &[Arc<TableComponent>],
+    source: Arc<dyn DataSource>,
+    options: &ExtensionOptions,
+) -> Result<ShutdownReason, ExtensionError> {
+    wait_for_socket(&options.socket, options.timeout)?;
+    let manager_timeout = options.timeout.max(Duration::from_secs(3));
+    let mut server = Server::with_timeout(Some(EXTENSION_NAME), &options.socket, manager_timeout).map_err(|e| {
+        ExtensionError::SocketUnavailable { socket: options.socket.clone(), timeout: options.timeout, last: e.to_string() }
+    })?;
+    server.set_version(env!("CARGO_PKG_VERSION"));
+    server.set_ping_interval(options.interval);
+    // osqueryd pings every extension each interval; three silent intervals mean it is hung or
+    // has dropped us, and exiting lets osqueryd (or Kubernetes) start a fresh extension.
+    server.set_inbound_ping_timeout(options.interval * 3 + options.timeout);
+    for table in tables {
+        server.register_plugin(Plugin::readonly_table(OsqueryTable::new(table.clone(), source.clone())));
+    }
+    tracing::info!("registering {} tables with osquery at {}", tables.len(), options.socket);
+    server.run_with_signal_handling().map_err(|e| ExtensionError::Registration(e.to_string()))
+}
+
+/// Waits until osqueryd accepts connections on `socket`: autoload starts extensions in
+/// parallel with the extension manager.
+fn wait_for_socket(socket: &str, timeout: Duration) -> Result<(), ExtensionError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let error = match std::os::unix::net::UnixStream::connect(Path::new(socket)) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if Instant::now() >= deadline {
+            return Err(ExtensionError::SocketUnavailable {
+                socket: socket.to_string(),
+                timeout,
+                last: error.to_string(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

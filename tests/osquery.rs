@@ -1,0 +1,78 @@
+//! Extension mode against an independent osquery peer (tests/osquery/peer.py): a fake
+//! osqueryd written with osquery's own Python Thrift bindings, which starts the real binary
+//! the way osqueryd autoloads it.
+
+mod common;
+
+use std::process::Command;
+
+fn scenario(name: &str) {
+    run_scenario(name, false);
+}
+
+/// Runs one scenario of the peer; `hostile` adds the hostile components as third-party tables.
+fn run_scenario(name: &str, hostile: bool) {
+    let mut peer = Command::new(common::python());
+    peer.arg(common::repo().join("tests/osquery/peer.py"))
+        .args(["run", name, "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
+        .arg(common::fixture("kubequery-1.1.1-schema.json"))
+        .env("KUBEQUERY_CACHE_DIR", common::cache_dir());
+    if hostile {
+        peer.arg("--tables-dir").arg(common::hostile_components());
+    }
+    let output = peer.output().expect("running the osquery peer");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "scenario {name}:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("ok {name}")), "{stdout}");
+}
+
+#[test]
+fn registration_columns_and_generate_for_every_table() {
+    scenario("protocol");
+}
+
+#[test]
+fn waits_for_a_late_manager_socket() {
+    scenario("socket_late");
+}
+
+#[test]
+fn gives_up_when_the_socket_never_appears() {
+    scenario("socket_never");
+}
+
+#[test]
+fn duplicate_registration_exits_non_zero_with_the_reason() {
+    scenario("duplicate");
+}
+
+#[test]
+fn exits_within_5s_when_the_manager_is_killed() {
+    scenario("manager_killed");
+}
+
+#[test]
+fn exits_when_osqueryd_drops_the_extension() {
+    scenario("deregistered");
+}
+
+#[test]
+fn serves_20_concurrent_calls() {
+    scenario("concurrent");
+}
+
+#[test]
+fn shutdown_rpc_ends_cleanly() {
+    scenario("shutdown_rpc");
+}
+
+#[test]
+fn sigterm_ends_cleanly() {
+    scenario("sigterm");
+}
+
+#[test]
+fn a_failing_table_returns_a_failure_status_and_the_extension_lives_on() {
+    run_scenario("failing_table", true);
+}

@@ -1,0 +1,458 @@
+"""An independent osquery peer for kubequery's extension mode.
+
+It speaks osquery's extension protocol with the Thrift bindings published by the osquery
+project (PyPI `osquery`) and Apache Thrift's Python runtime (PyPI `thrift`), so nothing is
+shared with the Rust side's Thrift code.
+
+    peer.py manager --socket EM [--events FILE] [--interval S] [--preregister NAME]
+        A fake osqueryd extension manager: registers extensions with osquery's refusal
+        rules, pings them every interval over a fresh connection (deregistering one that
+        fails, as osqueryd does), and records each registration in FILE (JSON lines).
+
+    peer.py run SCENARIO --kubequery BIN --schema SPEC.json [--tables-dir DIR]
+        Starts a manager and `kubequery extension` the way osqueryd autoloads it, and checks
+        one scenario. Exits 0 when every check passes; otherwise prints what failed.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from osquery.extensions import Extension, ExtensionManager
+from osquery.extensions.ttypes import ExtensionResponse, ExtensionStatus, InternalExtensionInfo
+from thrift.protocol import TBinaryProtocol
+from thrift.server import TServer
+from thrift.transport import TSocket, TTransport
+
+OSQUERY_TYPES = {"TEXT", "INTEGER", "BIGINT", "DOUBLE", "BLOB", "UNSIGNED BIGINT"}
+
+
+# --------------------------------------------------------------------------- wire helpers
+
+def client(path, cls, timeout_ms=10000):
+    sock = TSocket.TSocket(unix_socket=path)
+    sock.setTimeout(timeout_ms)
+    transport = TTransport.TBufferedTransport(sock)
+    transport.open()
+    return cls.Client(TBinaryProtocol.TBinaryProtocol(transport)), transport
+
+
+def call_extension(em, uuid, registry, item, request, timeout_ms=60000):
+    """What osqueryd does per table call: ping on a fresh connection, then call on another."""
+    path = f"{em}.{uuid}"
+    ext, transport = client(path, Extension, 10000)
+    try:
+        ext.ping()
+    finally:
+        transport.close()
+    ext, transport = client(path, Extension, timeout_ms)
+    try:
+        return ext.call(registry, item, request)
+    finally:
+        transport.close()
+
+
+def generate(em, uuid, table, constraints=None):
+    context = {"constraints": [
+        {"name": column, "list": [{"op": 2, "expr": value} for value in values], "affinity": "TEXT"}
+        for column, values in (constraints or {}).items()
+    ]}
+    return call_extension(em, uuid, "table", table, {"action": "generate", "context": json.dumps(context)})
+
+
+# --------------------------------------------------------------------------- fake manager
+
+class Manager(ExtensionManager.Iface):
+    """osqueryd's ExtensionManager, with the checks of ExtensionManagerInterface::registerExtension."""
+
+    def __init__(self, socket_path, events, preregistered):
+        self.socket_path = socket_path
+        self.events = events
+        self.lock = threading.Lock()
+        self.extensions_by_uuid = {}
+        self.tables = {}
+        self.next_uuid = 1000
+        for name in preregistered:
+            self.extensions_by_uuid[self.next_uuid] = InternalExtensionInfo(name=name, version="0", sdk_version="0", min_sdk_version="0")
+            self.next_uuid += 1
+
+    def record(self, event):
+        if self.events:
+            with open(self.events, "a") as f:
+                f.write(json.dumps(event) + "\n")
+
+    def ping(self):
+        return ExtensionStatus(code=0, message="OK")
+
+    def call(self, registry, item, request):
+        return ExtensionResponse(status=ExtensionStatus(code=1, message="not an extension"), response=[])
+
+    def shutdown(self):
+        pass
+
+    def extensions(self):
+        with self.lock:
+            return dict(self.extensions_by_uuid)
+
+    def options(self):
+        return {}
+
+    def registerExtension(self, info, registry):
+        with self.lock:
+            status = None
+            if any(e.name == info.name for e in self.extensions_by_uuid.values()):
+                status = ExtensionStatus(code=1, message="Duplicate extension registered")
+            for name in registry:
+                if name not in ("table", "config", "logger", "distributed", "sql", "killswitch", "numeric_monitoring"):
+                    status = status or ExtensionStatus(code=1, message=f"Unknown registry: {name}")
+            for table, routes in registry.get("table", {}).items():
+                if table in self.tables:
+                    status = status or ExtensionStatus(code=1, message=f"Registry item {table} conflicts with another item of the same name.")
+                if not routes:
+                    status = status or ExtensionStatus(code=1, message="Invalid route info")
+            if status is None:
+                uuid = self.next_uuid
+                self.next_uuid += 1
+                self.extensions_by_uuid[uuid] = info
+                for table in registry.get("table", {}):
+                    self.tables[table] = uuid
+                status = ExtensionStatus(code=0, message="OK", uuid=uuid)
+        self.record({"event": "register", "name": info.name, "version": info.version, "code": status.code,
+                     "message": status.message, "uuid": status.uuid, "registry": registry})
+        return status
+
+    def deregisterExtension(self, uuid):
+        with self.lock:
+            if uuid not in self.extensions_by_uuid:
+                return ExtensionStatus(code=1, message="No extension UUID found")
+            del self.extensions_by_uuid[uuid]
+            self.tables = {t: u for t, u in self.tables.items() if u != uuid}
+        self.record({"event": "deregister", "uuid": uuid})
+        return ExtensionStatus(code=0, message="OK")
+
+    def query(self, sql):
+        return ExtensionResponse(status=ExtensionStatus(code=1, message="no SQL in the fake manager"), response=[])
+
+    def getQueryColumns(self, sql):
+        return self.query(sql)
+
+    def watch(self, interval):
+        """ExtensionManagerWatcher: ping every extension each interval; one failure deregisters."""
+        while True:
+            time.sleep(interval)
+            with self.lock:
+                uuids = [u for u, e in self.extensions_by_uuid.items() if e.version != "0"]
+            for uuid in uuids:
+                try:
+                    ext, transport = client(f"{self.socket_path}.{uuid}", Extension, 10000)
+                    try:
+                        ext.ping()
+                    finally:
+                        transport.close()
+                except Exception as e:  # noqa: BLE001 - any failure deregisters, as in osqueryd
+                    self.record({"event": "ping-failed", "uuid": uuid, "error": str(e)})
+                    self.deregisterExtension(uuid)
+
+
+def serve_manager(args):
+    manager = Manager(args.socket, args.events, args.preregister or [])
+    transport = TSocket.TServerSocket(unix_socket=args.socket)
+    server = TServer.TThreadedServer(ExtensionManager.Processor(manager), transport,
+                                     TTransport.TBufferedTransportFactory(),
+                                     TBinaryProtocol.TBinaryProtocolFactory(), daemon=True)
+    if args.interval > 0:
+        threading.Thread(target=manager.watch, args=(args.interval,), daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.serve()
+
+
+# --------------------------------------------------------------------------- scenarios
+
+class Failed(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise Failed(message)
+
+
+class Harness:
+    def __init__(self, args):
+        self.args = args
+        self.dir = tempfile.mkdtemp(prefix="kq")  # short: UNIX socket paths are limited to 108 bytes
+        self.em = os.path.join(self.dir, "osquery.em")
+        self.events = os.path.join(self.dir, "events.jsonl")
+        self.manager = None
+        self.extension = None
+        self.stderr_path = os.path.join(self.dir, "extension.stderr")
+
+    def start_manager(self, preregister=(), interval=1):
+        cmd = [sys.executable, __file__, "manager", "--socket", self.em, "--events", self.events, "--interval", str(interval)]
+        for name in preregister:
+            cmd += ["--preregister", name]
+        self.manager = subprocess.Popen(cmd)
+        deadline = time.time() + 10
+        while not os.path.exists(self.em):
+            check(time.time() < deadline, "the fake manager did not start")
+            time.sleep(0.05)
+
+    def start_extension(self, timeout=3, interval=1, env=None):
+        # Exactly what osqueryd's autoloader passes.
+        cmd = [self.args.kubequery, "extension", "--socket", self.em, "--timeout", str(timeout),
+               "--interval", str(interval), "--verbose"]
+        environment = dict(os.environ, KUBEQUERY_DEMO="1", **(env or {}))
+        if self.args.tables_dir:
+            environment["KUBEQUERY_TABLES_DIR"] = self.args.tables_dir
+        self.extension = subprocess.Popen(cmd, env=environment, stderr=open(self.stderr_path, "w"))
+
+    def stderr(self):
+        with open(self.stderr_path) as f:
+            return f.read()
+
+    def events_of(self, kind):
+        if not os.path.exists(self.events):
+            return []
+        with open(self.events) as f:
+            return [e for e in map(json.loads, f) if e["event"] == kind]
+
+    def wait_registered(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ok = [e for e in self.events_of("register") if e["code"] == 0 and e["name"] == "kubequery"]
+            if ok and os.path.exists(f"{self.em}.{ok[0]['uuid']}"):
+                return ok[0]
+            check(self.extension.poll() is None, f"the extension exited early:\n{self.stderr()}")
+            time.sleep(0.05)
+        raise Failed(f"the extension did not register within {timeout} s:\n{self.stderr()}")
+
+    def wait_exit(self, timeout):
+        try:
+            return self.extension.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failed(f"the extension did not exit within {timeout} s:\n{self.stderr()}")
+
+    def close(self):
+        for process in (self.extension, self.manager):
+            if process and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def expected_routes(spec, table):
+    return [(name, ty) for name, ty in spec["tables"][table]]
+
+
+def scenario_protocol(h, spec):
+    """Registration payload, columns and generate for every table, with and without constraints."""
+    h.start_manager()
+    h.start_extension()
+    reg = h.wait_registered()
+    uuid = reg["uuid"]
+    check(reg["name"] == "kubequery", f"extension name {reg['name']!r}")
+    tables = reg["registry"].get("table", {})
+    check(set(reg["registry"]) >= {"table"}, f"registries {sorted(reg['registry'])}")
+    check(len(tables) > 0, "no tables registered")
+    for table, routes in tables.items():
+        for route in routes:
+            check(route.get("id") == "column", f"{table}: route without id=column: {route}")
+            check(route.get("type") in OSQUERY_TYPES, f"{table}.{route.get('name')}: type {route.get('type')!r}")
+            check(route.get("op", "").isdigit(), f"{table}.{route.get('name')}: op {route.get('op')!r}")
+        if table in spec["tables"]:
+            got = [(r["name"], r["type"]) for r in routes]
+            check(got == expected_routes(spec, table), f"{table}: registered columns differ from kubequery 1.1.1:\n{got}")
+        # `columns` must repeat the registration routes.
+        columns = call_extension(h.em, uuid, "table", table, {"action": "columns"})
+        check(columns.status.code == 0, f"{table}: columns status {columns.status}")
+        check(columns.response == routes, f"{table}: columns differ from the registered routes")
+        # `generate` without constraints.
+        result = generate(h.em, uuid, table)
+        check(result.status.code == 0, f"{table}: generate failed: {result.status.message}")
+        names = {r["name"] for r in routes}
+        types = {r["name"]: r["type"] for r in routes}
+        check(len(result.response) > 0, f"{table}: no rows from the demo cluster")
+        for row in result.response:
+            check(set(row) <= names, f"{table}: unknown keys {set(row) - names}")
+            for key, value in row.items():
+                check(isinstance(value, str) and value != "", f"{table}.{key}: {value!r} (NULL must be an omitted key)")
+                if types[key] in ("INTEGER", "BIGINT"):
+                    number = int(value, 10)
+                    if types[key] == "INTEGER":
+                        check(-2**31 <= number < 2**31, f"{table}.{key}: {value} does not fit osquery's INTEGER")
+        # `generate` with constraints on namespace and name narrows the rows.
+        rows = result.response
+        if "namespace" in names:
+            namespace = rows[-1]["namespace"]
+            narrowed = generate(h.em, uuid, table, {"namespace": [namespace]})
+            check(narrowed.status.code == 0, f"{table}: {narrowed.status.message}")
+            want = sorted(json.dumps(r, sort_keys=True) for r in rows if r.get("namespace") == namespace)
+            got = sorted(json.dumps(r, sort_keys=True) for r in narrowed.response)
+            check(got == want, f"{table}: WHERE namespace = {namespace!r} returned {len(got)} rows, expected {len(want)}")
+        name_column = "pod_name" if "pod_name" in names else "name"
+        target = rows[0][name_column]
+        narrowed = generate(h.em, uuid, table, {name_column: [target]})
+        check(narrowed.status.code == 0, f"{table}: {narrowed.status.message}")
+        want = sorted(json.dumps(r, sort_keys=True) for r in rows if r.get(name_column) == target)
+        got = sorted(json.dumps(r, sort_keys=True) for r in narrowed.response)
+        check(got == want, f"{table}: WHERE {name_column} = {target!r}: {len(got)} rows, expected {len(want)}")
+        # IN with several values arrives as several op-2 entries.
+        if "namespace" in names:
+            namespaces = sorted({r["namespace"] for r in rows})[:2]
+            both = generate(h.em, uuid, table, {"namespace": namespaces})
+            check(len(both.response) == sum(1 for r in rows if r.get("namespace") in namespaces),
+                  f"{table}: namespace IN {namespaces}")
+    # An unknown table is an error, not a crash.
+    try:
+        call_extension(h.em, uuid, "table", "kubernetes_nope", {"action": "generate", "context": "{}"})
+    except Exception:  # noqa: BLE001 - osquery-rust-ng answers with a Thrift application error
+        pass
+    check(h.extension.poll() is None, "the extension died")
+    print(f"checked {len(tables)} tables")
+
+
+def scenario_socket_late(h, spec):
+    h.start_extension(timeout=10)
+    time.sleep(1.5)
+    h.start_manager()
+    h.wait_registered()
+
+
+def scenario_socket_never(h, spec):
+    h.start_extension(timeout=1)
+    code = h.wait_exit(10)
+    check(code != 0, "exit status 0 without osqueryd")
+    check("did not accept connections within" in h.stderr() and h.em in h.stderr(), h.stderr())
+
+
+def scenario_duplicate(h, spec):
+    h.start_manager(preregister=["kubequery"])
+    h.start_extension()
+    code = h.wait_exit(15)
+    check(code != 0, "a refused registration must exit non-zero")
+    check("Duplicate extension registered" in h.stderr(), f"the reason is missing:\n{h.stderr()}")
+
+
+def scenario_manager_killed(h, spec):
+    h.start_manager()
+    h.start_extension()
+    h.wait_registered()
+    h.manager.kill()
+    h.manager.wait()
+    killed = time.time()
+    code = h.wait_exit(10)
+    elapsed = time.time() - killed
+    check(code != 0, "losing osqueryd must exit non-zero")
+    check(elapsed < 5, f"exited {elapsed:.1f} s after the manager died")
+    print(f"exited {elapsed:.2f} s after the manager was killed")
+
+
+def scenario_deregistered(h, spec):
+    h.start_manager()
+    h.start_extension()
+    reg = h.wait_registered()
+    manager, transport = client(h.em, ExtensionManager)
+    status = manager.deregisterExtension(reg["uuid"])
+    transport.close()
+    check(status.code == 0, f"deregister: {status}")
+    code = h.wait_exit(10)
+    check(code != 0, "an extension osqueryd dropped must exit non-zero")
+    check("no longer lists" in h.stderr(), h.stderr())
+
+
+def scenario_concurrent(h, spec):
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    tables = ["kubernetes_pods", "kubernetes_pod_containers", "kubernetes_nodes", "kubernetes_namespaces"]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(lambda i: generate(h.em, uuid, tables[i % len(tables)]), range(20)))
+    for result in results:
+        check(result.status.code == 0 and result.response, f"concurrent generate: {result.status}")
+    counts = {}
+    for i, result in enumerate(results):
+        counts.setdefault(tables[i % len(tables)], set()).add(len(result.response))
+    check(all(len(c) == 1 for c in counts.values()), f"concurrent calls disagree: {counts}")
+
+
+def scenario_shutdown_rpc(h, spec):
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    ext, transport = client(f"{h.em}.{uuid}", Extension)
+    ext.shutdown()
+    transport.close()
+    code = h.wait_exit(10)
+    check(code == 0, f"the shutdown RPC must end cleanly, got {code}:\n{h.stderr()}")
+    check(not os.path.exists(f"{h.em}.{uuid}"), "the extension socket was left behind")
+
+
+def scenario_sigterm(h, spec):
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    h.extension.send_signal(signal.SIGTERM)
+    code = h.wait_exit(10)
+    check(code == 0, f"SIGTERM must end cleanly, got {code}:\n{h.stderr()}")
+    check(not os.path.exists(f"{h.em}.{uuid}"), "the extension socket was left behind")
+    check(not [e for e in h.events_of("register") if e["code"] != 0], "unexpected registration failure")
+
+
+def scenario_failing_table(h, spec):
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    result = generate(h.em, uuid, "hostile_panic")
+    check(result.status.code == 1, f"a failing table must return status 1: {result.status}")
+    check("hostile_panic" in result.status.message and "panicked" in result.status.message, result.status.message)
+    after = generate(h.em, uuid, "kubernetes_pods")
+    check(after.status.code == 0 and after.response, "the next call must still work")
+    check(h.extension.poll() is None, "the extension died")
+
+
+SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
+
+
+def run(args):
+    with open(args.schema) as f:
+        spec = json.load(f)
+    h = Harness(args)
+    try:
+        SCENARIOS[args.scenario](h, spec)
+    except Failed as e:
+        print(f"FAILED {args.scenario}: {e}")
+        return 1
+    finally:
+        h.close()
+    print(f"ok {args.scenario}")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="mode", required=True)
+    m = sub.add_parser("manager")
+    m.add_argument("--socket", required=True)
+    m.add_argument("--events")
+    m.add_argument("--interval", type=float, default=1)
+    m.add_argument("--preregister", action="append")
+    r = sub.add_parser("run")
+    r.add_argument("scenario", choices=sorted(SCENARIOS))
+    r.add_argument("--kubequery", required=True)
+    r.add_argument("--schema", required=True)
+    r.add_argument("--tables-dir")
+    args = parser.parse_args()
+    if args.mode == "manager":
+        serve_manager(args)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
