@@ -174,9 +174,9 @@ fn secret_values_are_dropped_when_loading() {
             namespaced: true,
             metadata_only,
         });
-        let pages: Vec<Vec<u8>> = snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
+        let pages: Vec<bytes::Bytes> = snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
         assert_eq!(pages.len(), 1);
-        let text = String::from_utf8(pages[0].clone()).expect("UTF-8");
+        let text = String::from_utf8(pages[0].to_vec()).expect("UTF-8");
         assert!(text.contains("istio.jaeger-operator"), "metadata is kept: {text}");
         assert!(!text.contains("\"data\"") && !text.contains("LS0t"), "secret data must not be served: {text}");
     }

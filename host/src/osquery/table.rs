@@ -31,12 +31,20 @@ impl OsqueryTable {
         let selection =
             Selection::from_constraints(schema, constraints.iter().map(|c| (c.column.as_str(), c.values.as_slice())));
         let mut scan = self.table.scan().map_err(|e| e.to_string())?;
+        // The source applied the selector; echo it so osquery's re-check of the constraint holds.
+        let label_selector = selection.label_selector().and_then(|value| {
+            let column = schema.columns.iter().find(|c| c.pushdown == Some(schema::Pushdown::LabelSelector))?;
+            Some((column.name.clone(), value.to_string()))
+        });
         let mut out = Vec::new();
         let mut bytes = 0usize;
         for page in self.source.pages(&schema.name, &schema.source, &selection) {
             let page = page.map_err(|e| format!("table {}: {e}", schema.name))?;
             for row in scan.rows(&page.body, &page.cluster).map_err(|e| e.to_string())? {
-                let row = osquery_row(schema, row);
+                let mut row = osquery_row(schema, row);
+                if let Some((column, value)) = &label_selector {
+                    row.insert(column.clone(), value.clone());
+                }
                 bytes += row.iter().map(|(k, v)| k.len() + v.len() + 10).sum::<usize>();
                 if bytes > MAX_RESPONSE_BYTES {
                     return Err(format!(

@@ -1,9 +1,14 @@
 //! Where table input comes from. A source turns a table's declared [`Source`] into pages of
 //! raw JSON, the same bytes an API server would send, one page at a time.
 //!
+//! - [`live`]: Kubernetes API servers, through kubeconfig contexts or in-cluster;
 //! - [`snapshot`]: files on disk (or the demo snapshot embedded in the binary).
 
+mod label_selector;
+pub mod live;
 pub mod snapshot;
+
+pub use label_selector::LabelSelector;
 
 use std::sync::Arc;
 
@@ -15,10 +20,11 @@ use crate::schema::{Cluster, Pushdown, Source, TableSchema};
 pub const PAGE_SIZE: usize = 500;
 
 /// One page of input: a List body (or a document for path sources) and the cluster it
-/// came from.
+/// came from. Bodies are reference-counted so that one List can feed several tables.
+#[derive(Clone)]
 pub struct Page {
     pub cluster: Arc<Cluster>,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 /// Pages for one scan, produced lazily so that memory stays bounded by a few pages.
@@ -28,15 +34,28 @@ pub type Pages<'a> = Box<dyn Iterator<Item = Result<Page, SourceError>> + Send +
 /// marks for pushdown. Each non-empty field narrows the request; values within a field are
 /// alternatives (`IN`). A source may honour any part of it or none: SQLite and osquery
 /// re-check every row, so a selection may only ever narrow what is fetched, never change it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Selection {
     pub namespaces: Vec<String>,
     pub names: Vec<String>,
+    /// `labelSelector`; several accepted values become several requests.
+    pub label_selectors: Vec<String>,
+    /// `(field path, accepted values)`, e.g. `("spec.nodeName", ["node-1"])`.
+    pub fields: Vec<(String, Vec<String>)>,
 }
 
 impl Selection {
     pub fn is_everything(&self) -> bool {
-        self.namespaces.is_empty() && self.names.is_empty()
+        *self == Selection::default()
+    }
+
+    /// The label selector this scan applies, when there is exactly one (the value the hidden
+    /// `label_selector` column shows).
+    pub fn label_selector(&self) -> Option<&str> {
+        match self.label_selectors.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     /// The selection implied by equality constraints, given as (column, accepted values).
@@ -47,10 +66,21 @@ impl Selection {
         let mut selection = Selection::default();
         for (column, values) in constraints {
             let Some(column) = schema.columns.iter().find(|c| c.name == column) else { continue };
-            let target = match column.pushdown {
+            let target = match &column.pushdown {
                 Some(Pushdown::Namespace) => &mut selection.namespaces,
                 Some(Pushdown::Name) => &mut selection.names,
-                _ => continue,
+                Some(Pushdown::LabelSelector) => &mut selection.label_selectors,
+                Some(Pushdown::FieldSelector(path)) => {
+                    let index = match selection.fields.iter().position(|(p, _)| p == path) {
+                        Some(index) => index,
+                        None => {
+                            selection.fields.push((path.clone(), Vec::new()));
+                            selection.fields.len() - 1
+                        }
+                    };
+                    &mut selection.fields[index].1
+                }
+                None => continue,
             };
             for value in values {
                 if !target.contains(value) {
@@ -75,4 +105,8 @@ pub enum SourceError {
     File { file: String, reason: String },
     #[error("snapshot directory {dir}: {reason}")]
     Directory { dir: String, reason: String },
+    #[error("cluster {cluster}: {reason}")]
+    Cluster { cluster: String, reason: String },
+    #[error("{0}")]
+    InvalidSelection(String),
 }

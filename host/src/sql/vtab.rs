@@ -12,7 +12,7 @@ use rusqlite::vtab::{
 use rusqlite::{Connection, Error};
 
 use super::cache::{Key, Plan, StatementCache};
-use crate::schema::{Cell, ColumnType, Row, TableSchema};
+use crate::schema::{Cell, ColumnType, Pushdown, Row, TableSchema};
 use crate::sources::{DataSource, Pages, Selection};
 use crate::wasm::{Scan, TableComponent};
 
@@ -152,6 +152,8 @@ enum State<'vtab> {
         rows: std::vec::IntoIter<Row>,
         row: Option<Row>,
         wanted: Option<Wanted>,
+        /// The label selector the source applied, shown in the hidden `label_selector` column.
+        label_selector: Option<(usize, String)>,
     },
     Cached {
         rows: Arc<Vec<Row>>,
@@ -210,7 +212,7 @@ impl<'vtab> KubeCursor<'vtab> {
     fn advance(&mut self) -> rusqlite::Result<()> {
         self.rowid += 1;
         match &mut self.state {
-            State::Streaming { scan, pages, rows, row, wanted } => loop {
+            State::Streaming { scan, pages, rows, row, wanted, .. } => loop {
                 if let Some(next) = rows.next() {
                     if wanted.as_ref().is_none_or(|w| w.matches(&next)) {
                         *row = Some(next);
@@ -261,13 +263,20 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         let vtab: &'vtab KubeTable = self.vtab;
         let table = &vtab.table;
         let name = table.schema.name.as_str();
-        let plan = self.vtab.shared.cache().plan(name);
+        // A label selector is applied by the source and echoed by the host, so such a scan
+        // always streams with its selection instead of sharing cached rows.
+        let selection = wanted.as_ref().map(|w| w.selection(&table.schema)).unwrap_or_default();
+        let plan = if selection.label_selectors.is_empty() { self.vtab.shared.cache().plan(name) } else { Plan::Stream };
         let rows = match plan {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
-                let selection = wanted.as_ref().map(|w| w.selection(&table.schema)).unwrap_or_default();
                 let pages = vtab.shared.source.pages(name, &table.schema.source, &selection);
-                self.state = State::Streaming { scan, pages, rows: Vec::new().into_iter(), row: None, wanted };
+                let label_selector = selection.label_selector().and_then(|value| {
+                    let column = table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
+                    Some((column, value.to_string()))
+                });
+                self.state =
+                    State::Streaming { scan, pages, rows: Vec::new().into_iter(), row: None, wanted, label_selector };
                 self.rowid = 0;
                 return self.advance();
             }
@@ -298,7 +307,13 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
     }
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
-        let cell = usize::try_from(i).ok().and_then(|i| self.current()?.get(i));
+        let index = usize::try_from(i).ok();
+        if let State::Streaming { label_selector: Some((column, value)), .. } = &self.state {
+            if index == Some(*column) {
+                return ctx.set_result(value.as_str());
+            }
+        }
+        let cell = index.and_then(|i| self.current()?.get(i));
         match cell {
             None | Some(Cell::Null) => ctx.set_result(rusqlite::types::Null),
             Some(Cell::Integer(v)) => ctx.set_result(v),

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
 use serde::Deserialize;
 
@@ -43,6 +43,7 @@ fn write(r: &mut Row, ns: &Namespace) {
     object_columns(r, &ns.metadata, Scope::Cluster);
     r.text(col("phase", "status.phase"), ns.status.phase.as_deref());
     r.json(col("conditions", "status.conditions"), ns.status.conditions);
+    label_selector_column(r);
 }
 
 export_table!(Namespaces);

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
 use serde::Deserialize;
 
@@ -104,6 +104,7 @@ fn write(r: &mut Row, node: &Node) {
     r.json(col("volumes_in_use", "status.volumesInUse"), status.volumes_in_use);
     r.json(col("volumes_attached", "status.volumesAttached"), status.volumes_attached);
     r.json(col("config", "status.config"), status.config);
+    label_selector_column(r);
 }
 
 export_table!(Nodes);

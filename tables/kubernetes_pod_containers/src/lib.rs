@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::container::{Container, ContainerType, all_containers, container_columns};
-use kubequery_table_sdk::meta::{ObjectMeta, child_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, child_columns, label_selector_column};
 use kubequery_table_sdk::pod::PodSpec;
 use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table, uuid};
 use serde::Deserialize;
@@ -103,6 +103,7 @@ fn write(r: &mut Row, pod: &Pod, kind: ContainerType, c: &Container) {
         status.and_then(|s| s.container_id.as_deref()).map(last_segment),
     );
     r.boolean(col("started", "status: started"), status.and_then(|s| s.started));
+    label_selector_column(r);
 }
 
 /// The text after the last `/`, `:` or `@`, unless that separator ends the text

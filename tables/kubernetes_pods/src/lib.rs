@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::pod::{PodSpec, SpecOf, pod_spec_columns};
 use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table};
 use serde::Deserialize;
@@ -85,6 +85,7 @@ fn write(r: &mut Row, pod: &Pod) {
         col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"),
         status.ephemeral_container_statuses,
     );
+    label_selector_column(r);
 }
 
 export_table!(Pods);

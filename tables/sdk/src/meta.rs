@@ -73,3 +73,15 @@ fn parent_columns(r: &mut Row, meta: &ObjectMeta) {
     r.json(col("labels", "metadata.labels"), meta.labels);
     r.json(col("annotations", "metadata.annotations"), meta.annotations);
 }
+
+/// The hidden `label_selector` column: `WHERE label_selector = 'app=web,tier!=db'` lists only
+/// matching objects. The host fills it with the selector of the scan, so SQLite's re-check
+/// of the constraint holds; tables write nothing there.
+pub fn label_selector_column(r: &mut Row) {
+    r.text(
+        col("label_selector", "Kubernetes label selector applied to the list")
+            .hidden()
+            .pushdown(Pushdown::LabelSelector),
+        None,
+    );
+}

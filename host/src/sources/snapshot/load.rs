@@ -14,6 +14,7 @@ pub(crate) struct Object {
     pub(crate) namespace: String,
     pub(crate) name: String,
     pub(crate) uid: String,
+    pub(crate) labels: std::collections::BTreeMap<String, String>,
     /// The object's JSON, as written in the file.
     pub(crate) json: Box<RawValue>,
 }
@@ -46,6 +47,8 @@ struct Meta<'a> {
     namespace: Option<Cow<'a, str>>,
     #[serde(borrow)]
     uid: Option<Cow<'a, str>>,
+    #[serde(default)]
+    labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `kubectl version -o json` wraps the server's `/version` document.
@@ -134,6 +137,7 @@ fn object(api_version: &str, kind: &str, meta: &Meta, json: Box<RawValue>) -> Ob
         namespace: meta.namespace.as_deref().unwrap_or_default().to_string(),
         name: meta.name.as_deref().unwrap_or_default().to_string(),
         uid: meta.uid.as_deref().unwrap_or_default().to_string(),
+        labels: meta.labels.clone().unwrap_or_default(),
         json,
     }
 }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use self::load::{Content, Object, parse_file};
-use super::{DataSource, PAGE_SIZE, Page, Pages, Selection, SourceError};
+use super::{DataSource, LabelSelector, PAGE_SIZE, Page, Pages, Selection, SourceError};
 use crate::schema::{ApiResource, Cluster, Source};
 
 pub use demo::DEMO_NAME;
@@ -94,10 +94,19 @@ impl Snapshot {
         let Some(objects) = self.objects.get(&key) else {
             return Box::new(std::iter::empty());
         };
+        let selectors: Result<Vec<LabelSelector>, String> =
+            selection.label_selectors.iter().map(|s| LabelSelector::parse(s)).collect();
+        let selectors = match selectors {
+            Ok(selectors) => selectors,
+            Err(reason) => {
+                return Box::new(std::iter::once(Err(SourceError::InvalidSelection(reason))));
+            }
+        };
         let selected: Vec<&Object> = objects
             .iter()
             .filter(|o| selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace))
             .filter(|o| selection.names.is_empty() || selection.names.contains(&o.name))
+            .filter(|o| selectors.is_empty() || selectors.iter().any(|s| s.matches(&o.labels)))
             .collect();
         let cluster = self.cluster.clone();
         let list_kind = format!("{}List", resource.kind);
@@ -121,7 +130,7 @@ impl Snapshot {
                 }
             }
             body.extend_from_slice(b"]}");
-            Ok(Page { cluster: cluster.clone(), body })
+            Ok(Page { cluster: cluster.clone(), body: body.into() })
         }))
     }
 }
@@ -131,7 +140,7 @@ impl DataSource for Snapshot {
         match source {
             Source::Resource(resource) => self.list_pages(resource, selection),
             Source::Path(path) if path == "/version" => match &self.version {
-                Some(doc) => Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone() }))),
+                Some(doc) => Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone().into() }))),
                 None => {
                     tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
                     Box::new(std::iter::empty())

@@ -1,0 +1,113 @@
+//! Which clusters to talk to, as kubectl users expect: `--kubeconfig` or `KUBECONFIG` (a
+//! list of files, merged as kubectl merges them) or `~/.kube/config`, its current context or
+//! `--context` (repeatable, or a comma list) or `--all-contexts`; the pod's service account
+//! when there is no kubeconfig and kubequery runs in a cluster.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::sources::SourceError;
+
+/// How to reach live clusters.
+#[derive(Clone, Debug, Default)]
+pub struct LiveConfig {
+    /// `--kubeconfig`; otherwise `KUBECONFIG` or `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
+    /// Contexts to query; empty means the current context.
+    pub contexts: Vec<String>,
+    pub all_contexts: bool,
+    /// `cluster_name` of a single cluster; otherwise each cluster is named after its context.
+    pub cluster_name: Option<String>,
+    /// Bound on each request (connect, send and read).
+    pub request_timeout: Duration,
+}
+
+/// One cluster to connect to.
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) config: kube::Config,
+}
+
+fn error(context: &str, reason: impl ToString) -> SourceError {
+    SourceError::Cluster { cluster: context.to_string(), reason: reason.to_string() }
+}
+
+pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceError> {
+    let contexts: Vec<String> = live
+        .contexts
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    let kubeconfig = match &live.kubeconfig {
+        Some(path) => Some(
+            Kubeconfig::read_from(path).map_err(|e| error("kubeconfig", format!("{}: {e}", path.display())))?,
+        ),
+        None => match Kubeconfig::read() {
+            Ok(config) => Some(config),
+            // No kubeconfig at all: fall back to the pod's service account, as kubectl does.
+            Err(_) if contexts.is_empty() && !live.all_contexts && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => None,
+            Err(e) => {
+                return Err(error(
+                    "kubeconfig",
+                    format!(
+                        "no usable kubeconfig ({e}); pass --kubeconfig FILE or set KUBECONFIG, run inside a pod, \
+                         or query offline with --snapshot DIR or --demo"
+                    ),
+                ));
+            }
+        },
+    };
+    let mut targets = Vec::new();
+    match kubeconfig {
+        None => {
+            let mut config = kube::Config::incluster().map_err(|e| error("in-cluster", e))?;
+            apply_timeouts(&mut config, live.request_timeout);
+            let name = live.cluster_name.clone().unwrap_or_else(|| "in-cluster".to_string());
+            targets.push(Target { name, config });
+        }
+        Some(kubeconfig) => {
+            let chosen: Vec<String> = if live.all_contexts {
+                kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
+            } else if !contexts.is_empty() {
+                contexts
+            } else {
+                vec![kubeconfig.current_context.clone().ok_or_else(|| {
+                    error("kubeconfig", "it has no current-context; pass --context NAME or --all-contexts")
+                })?]
+            };
+            if chosen.is_empty() {
+                return Err(error("kubeconfig", "it defines no contexts"));
+            }
+            if chosen.len() > 1 && live.cluster_name.is_some() {
+                return Err(error(
+                    "kubeconfig",
+                    "--cluster-name names one cluster; with several contexts each cluster is named after its context",
+                ));
+            }
+            for context in chosen {
+                if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+                    return Err(error(&context, "no such context in the kubeconfig"));
+                }
+                let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+                let mut config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+                    .await
+                    .map_err(|e| error(&context, e))?;
+                apply_timeouts(&mut config, live.request_timeout);
+                let name = live.cluster_name.clone().unwrap_or_else(|| context.clone());
+                targets.push(Target { name, config });
+            }
+        }
+    }
+    Ok(targets)
+}
+
+fn apply_timeouts(config: &mut kube::Config, timeout: Duration) {
+    config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+}

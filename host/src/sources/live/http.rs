@@ -1,0 +1,103 @@
+//! One HTTP GET against a cluster, with bounded retries for what is worth retrying.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+
+/// Attempts after the first for 5xx, 429, timeouts and broken connections.
+const RETRIES: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
+/// Why a GET failed for good.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The server answered with a status that retrying cannot fix.
+    Status { code: u16, message: String },
+    /// Every attempt failed with a retryable error; the last one is given.
+    Exhausted { attempts: u32, last: String },
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Status { code, message } => write!(f, "HTTP {code}: {message}"),
+            Failure::Exhausted { attempts, last } => write!(f, "failed after {attempts} attempts: {last}"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    message: String,
+}
+
+fn retryable(code: u16) -> bool {
+    matches!(code, 429 | 500 | 502 | 503 | 504)
+}
+
+/// GETs `path_and_query` with `accept`, returning the body of a 2xx response.
+pub(crate) async fn get(client: &kube::Client, cluster: &str, path_and_query: &str, accept: &str) -> Result<Bytes, Failure> {
+    let mut backoff = FIRST_BACKOFF;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let started = Instant::now();
+        let outcome = once(client, path_and_query, accept).await;
+        let retry_reason = match outcome {
+            Ok((code, body)) if (200..300).contains(&code) => {
+                tracing::info!(
+                    "{cluster}: GET {path_and_query} -> {code}, {} bytes in {} ms",
+                    body.len(),
+                    started.elapsed().as_millis()
+                );
+                return Ok(body);
+            }
+            Ok((code, body)) => {
+                let message = serde_json::from_slice::<Status>(&body)
+                    .map(|s| s.message)
+                    .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+                tracing::info!("{cluster}: GET {path_and_query} -> {code}: {message}");
+                if !retryable(code) {
+                    return Err(Failure::Status { code, message });
+                }
+                format!("HTTP {code}: {message}")
+            }
+            Err(e) => {
+                tracing::info!("{cluster}: GET {path_and_query} failed: {e}");
+                e
+            }
+        };
+        if attempt > RETRIES {
+            return Err(Failure::Exhausted { attempts: attempt, last: retry_reason });
+        }
+        tracing::debug!("{cluster}: retrying in {} ms", backoff.as_millis());
+        tokio::time::sleep(backoff).await;
+        backoff *= 2;
+    }
+}
+
+async fn once(client: &kube::Client, path_and_query: &str, accept: &str) -> Result<(u16, Bytes), String> {
+    let request = http::Request::get(path_and_query)
+        .header(http::header::ACCEPT, accept)
+        .body(kube::client::Body::empty())
+        .map_err(|e| e.to_string())?;
+    let response = client.send(request).await.map_err(|e| e.to_string())?;
+    let code = response.status().as_u16();
+    let body = response.into_body().collect().await.map_err(|e| format!("reading the response: {e}"))?.to_bytes();
+    Ok((code, body))
+}
+
+/// Percent-encodes a query component.
+pub(crate) fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

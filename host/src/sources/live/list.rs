@@ -1,0 +1,303 @@
+//! Listing one resource on one cluster: the requests a selection needs, each paged with
+//! `limit` and `continue`, every page handed on as soon as it arrives.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use super::ClusterClient;
+use super::envelope::{self, Key};
+use super::http::{Failure, encode, get};
+use super::progress::Progress;
+use crate::schema::ApiResource;
+use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
+
+/// How often an expired continue token may restart one list before giving up.
+const MAX_RESTARTS: usize = 3;
+
+/// One request a selection needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Planned {
+    List { namespace: Option<String>, label_selector: Option<String>, field_selector: Option<String> },
+    Get { namespace: Option<String>, name: String },
+}
+
+/// The requests that fetch what `selection` asks for, no more: one per namespace, object
+/// name, label selector and combination of field-selector values (the API cannot OR).
+pub(crate) fn plan(resource: &ApiResource, selection: &Selection) -> Vec<Planned> {
+    let namespaces: Vec<Option<String>> = if resource.namespaced && !selection.namespaces.is_empty() {
+        selection.namespaces.iter().cloned().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let mut field_sets: Vec<Vec<String>> = vec![Vec::new()];
+    for (path, values) in &selection.fields {
+        field_sets = field_sets
+            .into_iter()
+            .flat_map(|set| {
+                values.iter().map(move |v| {
+                    let mut set = set.clone();
+                    set.push(format!("{path}={v}"));
+                    set
+                })
+            })
+            .collect();
+    }
+    let labels: Vec<Option<String>> = if selection.label_selectors.is_empty() {
+        vec![None]
+    } else {
+        selection.label_selectors.iter().cloned().map(Some).collect()
+    };
+    let mut out = Vec::new();
+    for namespace in &namespaces {
+        if !selection.names.is_empty() && (namespace.is_some() || !resource.namespaced) {
+            for name in &selection.names {
+                out.push(Planned::Get { namespace: namespace.clone(), name: name.clone() });
+            }
+            continue;
+        }
+        // A name without a namespace: a list filtered on metadata.name across namespaces.
+        let name_sets: Vec<Option<String>> = if selection.names.is_empty() {
+            vec![None]
+        } else {
+            selection.names.iter().map(|n| Some(format!("metadata.name={n}"))).collect()
+        };
+        for name in &name_sets {
+            for fields in &field_sets {
+                for label_selector in &labels {
+                    let mut terms: Vec<String> = name.iter().cloned().collect();
+                    terms.extend(fields.iter().cloned());
+                    let field_selector = (!terms.is_empty()).then(|| terms.join(","));
+                    out.push(Planned::List {
+                        namespace: namespace.clone(),
+                        label_selector: label_selector.clone(),
+                        field_selector,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn base_path(resource: &ApiResource, namespace: Option<&str>) -> String {
+    let mut path = if resource.group.is_empty() {
+        format!("/api/{}", resource.version)
+    } else {
+        format!("/apis/{}/{}", resource.group, resource.version)
+    };
+    if let (true, Some(ns)) = (resource.namespaced, namespace) {
+        path.push_str(&format!("/namespaces/{}", encode(ns)));
+    }
+    path.push('/');
+    path.push_str(&resource.resource);
+    path
+}
+
+fn accept(resource: &ApiResource, single: bool) -> &'static str {
+    match (resource.metadata_only, single) {
+        (true, false) => "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
+        (true, true) => "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+        (false, _) => "application/json",
+    }
+}
+
+/// Apiversion and kind of the List pages of `resource`, as the server labels them.
+fn list_kind(resource: &ApiResource) -> (String, String) {
+    if resource.metadata_only {
+        ("meta.k8s.io/v1".into(), "PartialObjectMetadataList".into())
+    } else {
+        (resource.api_version(), format!("{}List", resource.kind))
+    }
+}
+
+/// Runs the planned requests on one cluster, sending each page to `pages`. Returns when done,
+/// when the receiver is gone, or with the error that ended the list.
+pub(crate) async fn run(
+    cluster: Arc<ClusterClient>,
+    resource: ApiResource,
+    planned: Vec<Planned>,
+    pages: mpsc::Sender<Result<Page, SourceError>>,
+    progress: Arc<Progress>,
+) -> Result<(), SourceError> {
+    let id = progress.start(format!("{} {}", cluster.identity.name, resource.resource));
+    let result = run_all(&cluster, &resource, planned, &pages, &progress, id).await;
+    progress.finish(id);
+    result
+}
+
+async fn run_all(
+    cluster: &ClusterClient,
+    resource: &ApiResource,
+    planned: Vec<Planned>,
+    pages: &mpsc::Sender<Result<Page, SourceError>>,
+    progress: &Progress,
+    id: u64,
+) -> Result<(), SourceError> {
+    let fail = |reason: String| SourceError::Cluster { cluster: cluster.identity.name.clone(), reason };
+    for request in planned {
+        let body = match request {
+            Planned::Get { namespace, name } => {
+                let path = format!("{}/{}", base_path(resource, namespace.as_deref()), encode(&name));
+                match get(&cluster.client, &cluster.identity.name, &path, accept(resource, true)).await {
+                    Ok(object) => {
+                        let (api_version, kind) = list_kind(resource);
+                        let text = String::from_utf8_lossy(&object);
+                        envelope::wrap(&api_version, &kind, &[text.trim()])
+                    }
+                    // GET of one object: absent is simply no rows.
+                    Err(Failure::Status { code: 404, .. }) => continue,
+                    Err(failure) => match tolerate(cluster, resource, "get", &failure) {
+                        true => continue,
+                        false => return Err(fail(format!("getting {resource} {name}: {failure}"))),
+                    },
+                }
+            }
+            Planned::List { namespace, label_selector, field_selector } => {
+                let mut query = format!("?limit={PAGE_SIZE}");
+                if let Some(labels) = &label_selector {
+                    query.push_str(&format!("&labelSelector={}", encode(labels)));
+                }
+                if let Some(fields) = &field_selector {
+                    query.push_str(&format!("&fieldSelector={}", encode(fields)));
+                }
+                let path = base_path(resource, namespace.as_deref());
+                if !list(cluster, resource, &path, &query, pages, progress, id).await.map_err(fail)? {
+                    return Ok(());
+                }
+                continue;
+            }
+        };
+        progress.page(id, body.len());
+        if pages.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// 403 and an API the server does not serve are not errors of the query: the table yields
+/// no rows and a warning says why.
+fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure: &Failure) -> bool {
+    match failure {
+        Failure::Status { code: 403, message } => {
+            tracing::warn!("cluster {}: forbidden to {verb} {resource}; no rows from it: {message}", cluster.identity.name);
+            true
+        }
+        Failure::Status { code: 404, .. } => {
+            tracing::warn!(
+                "cluster {}: the server does not serve {} {}; no rows from it",
+                cluster.identity.name,
+                resource.api_version(),
+                resource.resource
+            );
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Pages through one List. Returns `Ok(false)` when the receiver went away.
+async fn list(
+    cluster: &ClusterClient,
+    resource: &ApiResource,
+    path: &str,
+    query: &str,
+    pages: &mpsc::Sender<Result<Page, SourceError>>,
+    progress: &Progress,
+    id: u64,
+) -> Result<bool, String> {
+    let mut token: Option<String> = None;
+    let mut last_sent: Option<Bytes> = None;
+    let mut skip_through: Option<Key> = None;
+    let mut restarts = 0;
+    loop {
+        let url = match &token {
+            Some(token) => format!("{path}{query}&continue={}", encode(token)),
+            None => format!("{path}{query}"),
+        };
+        let mut body = match get(&cluster.client, &cluster.identity.name, &url, accept(resource, false)).await {
+            Ok(body) => body,
+            Err(Failure::Status { code: 410, .. }) if token.is_some() && restarts < MAX_RESTARTS => {
+                // The continue token expired: list again from the start, and drop what was
+                // already handed on, so no row is lost or repeated.
+                restarts += 1;
+                tracing::info!("cluster {}: continue token for {resource} expired; restarting the list", cluster.identity.name);
+                if let Some(last) = last_sent.as_ref().and_then(|b| envelope::last_key(b)) {
+                    skip_through = Some(last);
+                }
+                token = None;
+                continue;
+            }
+            Err(failure) if tolerate(cluster, resource, "list", &failure) => return Ok(true),
+            Err(failure) => return Err(format!("listing {resource}: {failure}")),
+        };
+        token = envelope::continue_token(&body);
+        if let Some(after) = &skip_through {
+            let (api_version, kind) = list_kind(resource);
+            match envelope::items_after(&body, after, &api_version, &kind) {
+                Some(rest) => body = rest,
+                None => return Err(format!("listing {resource}: a page after a restart is not a List")),
+            }
+        }
+        if tracing::enabled!(tracing::Level::INFO) {
+            let items = envelope::item_count(&body).map_or_else(|| "?".to_string(), |n| n.to_string());
+            tracing::info!("cluster {}: {resource}: {items} items in this page", cluster.identity.name);
+        }
+        progress.page(id, body.len());
+        last_sent = Some(body.clone());
+        if pages.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+            return Ok(false);
+        }
+        if token.is_none() {
+            return Ok(true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pods() -> ApiResource {
+        ApiResource {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "pods".into(),
+            kind: "Pod".into(),
+            namespaced: true,
+            metadata_only: false,
+        }
+    }
+
+    fn list(ns: Option<&str>, labels: Option<&str>, fields: Option<&str>) -> Planned {
+        Planned::List {
+            namespace: ns.map(Into::into),
+            label_selector: labels.map(Into::into),
+            field_selector: fields.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn everything_is_one_list() {
+        assert_eq!(plan(&pods(), &Selection::default()), vec![list(None, None, None)]);
+    }
+
+    #[test]
+    fn namespaces_names_and_fields() {
+        let selection = Selection {
+            namespaces: vec!["a".into(), "b".into()],
+            fields: vec![("spec.nodeName".into(), vec!["n1".into()])],
+            ..Default::default()
+        };
+        assert_eq!(
+            plan(&pods(), &selection),
+            vec![list(Some("a"), None, Some("spec.nodeName=n1")), list(Some("b"), None, Some("spec.nodeName=n1"))]
+        );
+        let get = Selection { namespaces: vec!["a".into()], names: vec!["p".into()], ..Default::default() };
+        assert_eq!(plan(&pods(), &get), vec![Planned::Get { namespace: Some("a".into()), name: "p".into() }]);
+        let anywhere = Selection { names: vec!["p".into()], label_selectors: vec!["app=x".into()], ..Default::default() };
+        assert_eq!(plan(&pods(), &anywhere), vec![list(None, Some("app=x"), Some("metadata.name=p"))]);
+    }
+}

@@ -1,0 +1,225 @@
+//! Live clusters over the Kubernetes API.
+//!
+//! The host never deserializes objects: it fetches the raw bytes of each List page (`limit`
+//! 500, following `continue`) and hands every page on as it arrives, through a channel two
+//! pages deep, so the next page downloads while a table converts the current one and memory
+//! stays bounded by a few pages whatever the cluster size. Several clusters are listed in
+//! parallel; each page carries its cluster's identity.
+
+mod config;
+mod envelope;
+mod http;
+mod list;
+mod progress;
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+pub use config::LiveConfig;
+
+use self::http::{Failure, get};
+use self::progress::Progress;
+use super::{DataSource, Page, Pages, Selection, SourceError};
+use crate::schema::{Cluster, Source};
+
+/// Pages buffered between the network and the table.
+const PIPELINE_DEPTH: usize = 2;
+
+/// A connected cluster.
+pub(crate) struct ClusterClient {
+    pub(crate) identity: Arc<Cluster>,
+    pub(crate) client: kube::Client,
+}
+
+/// Live clusters as a data source.
+pub struct LiveSource {
+    runtime: tokio::runtime::Runtime,
+    clusters: Vec<Arc<ClusterClient>>,
+    progress: Arc<Progress>,
+}
+
+#[derive(Deserialize)]
+struct NamespaceMeta {
+    metadata: Uid,
+}
+
+#[derive(Deserialize)]
+struct Uid {
+    #[serde(default)]
+    uid: String,
+}
+
+impl LiveSource {
+    /// Connects to every selected cluster and reads each one's identity (the uid of its
+    /// kube-system namespace). With several clusters, one that cannot be reached is left
+    /// out with a warning; with one, that is an error.
+    pub fn connect(config: &LiveConfig) -> Result<Self, SourceError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("kube")
+            .enable_all()
+            .build()
+            .map_err(|e| SourceError::Cluster { cluster: "runtime".into(), reason: e.to_string() })?;
+        let clusters = runtime.block_on(async {
+            let targets = config::targets(config).await?;
+            let several = targets.len() > 1;
+            let connecting = targets.into_iter().map(|target| async move {
+                let name = target.name.clone();
+                let client = kube::Client::try_from(target.config)
+                    .map_err(|e| SourceError::Cluster { cluster: name.clone(), reason: e.to_string() })?;
+                let uid = identity(&client, &name).await?;
+                Ok::<_, SourceError>(Arc::new(ClusterClient { identity: Arc::new(Cluster { name, uid }), client }))
+            });
+            let mut connected = Vec::new();
+            for result in futures::future::join_all(connecting).await {
+                match result {
+                    Ok(cluster) => connected.push(cluster),
+                    Err(e) if several => tracing::warn!("{e}; querying the other clusters"),
+                    Err(e) => return Err(e),
+                }
+            }
+            if connected.is_empty() {
+                return Err(SourceError::Cluster { cluster: "all".into(), reason: "no cluster could be reached".into() });
+            }
+            Ok(connected)
+        })?;
+        Ok(LiveSource { runtime, clusters, progress: Arc::new(Progress::new()) })
+    }
+
+    /// The connected clusters.
+    pub fn clusters(&self) -> Vec<Arc<Cluster>> {
+        self.clusters.iter().map(|c| c.identity.clone()).collect()
+    }
+
+    /// Streams what each cluster's task sends; with several clusters a failed one becomes a
+    /// warning and the others' rows still arrive, unless every cluster failed.
+    fn fan_in<F, Fut>(&self, task: F) -> Pages<'_>
+    where
+        F: Fn(Arc<ClusterClient>, mpsc::Sender<Result<Page, SourceError>>) -> Fut,
+        Fut: std::future::Future<Output = Result<(), SourceError>> + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
+        let several = self.clusters.len() > 1;
+        let tasks: Vec<_> = self.clusters.iter().map(|cluster| task(cluster.clone(), tx.clone())).collect();
+        let total = tasks.len();
+        self.runtime.spawn(async move {
+            let results = futures::future::join_all(tasks).await;
+            let failures: Vec<SourceError> = results.into_iter().filter_map(Result::err).collect();
+            if !several || failures.len() == total {
+                for failure in failures {
+                    let _ = tx.send(Err(failure)).await;
+                }
+            } else {
+                for failure in failures {
+                    tracing::warn!("{failure}; showing the rows of the other clusters");
+                }
+            }
+        });
+        Box::new(Receiver(rx))
+    }
+}
+
+async fn identity(client: &kube::Client, name: &str) -> Result<String, SourceError> {
+    match get(client, name, "/api/v1/namespaces/kube-system", "application/json").await {
+        Ok(body) => Ok(serde_json::from_slice::<NamespaceMeta>(&body).map(|n| n.metadata.uid).unwrap_or_default()),
+        Err(Failure::Status { code: 403 | 404, message }) => {
+            tracing::warn!("cluster {name}: cannot read the kube-system namespace ({message}); cluster_uid will be empty");
+            Ok(String::new())
+        }
+        Err(failure) => Err(SourceError::Cluster { cluster: name.to_string(), reason: failure.to_string() }),
+    }
+}
+
+/// The pages of a scan, read from the network tasks as they arrive.
+struct Receiver(mpsc::Receiver<Result<Page, SourceError>>);
+
+impl Iterator for Receiver {
+    type Item = Result<Page, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.blocking_recv()
+    }
+}
+
+#[derive(Deserialize)]
+struct ApiVersions {
+    #[serde(default)]
+    versions: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiGroupList {
+    #[serde(default)]
+    groups: Vec<ApiGroup>,
+}
+
+#[derive(Deserialize)]
+struct ApiGroup {
+    #[serde(default)]
+    versions: Vec<GroupVersion>,
+}
+
+#[derive(Deserialize)]
+struct GroupVersion {
+    #[serde(rename = "groupVersion")]
+    group_version: String,
+}
+
+/// Every APIResourceList the cluster serves: `/api/<v>` and `/apis/<group>/<version>`.
+async fn discovery(cluster: Arc<ClusterClient>, tx: mpsc::Sender<Result<Page, SourceError>>) -> Result<(), SourceError> {
+    let name = cluster.identity.name.clone();
+    let fail = |failure: Failure| SourceError::Cluster { cluster: name.clone(), reason: format!("discovery: {failure}") };
+    let core: ApiVersions = serde_json::from_slice(&get(&cluster.client, &name, "/api", "application/json").await.map_err(fail)?)
+        .unwrap_or(ApiVersions { versions: Vec::new() });
+    let groups: ApiGroupList =
+        serde_json::from_slice(&get(&cluster.client, &name, "/apis", "application/json").await.map_err(fail)?)
+            .unwrap_or(ApiGroupList { groups: Vec::new() });
+    let mut paths: Vec<String> = core.versions.iter().map(|v| format!("/api/{v}")).collect();
+    for group in &groups.groups {
+        for version in &group.versions {
+            paths.push(format!("/apis/{}", version.group_version));
+        }
+    }
+    for path in paths {
+        // A broken aggregated API (often metrics.k8s.io) must not hide the rest.
+        match get(&cluster.client, &name, &path, "application/json").await {
+            Ok(body) => {
+                if tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+                    return Ok(());
+                }
+            }
+            Err(failure) => tracing::warn!("cluster {name}: discovery of {path} failed, skipping it: {failure}"),
+        }
+    }
+    Ok(())
+}
+
+impl DataSource for LiveSource {
+    fn pages(&self, _table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
+        match source {
+            Source::Resource(resource) => {
+                let planned = list::plan(resource, selection);
+                let progress = self.progress.clone();
+                let resource = resource.clone();
+                self.fan_in(move |cluster, tx| list::run(cluster, resource.clone(), planned.clone(), tx, progress.clone()))
+            }
+            Source::Path(path) => {
+                let path = path.clone();
+                self.fan_in(move |cluster, tx| {
+                    let path = path.clone();
+                    async move {
+                        let name = cluster.identity.name.clone();
+                        let body = get(&cluster.client, &name, &path, "application/json")
+                            .await
+                            .map_err(|failure| SourceError::Cluster { cluster: name, reason: format!("GET {path}: {failure}") })?;
+                        let _ = tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await;
+                        Ok(())
+                    }
+                })
+            }
+            Source::Discovery => self.fan_in(discovery),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! A Kubernetes-protocol API server over fixture objects, for kubequery's tests and
+//! benchmarks, and usable by the real `kubectl`.
+//!
+//! It serves discovery (`/version`, `/api`, `/apis`, each group version), List and GET of
+//! namespaced and cluster-scoped resources, paging with opaque continue tokens, label and
+//! field selectors, metadata-only lists (`PartialObjectMetadataList`) — over plain HTTP on
+//! loopback. Faults can be injected per resource (status codes, expired continue tokens,
+//! slow and truncated responses), and every request is recorded so tests can assert the
+//! exact request a client made.
+
+mod resources;
+mod selectors;
+mod server;
+mod store;
+pub mod synthetic;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use resources::ResourceType;
+pub use selectors::{FieldSelector, LabelSelector};
+pub use store::Store;
+
+/// A fault to inject into responses for one resource (its plural name, or `version`, `api`,
+/// `apis` for discovery).
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this HTTP status (403, 404, 500, …); `times: None` means always.
+    Status { resource: String, code: u16, times: Option<usize> },
+    /// Reject requests carrying a continue token with 410 Gone, `times` times.
+    ExpireContinue { resource: String, times: usize },
+    /// Delay every response.
+    Slow { resource: String, delay: Duration },
+    /// Send half of the body and then break the connection, `times` times.
+    Truncate { resource: String, times: usize },
+}
+
+/// A request the server received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    /// Decoded query parameters in the order given.
+    pub query: Vec<(String, String)>,
+    pub accept: String,
+}
+
+impl Recorded {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) faults: Mutex<Vec<Fault>>,
+    pub(crate) requests: Mutex<Vec<Recorded>>,
+    pub(crate) git_version: String,
+}
+
+/// A running server; stops when dropped.
+pub struct FixtureServer {
+    addr: SocketAddr,
+    state: Arc<State>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FixtureServer {
+    /// Serves `store` on a free loopback port.
+    pub fn start(store: Store) -> std::io::Result<Self> {
+        Self::start_on(store, 0)
+    }
+
+    pub fn start_on(store: Store, port: u16) -> std::io::Result<Self> {
+        let state = Arc::new(State {
+            store: Mutex::new(store),
+            faults: Mutex::new(Vec::new()),
+            requests: Mutex::new(Vec::new()),
+            git_version: "v1.31.2".into(),
+        });
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let served = state.clone();
+        let thread = std::thread::Builder::new().name(format!("apiserver-{}", addr.port())).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("building the fixture server runtime");
+            runtime.block_on(server::serve(listener, served, rx));
+        })?;
+        Ok(FixtureServer { addr, state, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A kubeconfig with one context named `context` pointing at this server.
+    pub fn kubeconfig(&self, context: &str) -> String {
+        kubeconfig(&[(context, self)])
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    pub fn clear_requests(&self) {
+        if let Ok(mut r) = self.state.requests.lock() {
+            r.clear();
+        }
+    }
+
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        if let Ok(mut f) = self.state.faults.lock() {
+            *f = faults;
+        }
+    }
+
+    /// Changes the served objects.
+    pub fn with_store<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
+        let mut store = self.state.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut store)
+    }
+}
+
+impl Drop for FixtureServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A kubeconfig with one context (and cluster and user) per `(name, server)`.
+pub fn kubeconfig(contexts: &[(&str, &FixtureServer)]) -> String {
+    let mut clusters = String::new();
+    let mut ctxs = String::new();
+    let mut users = String::new();
+    for (name, server) in contexts {
+        clusters.push_str(&format!("- name: {name}\n  cluster:\n    server: {}\n", server.url()));
+        ctxs.push_str(&format!("- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n"));
+        users.push_str(&format!("- name: {name}\n  user:\n    token: fixture-token-{name}\n"));
+    }
+    let current = contexts.first().map_or("", |(name, _)| name);
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {current}\nclusters:\n{clusters}contexts:\n{ctxs}users:\n{users}preferences: {{}}\n"
+    )
+}

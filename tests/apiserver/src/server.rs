@@ -1,0 +1,411 @@
+//! HTTP handling: routing, discovery, List/GET, paging, selectors, faults.
+
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body::{Body, Frame};
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+use crate::resources::ResourceType;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::{Fault, Recorded, State};
+
+type ResponseBody = BoxBody<Bytes, io::Error>;
+
+pub(crate) async fn serve(listener: std::net::TcpListener, state: Arc<State>, mut shutdown: tokio::sync::oneshot::Receiver<()>) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| handle(req, state.clone()));
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                });
+            }
+        }
+    }
+}
+
+fn full(body: Vec<u8>) -> ResponseBody {
+    http_body_util::Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed()
+}
+
+/// A body that stops halfway with an error, so the connection breaks mid-response.
+struct Truncated(Option<Bytes>);
+
+impl Body for Truncated {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        Poll::Ready(Some(match self.0.take() {
+            Some(data) => Ok(Frame::data(data)),
+            None => Err(io::Error::other("response truncated by fault injection")),
+        }))
+    }
+}
+
+fn json_response(status: StatusCode, content_type: &str, body: &Value) -> Response<ResponseBody> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("content-length", bytes.len())
+        .body(full(bytes))
+        .unwrap_or_else(|_| Response::new(full(Vec::new())))
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Response<ResponseBody> {
+    let body = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": message, "reason": reason, "code": code
+    });
+    json_response(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "application/json", &body)
+}
+
+fn decode(component: &str) -> String {
+    let bytes = component.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() && hex(bytes[i + 1]).is_some() && hex(bytes[i + 2]).is_some() => {
+                let value = hex(bytes[i + 1]).unwrap_or(0) * 16 + hex(bytes[i + 2]).unwrap_or(0);
+                out.push(value as u8);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// What a resource path names.
+struct Target {
+    resource: ResourceType,
+    namespace: Option<String>,
+    name: Option<String>,
+}
+
+enum Route {
+    Version,
+    Api,
+    Apis,
+    ResourceList(String, String),
+    Resource(Target),
+    NotFound,
+}
+
+fn route(path: &str, types: &[ResourceType]) -> Route {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+    let (group, version, rest) = match parts.as_slice() {
+        ["version"] => return Route::Version,
+        ["api"] => return Route::Api,
+        ["apis"] => return Route::Apis,
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return Route::NotFound,
+    };
+    if !types.iter().any(|t| t.group == group && t.version == version) {
+        return Route::NotFound;
+    }
+    let find = |plural: &str| types.iter().find(|t| t.group == group && t.version == version && t.plural == plural).cloned();
+    let target = |resource: Option<ResourceType>, namespace: Option<&str>, name: Option<&str>| match resource {
+        Some(resource) if namespace.is_none() || resource.namespaced => Route::Resource(Target {
+            resource,
+            namespace: namespace.map(str::to_string),
+            name: name.map(str::to_string),
+        }),
+        _ => Route::NotFound,
+    };
+    match rest {
+        [] => Route::ResourceList(group.to_string(), version.to_string()),
+        ["namespaces", ns, plural] => target(find(plural), Some(ns), None),
+        ["namespaces", ns, plural, name] => target(find(plural), Some(ns), Some(name)),
+        [plural] => target(find(plural), None, None),
+        [plural, name] => target(find(plural), None, Some(name)),
+        _ => Route::NotFound,
+    }
+}
+
+/// The fault that applies to this request, consuming one of its uses.
+fn take_fault(state: &State, resource: &str, has_continue: bool) -> Option<Fault> {
+    let mut faults = state.faults.lock().ok()?;
+    for fault in faults.iter_mut() {
+        match fault {
+            Fault::Status { resource: r, times, .. } if r == resource || r == "*" => {
+                if let Some(n) = times {
+                    if *n == 0 {
+                        continue;
+                    }
+                    *n -= 1;
+                }
+                return Some(fault.clone());
+            }
+            Fault::ExpireContinue { resource: r, times } if (r == resource) && has_continue && *times > 0 => {
+                *times -= 1;
+                return Some(fault.clone());
+            }
+            Fault::Truncate { resource: r, times } if r == resource && *times > 0 => {
+                *times -= 1;
+                return Some(fault.clone());
+            }
+            Fault::Slow { resource: r, .. } if r == resource => return Some(fault.clone()),
+            _ => {}
+        }
+    }
+    None
+}
+
+async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<ResponseBody>, Infallible> {
+    let path = req.uri().path().to_string();
+    let query = query_pairs(req.uri().query());
+    let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let recorded = Recorded { method: req.method().to_string(), path: path.clone(), query, accept };
+    if let Ok(mut requests) = state.requests.lock() {
+        requests.push(recorded.clone());
+    }
+    if req.method() != http::Method::GET {
+        return Ok(status(405, "MethodNotAllowed", "the fixture server is read-only"));
+    }
+    let types = state.store.lock().map(|s| s.types().to_vec()).unwrap_or_default();
+    let route = route(&path, &types);
+    let fault_key = match &route {
+        Route::Version => "version".to_string(),
+        Route::Api => "api".to_string(),
+        Route::Apis => "apis".to_string(),
+        Route::ResourceList(_, _) => "discovery".to_string(),
+        Route::Resource(t) => t.resource.plural.clone(),
+        Route::NotFound => String::new(),
+    };
+    let mut truncate = false;
+    match take_fault(&state, &fault_key, recorded.param("continue").is_some()) {
+        Some(Fault::Status { code, .. }) => {
+            let (reason, message) = match code {
+                403 => ("Forbidden", format!("{fault_key} is forbidden: User \"fixture\" cannot list resource \"{fault_key}\"")),
+                404 => ("NotFound", "the server could not find the requested resource".to_string()),
+                429 => ("TooManyRequests", "too many requests".to_string()),
+                _ => ("InternalError", format!("injected failure for {fault_key}")),
+            };
+            return Ok(status(code, reason, &message));
+        }
+        Some(Fault::ExpireContinue { .. }) => {
+            return Ok(status(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."));
+        }
+        Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
+        Some(Fault::Truncate { .. }) => truncate = true,
+        None => {}
+    }
+    let response = match route {
+        Route::Version => json_response(StatusCode::OK, "application/json", &version(&state.git_version)),
+        Route::Api => json_response(StatusCode::OK, "application/json", &json!({
+            "kind": "APIVersions", "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}]
+        })),
+        Route::Apis => json_response(StatusCode::OK, "application/json", &group_list(&types)),
+        Route::ResourceList(group, version) => json_response(StatusCode::OK, "application/json", &resource_list(&types, &group, &version)),
+        Route::Resource(target) => resource(&state, &target, &recorded),
+        Route::NotFound => status(404, "NotFound", "the server could not find the requested resource"),
+    };
+    if truncate {
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let half = bytes.slice(..bytes.len() / 2);
+        return Ok(Response::from_parts(parts, Truncated(Some(half)).boxed()));
+    }
+    Ok(response)
+}
+
+fn version(git_version: &str) -> Value {
+    let numbers: Vec<&str> = git_version.trim_start_matches('v').split('.').collect();
+    json!({
+        "major": numbers.first().copied().unwrap_or("1"), "minor": numbers.get(1).copied().unwrap_or("0"),
+        "gitVersion": git_version, "gitCommit": "fixture", "gitTreeState": "clean",
+        "buildDate": "2024-10-22T20:28:14Z", "goVersion": "go1.22.8", "compiler": "gc", "platform": "linux/amd64"
+    })
+}
+
+fn group_list(types: &[ResourceType]) -> Value {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for t in types.iter().filter(|t| !t.group.is_empty()) {
+        match groups.iter_mut().find(|(g, _)| *g == t.group) {
+            Some((_, versions)) if !versions.contains(&t.version) => versions.push(t.version.clone()),
+            Some(_) => {}
+            None => groups.push((t.group.clone(), vec![t.version.clone()])),
+        }
+    }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(name, versions)| {
+            let gvs: Vec<Value> =
+                versions.iter().map(|v| json!({"groupVersion": format!("{name}/{v}"), "version": v})).collect();
+            json!({"name": name, "versions": gvs, "preferredVersion": gvs[0]})
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+fn resource_list(types: &[ResourceType], group: &str, version: &str) -> Value {
+    let resources: Vec<Value> = types
+        .iter()
+        .filter(|t| t.group == group && t.version == version)
+        .map(|t| json!({
+            "name": t.plural, "singularName": t.kind.to_lowercase(), "namespaced": t.namespaced, "kind": t.kind,
+            "verbs": ["get", "list", "watch"]
+        }))
+        .collect();
+    let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources})
+}
+
+/// Field selector paths the API server accepts for a kind, beyond metadata.name/namespace.
+fn field_labels(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "Pod" => &["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
+        "Event" => &["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type", "regarding.kind", "regarding.name", "regarding.namespace", "regarding.uid"],
+        "Secret" => &["type"],
+        "Node" => &["spec.unschedulable"],
+        "Namespace" => &["status.phase"],
+        _ => &[],
+    }
+}
+
+fn metadata_only(object: &Value) -> Value {
+    json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": object["metadata"]})
+}
+
+/// The continue token: an opaque encoding of the last key returned.
+fn encode_continue(namespace: &str, name: &str) -> String {
+    json!([namespace, name]).to_string().bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_continue(token: &str) -> Option<(String, String)> {
+    let bytes: Option<Vec<u8>> =
+        (0..token.len()).step_by(2).map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let key: Vec<String> = serde_json::from_slice(&bytes?).ok()?;
+    match key.as_slice() {
+        [ns, name] => Some((ns.clone(), name.clone())),
+        _ => None,
+    }
+}
+
+fn resource(state: &State, target: &Target, request: &Recorded) -> Response<ResponseBody> {
+    let store = match state.store.lock() {
+        Ok(store) => store,
+        Err(_) => return status(500, "InternalError", "store lock poisoned"),
+    };
+    let partial = request.accept.contains("as=PartialObjectMetadata");
+    let t = &target.resource;
+    if let Some(name) = &target.name {
+        return match store.get(t, target.namespace.as_deref(), name) {
+            Some(object) if partial => json_response(
+                StatusCode::OK,
+                "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+                &metadata_only(object),
+            ),
+            Some(object) => json_response(StatusCode::OK, "application/json", object),
+            None => status(404, "NotFound", &format!("{} \"{name}\" not found", t.plural)),
+        };
+    }
+    let labels = match request.param("labelSelector").map(LabelSelector::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return status(400, "BadRequest", &format!("unable to parse requirement: {e}")),
+    };
+    let fields = match request.param("fieldSelector").map(FieldSelector::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return status(400, "BadRequest", &e),
+    };
+    if let Some(fields) = &fields {
+        for path in fields.paths() {
+            if path != "metadata.name" && path != "metadata.namespace" && !field_labels(&t.kind).contains(&path) {
+                return status(400, "BadRequest", &format!("field label not supported: {path}"));
+            }
+        }
+    }
+    let after = match request.param("continue").filter(|c| !c.is_empty()) {
+        Some(token) => match decode_continue(token) {
+            Some(key) => Some(key),
+            None => return status(400, "BadRequest", "invalid continue token"),
+        },
+        None => None,
+    };
+    let limit = request.param("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
+    let matching: Vec<&Value> = store
+        .list(t, target.namespace.as_deref())
+        .into_iter()
+        .filter(|o| labels.as_ref().is_none_or(|s| s.matches(o)))
+        .filter(|o| fields.as_ref().is_none_or(|s| s.matches(o)))
+        .filter(|o| {
+            after.as_ref().is_none_or(|(ns, name)| {
+                let key = (o["metadata"]["namespace"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
+                key > (ns.as_str(), name.as_str())
+            })
+        })
+        .collect();
+    let page = &matching[..limit.map_or(matching.len(), |l| l.min(matching.len()))];
+    let mut metadata = json!({"resourceVersion": "1000"});
+    if page.len() < matching.len() {
+        if let Some(last) = page.last() {
+            metadata["continue"] = Value::from(encode_continue(
+                last["metadata"]["namespace"].as_str().unwrap_or(""),
+                last["metadata"]["name"].as_str().unwrap_or(""),
+            ));
+            metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
+        }
+    }
+    let (api_version, kind, content_type, items): (String, String, &str, Vec<Value>) = if partial {
+        (
+            "meta.k8s.io/v1".into(),
+            "PartialObjectMetadataList".into(),
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+            page.iter().map(|o| metadata_only(o)).collect(),
+        )
+    } else {
+        // Like a real server, items of a typed list carry no apiVersion or kind.
+        let items = page
+            .iter()
+            .map(|o| {
+                let mut item = (*o).clone();
+                if let Some(map) = item.as_object_mut() {
+                    map.remove("apiVersion");
+                    map.remove("kind");
+                }
+                item
+            })
+            .collect();
+        (t.api_version(), format!("{}List", t.kind), "application/json", items)
+    };
+    json_response(
+        StatusCode::OK,
+        content_type,
+        &json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items}),
+    )
+}

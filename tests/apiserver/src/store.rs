@@ -1,0 +1,103 @@
+//! The objects the fixture server serves, indexed by API group and kind and kept in API
+//! server order (namespace, then name).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::resources::{ResourceType, builtin};
+
+#[derive(Clone, Default)]
+pub struct Store {
+    types: Vec<ResourceType>,
+    objects: HashMap<(String, String), BTreeMap<(String, String), Value>>,
+}
+
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+impl Store {
+    /// An empty cluster serving the built-in resource types.
+    pub fn new() -> Self {
+        Store { types: builtin(), objects: HashMap::new() }
+    }
+
+    /// Serves another resource type (a CRD).
+    pub fn add_type(&mut self, resource: ResourceType) {
+        if !self.types.contains(&resource) {
+            self.types.push(resource);
+        }
+    }
+
+    /// Stops serving every version of `group` (as a server that dropped an API would).
+    pub fn remove_group_version(&mut self, group: &str, version: &str) {
+        self.types.retain(|t| !(t.group == group && t.version == version));
+    }
+
+    pub fn types(&self) -> &[ResourceType] {
+        &self.types
+    }
+
+    /// Adds an object (with `apiVersion`, `kind` and `metadata.name`).
+    pub fn insert(&mut self, object: Value) -> Result<(), String> {
+        let api_version = object["apiVersion"].as_str().ok_or("object without apiVersion")?.to_string();
+        let kind = object["kind"].as_str().ok_or("object without kind")?.to_string();
+        let name = object["metadata"]["name"].as_str().ok_or("object without metadata.name")?.to_string();
+        let namespace = object["metadata"]["namespace"].as_str().unwrap_or("").to_string();
+        let group = group_of(&api_version).to_string();
+        self.objects.entry((group, kind)).or_default().insert((namespace, name), object);
+        Ok(())
+    }
+
+    /// Adds every object of a JSON file holding one object or a List.
+    pub fn insert_json(&mut self, text: &str) -> Result<(), String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        match value["items"].as_array() {
+            Some(items) => {
+                let list_version = value["apiVersion"].as_str().unwrap_or("v1").to_string();
+                let item_kind = value["kind"].as_str().and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty());
+                for item in items {
+                    let mut item = item.clone();
+                    if item.get("kind").is_none() {
+                        item["kind"] = Value::from(item_kind.ok_or("List item without kind")?);
+                        item["apiVersion"] = Value::from(list_version.clone());
+                    }
+                    self.insert(item)?;
+                }
+                Ok(())
+            }
+            None => self.insert(value),
+        }
+    }
+
+    /// Adds every `.json` file under `dir`, recursively (except `version.json`, the `/version`
+    /// document of a kubequery snapshot).
+    pub fn load_dir(&mut self, dir: &Path) -> Result<(), String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                self.load_dir(&path)?;
+            } else if path.extension().is_some_and(|e| e == "json") && !path.ends_with("version.json") {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                self.insert_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Objects of `resource`, in one namespace or all, in API server order.
+    pub fn list(&self, resource: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
+        let Some(objects) = self.objects.get(&(resource.group.clone(), resource.kind.clone())) else {
+            return Vec::new();
+        };
+        objects.iter().filter(|((ns, _), _)| namespace.is_none_or(|want| ns == want)).map(|(_, v)| v).collect()
+    }
+
+    pub fn get(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> Option<&Value> {
+        let objects = self.objects.get(&(resource.group.clone(), resource.kind.clone()))?;
+        objects.get(&(namespace.unwrap_or("").to_string(), name.to_string()))
+    }
+}
