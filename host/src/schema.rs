@@ -88,7 +88,7 @@ impl fmt::Display for ApiResource {
 }
 
 /// Where a table's input comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     Resource(ApiResource),
     Path(String),

@@ -48,26 +48,41 @@ pub struct GlobalArgs {
     table_cpu_ms: Option<u64>,
 }
 
-/// Where table input comes from.
+/// Where table input comes from: live clusters (kubeconfig contexts, or in-cluster) unless
+/// --snapshot or --demo is given.
 #[derive(Args, Clone, Default)]
 pub struct SourceArgs {
+    /// kubeconfig file [default: KUBECONFIG, else ~/.kube/config, else the pod's service account]
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Context to query; repeat it or give a comma list to query several clusters at once
+    #[arg(long, env = "KUBEQUERY_CONTEXT", value_name = "NAME", value_delimiter = ',')]
+    context: Vec<String>,
+    /// Query every context of the kubeconfig
+    #[arg(long, env = "KUBEQUERY_ALL_CONTEXTS", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new(), conflicts_with = "context")]
+    all_contexts: bool,
+    /// Seconds to wait for each API request before retrying it [default: 60]
+    #[arg(long, env = "KUBEQUERY_REQUEST_TIMEOUT", value_name = "SECONDS")]
+    request_timeout: Option<u64>,
     /// Read the cluster from a directory of JSON/YAML files (kubectl get -o json|yaml, kubectl cluster-info dump)
     #[arg(long, env = "KUBEQUERY_SNAPSHOT", value_name = "DIR", conflicts_with = "demo")]
     snapshot: Option<PathBuf>,
     /// Use the small demo cluster built into kubequery
     #[arg(long, env = "KUBEQUERY_DEMO", action = clap::ArgAction::SetTrue, value_parser = clap::builder::BoolishValueParser::new())]
     demo: bool,
-    /// Cluster name shown in cluster_name [default: the snapshot directory's name, or "demo"]
+    /// Cluster name shown in cluster_name [default: the context name, the snapshot directory's name, or "demo"]
     #[arg(long, env = "KUBEQUERY_CLUSTER_NAME", value_name = "NAME")]
     cluster_name: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run SQL against a cluster snapshot (several statements may be separated by ';')
+    /// Run SQL against clusters or a snapshot (several statements may be separated by ';')
     Query(query::QueryArgs),
     /// Serve the tables to osqueryd as an extension (osqueryd passes --socket, --timeout, --interval)
     Extension(extension::ExtensionArgs),
+    /// List the clusters a query would read: name and uid (of the kube-system namespace), tab-separated
+    Clusters(SourceArgs),
     /// List the tables
     Tables,
     /// Show the columns of one table, or of every table
@@ -107,6 +122,12 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Command::Extension(extension) => {
             let settings = Settings::resolve(&args.global, &extension.source)?;
             extension::run(&settings, &extension)
+        }
+        Command::Clusters(source) => {
+            for cluster in Settings::resolve(&args.global, &source)?.source()?.clusters() {
+                println!("{}\t{}", cluster.name, cluster.uid);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Tables => tables::list(&Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?),
         Command::Schema { table, markdown } => {

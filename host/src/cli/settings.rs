@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use serde::Deserialize;
 
 use super::{GlobalArgs, SourceArgs};
 use kubequery::catalog::Catalog;
 use kubequery::sources::DataSource;
+use kubequery::sources::live::{LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::wasm::{Limits, Origin, Runtime, default_cache_dir};
 
@@ -26,6 +27,10 @@ const DEFAULT_CONFIG: &str = "/etc/kubequery/kubequery.yaml";
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 struct ConfigFile {
+    kubeconfig: Option<PathBuf>,
+    contexts: Option<Vec<String>>,
+    all_contexts: Option<bool>,
+    request_timeout: Option<u64>,
     snapshot: Option<PathBuf>,
     demo: Option<bool>,
     cluster_name: Option<String>,
@@ -38,6 +43,7 @@ struct ConfigFile {
 
 /// Everything a command needs to know, with defaults applied.
 pub struct Settings {
+    pub live: LiveConfig,
     pub snapshot: Option<PathBuf>,
     pub demo: bool,
     pub cluster_name: Option<String>,
@@ -69,7 +75,15 @@ impl Settings {
         };
         let snapshot = source.snapshot.clone().or(if source.demo { None } else { file.snapshot });
         let demo = source.demo || (snapshot.is_none() && file.demo.unwrap_or(false));
+        let live = LiveConfig {
+            kubeconfig: source.kubeconfig.clone().or(file.kubeconfig),
+            contexts: if source.context.is_empty() { file.contexts.unwrap_or_default() } else { source.context.clone() },
+            all_contexts: source.all_contexts || file.all_contexts.unwrap_or(false),
+            cluster_name: source.cluster_name.clone().or(file.cluster_name.clone()),
+            request_timeout: Duration::from_secs(source.request_timeout.or(file.request_timeout).unwrap_or(60).max(1)),
+        };
         Ok(Settings {
+            live,
             snapshot,
             demo,
             cluster_name: source.cluster_name.clone().or(file.cluster_name),
@@ -106,16 +120,12 @@ impl Settings {
         Ok(catalog)
     }
 
-    /// The data source the settings select.
+    /// The data source the settings select: a snapshot, the demo, or live clusters.
     pub fn source(&self) -> anyhow::Result<Arc<dyn DataSource>> {
         let snapshot = match (&self.snapshot, self.demo) {
             (Some(dir), _) => Snapshot::load_dir(dir, self.cluster_name.clone())?,
             (None, true) => Snapshot::demo(self.cluster_name.clone()),
-            (None, false) => bail!(
-                "no cluster to query: pass --snapshot DIR (a directory of `kubectl get -o json` files) or --demo \
-                 (or set KUBEQUERY_SNAPSHOT / KUBEQUERY_DEMO, or `snapshot:` / `demo:` in the config file); \
-                 this build cannot connect to live clusters"
-            ),
+            (None, false) => return Ok(Arc::new(LiveSource::connect(&self.live)?)),
         };
         for problem in snapshot.problems() {
             tracing::warn!("skipped {problem}");

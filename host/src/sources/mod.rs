@@ -94,6 +94,9 @@ impl Selection {
 
 /// A provider of table input.
 pub trait DataSource: Send + Sync {
+    /// The clusters this source reads.
+    fn clusters(&self) -> Vec<Arc<Cluster>>;
+
     /// The pages for one scan of `table`, which reads `source`, narrowed by `selection`. A
     /// source that has nothing for it yields no pages and says why in a warning.
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_>;

@@ -1,12 +1,13 @@
 //! Rows kept for the rest of one statement, for tables the statement scans more than once,
 //! and hash indexes over them for equality lookups (the inner side of a join).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
 
-use crate::schema::{Cell, ColumnType, Row};
+use crate::schema::{Cell, ColumnType, Row, Source};
+use crate::sources::Page;
 
 /// A comparable form of a value under SQLite's affinity rules, so that a lookup finds every
 /// row SQLite's own `=` would accept (SQLite re-checks each row it gets).
@@ -71,6 +72,10 @@ pub(crate) struct TableCache {
 #[derive(Default)]
 pub(crate) struct StatementCache {
     tables: HashMap<String, TableCache>,
+    /// Tables of the statement (noted while SQLite plans it) by the source they read.
+    readers: HashMap<Source, HashSet<String>>,
+    /// Complete, unfiltered input of sources that several tables of the statement read.
+    pages: HashMap<Source, Arc<Vec<Page>>>,
 }
 
 /// How a new scan of a table should run.
@@ -86,6 +91,28 @@ pub(crate) enum Plan {
 impl StatementCache {
     pub(crate) fn clear(&mut self) {
         self.tables.clear();
+        self.readers.clear();
+        self.pages.clear();
+    }
+
+    /// Records that the statement being planned reads `table`, whose input is `source`.
+    pub(crate) fn note_reader(&mut self, source: &Source, table: &str) {
+        self.readers.entry(source.clone()).or_default().insert(table.to_string());
+    }
+
+    /// Whether another table of this statement reads the same input, so one List serves both.
+    pub(crate) fn is_shared(&self, source: &Source) -> bool {
+        self.readers.get(source).is_some_and(|tables| tables.len() > 1)
+    }
+
+    pub(crate) fn shared_pages(&self, source: &Source) -> Option<Arc<Vec<Page>>> {
+        self.pages.get(source).cloned()
+    }
+
+    pub(crate) fn store_pages(&mut self, source: &Source, pages: Vec<Page>) -> Arc<Vec<Page>> {
+        let pages = Arc::new(pages);
+        self.pages.insert(source.clone(), pages.clone());
+        pages
     }
 
     pub(crate) fn plan(&mut self, table: &str) -> Plan {

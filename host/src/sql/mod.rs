@@ -5,7 +5,9 @@
 //! A scan pulls pages from the source lazily: the rows of one page reach SQLite before the
 //! next page is converted. When a statement scans the same table again (the inner side of a
 //! join), the rows of that table are kept for the rest of the statement and looked up through
-//! a hash index on the join's equality constraints, so a join costs one scan per table.
+//! a hash index on the join's equality constraints, so a join costs one scan per table. When
+//! several tables of a statement read the same input (pods and pod_containers), it is
+//! fetched once and shared.
 
 mod cache;
 mod vtab;
@@ -53,6 +55,8 @@ impl Engine {
         let mut number = 0;
         loop {
             number += 1;
+            // Cleared before SQLite plans the statement, during which tables note what they read.
+            self.shared.begin_statement();
             let mut stmt = match fallible_next(&mut batch) {
                 Ok(Some(stmt)) => stmt,
                 Ok(None) => break,
@@ -62,7 +66,6 @@ impl Engine {
                     break;
                 }
             };
-            self.shared.begin_statement();
             if let Err(message) = run_statement(&mut stmt, sink) {
                 errors.push(QueryError { statement: number, message });
             }

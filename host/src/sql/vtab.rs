@@ -13,7 +13,7 @@ use rusqlite::{Connection, Error};
 
 use super::cache::{Key, Plan, StatementCache};
 use crate::schema::{Cell, ColumnType, Pushdown, Row, TableSchema};
-use crate::sources::{DataSource, Pages, Selection};
+use crate::sources::{DataSource, Page, Pages, Selection};
 use crate::wasm::{Scan, TableComponent};
 
 /// What every virtual table of one connection shares.
@@ -86,6 +86,7 @@ unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     /// Takes every usable equality constraint (SQLite still re-checks them), so that joins
     /// look rows up instead of rescanning.
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
+        self.shared.cache().note_reader(&self.table.schema.source, &self.table.schema.name);
         let mut columns = Vec::new();
         let candidates: Vec<(usize, c_int)> = info
             .constraints()
@@ -201,11 +202,33 @@ impl<'vtab> KubeCursor<'vtab> {
         let table = &self.vtab.table;
         let mut scan = table.scan().map_err(module_error)?;
         let mut all = Vec::new();
-        for page in self.vtab.shared.source.pages(&table.schema.name, &table.schema.source, &Selection::default()) {
+        for page in self.pages(&Selection::default())? {
             let page = page.map_err(|e| module_error(format!("table {}: {e}", table.schema.name)))?;
             all.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
         }
         Ok(all)
+    }
+
+    /// The input of a scan: the source's pages for `selection`; or, when another table of
+    /// the statement reads the same input, the complete List, fetched once for both (rows
+    /// are then filtered here instead of by the source).
+    fn pages(&self, selection: &Selection) -> rusqlite::Result<Pages<'vtab>> {
+        let vtab: &'vtab KubeTable = self.vtab;
+        let schema = &vtab.table.schema;
+        if !selection.label_selectors.is_empty() || !vtab.shared.cache().is_shared(&schema.source) {
+            return Ok(vtab.shared.source.pages(&schema.name, &schema.source, selection));
+        }
+        let cached = vtab.shared.cache().shared_pages(&schema.source);
+        let pages = match cached {
+            Some(pages) => pages,
+            None => {
+                let fetched: Result<Vec<Page>, _> =
+                    vtab.shared.source.pages(&schema.name, &schema.source, &Selection::default()).collect();
+                let fetched = fetched.map_err(|e| module_error(format!("table {}: {e}", schema.name)))?;
+                vtab.shared.cache().store_pages(&schema.source, fetched)
+            }
+        };
+        Ok(Box::new((0..pages.len()).map(move |i| Ok(pages[i].clone()))))
     }
 
     /// Moves to the next row, converting further pages as needed.
@@ -270,7 +293,7 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         let rows = match plan {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
-                let pages = vtab.shared.source.pages(name, &table.schema.source, &selection);
+                let pages = self.pages(&selection)?;
                 let label_selector = selection.label_selector().and_then(|value| {
                     let column = table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
                     Some((column, value.to_string()))

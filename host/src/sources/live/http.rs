@@ -48,7 +48,7 @@ pub(crate) async fn get(client: &kube::Client, cluster: &str, path_and_query: &s
         let outcome = once(client, path_and_query, accept).await;
         let retry_reason = match outcome {
             Ok((code, body)) if (200..300).contains(&code) => {
-                tracing::info!(
+                tracing::debug!(
                     "{cluster}: GET {path_and_query} -> {code}, {} bytes in {} ms",
                     body.len(),
                     started.elapsed().as_millis()

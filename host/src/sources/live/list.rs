@@ -163,7 +163,13 @@ async fn run_all(
                     query.push_str(&format!("&fieldSelector={}", encode(fields)));
                 }
                 let path = base_path(resource, namespace.as_deref());
-                if !list(cluster, resource, &path, &query, pages, progress, id).await.map_err(fail)? {
+                let described = format!(
+                    "(limit={PAGE_SIZE}{}{})",
+                    label_selector.as_ref().map(|l| format!(", labelSelector={l}")).unwrap_or_default(),
+                    field_selector.as_ref().map(|f| format!(", fieldSelector={f}")).unwrap_or_default()
+                );
+                let target = ListTarget { path: &path, query: &query, described: &described };
+                if !list(cluster, resource, &target, pages, progress, id).await.map_err(fail)? {
                     return Ok(());
                 }
                 continue;
@@ -198,16 +204,23 @@ fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure
     }
 }
 
+/// One List request: where, with which parameters, and how to describe it in logs.
+struct ListTarget<'a> {
+    path: &'a str,
+    query: &'a str,
+    described: &'a str,
+}
+
 /// Pages through one List. Returns `Ok(false)` when the receiver went away.
 async fn list(
     cluster: &ClusterClient,
     resource: &ApiResource,
-    path: &str,
-    query: &str,
+    target: &ListTarget<'_>,
     pages: &mpsc::Sender<Result<Page, SourceError>>,
     progress: &Progress,
     id: u64,
 ) -> Result<bool, String> {
+    let ListTarget { path, query, described } = *target;
     let mut token: Option<String> = None;
     let mut last_sent: Option<Bytes> = None;
     let mut skip_through: Option<Key> = None;
@@ -217,6 +230,8 @@ async fn list(
             Some(token) => format!("{path}{query}&continue={}", encode(token)),
             None => format!("{path}{query}"),
         };
+        let started = std::time::Instant::now();
+        let continued = token.is_some();
         let mut body = match get(&cluster.client, &cluster.identity.name, &url, accept(resource, false)).await {
             Ok(body) => body,
             Err(Failure::Status { code: 410, .. }) if token.is_some() && restarts < MAX_RESTARTS => {
@@ -243,7 +258,14 @@ async fn list(
         }
         if tracing::enabled!(tracing::Level::INFO) {
             let items = envelope::item_count(&body).map_or_else(|| "?".to_string(), |n| n.to_string());
-            tracing::info!("cluster {}: {resource}: {items} items in this page", cluster.identity.name);
+            tracing::info!(
+                "cluster {}: GET {path} {}{} -> {items} items, {} bytes in {} ms",
+                cluster.identity.name,
+                described,
+                if continued { " (continued)" } else { "" },
+                body.len(),
+                started.elapsed().as_millis()
+            );
         }
         progress.page(id, body.len());
         last_sent = Some(body.clone());

@@ -88,10 +88,6 @@ impl LiveSource {
         Ok(LiveSource { runtime, clusters, progress: Arc::new(Progress::new()) })
     }
 
-    /// The connected clusters.
-    pub fn clusters(&self) -> Vec<Arc<Cluster>> {
-        self.clusters.iter().map(|c| c.identity.clone()).collect()
-    }
 
     /// Streams what each cluster's task sends; with several clusters a failed one becomes a
     /// warning and the others' rows still arrive, unless every cluster failed.
@@ -197,6 +193,10 @@ async fn discovery(cluster: Arc<ClusterClient>, tx: mpsc::Sender<Result<Page, So
 }
 
 impl DataSource for LiveSource {
+    fn clusters(&self) -> Vec<Arc<Cluster>> {
+        self.clusters.iter().map(|c| c.identity.clone()).collect()
+    }
+
     fn pages(&self, _table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         match source {
             Source::Resource(resource) => {

@@ -136,6 +136,10 @@ impl Snapshot {
 }
 
 impl DataSource for Snapshot {
+    fn clusters(&self) -> Vec<Arc<Cluster>> {
+        vec![self.cluster.clone()]
+    }
+
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         match source {
             Source::Resource(resource) => self.list_pages(resource, selection),
