@@ -145,7 +145,10 @@ fn malformed_snapshot_file_is_named_and_the_rest_is_served() {
 fn errors_name_what_is_missing() {
     let (ok, _, err) = run(&["query", "SELECT 1"]);
     assert!(!ok);
-    assert!(err.contains("pass --snapshot DIR") && err.contains("--demo"), "{err}");
+    assert!(err.contains("no usable kubeconfig") && err.contains("--snapshot DIR") && err.contains("--demo"), "{err}");
+    let (ok, _, err) = run(&["query", "--kubeconfig", "/nonexistent/kubeconfig", "SELECT 1"]);
+    assert!(!ok);
+    assert!(err.contains("kubeconfig /nonexistent/kubeconfig"), "{err}");
     let (ok, _, err) = run(&["query", "--snapshot", "/nonexistent/snap", "SELECT 1"]);
     assert!(!ok);
     assert!(err.contains("/nonexistent/snap"), "{err}");

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kubequery::schema::{ApiResource, Source};
-use kubequery::sources::{DataSource, Selection};
 use kubequery::sources::snapshot::Snapshot;
+use kubequery::sources::{DataSource, Selection};
 
 fn write(dir: &Path, relative: &str, content: &str) {
     let path = dir.join(relative);
@@ -174,7 +174,8 @@ fn secret_values_are_dropped_when_loading() {
             namespaced: true,
             metadata_only,
         });
-        let pages: Vec<bytes::Bytes> = snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
+        let pages: Vec<bytes::Bytes> =
+            snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
         assert_eq!(pages.len(), 1);
         let text = String::from_utf8(pages[0].to_vec()).expect("UTF-8");
         assert!(text.contains("istio.jaeger-operator"), "metadata is kept: {text}");

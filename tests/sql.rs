@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kubequery::schema::Source;
+use kubequery::schema::{Cluster, Source};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sources::{DataSource, Pages, Selection};
 
@@ -18,6 +18,10 @@ struct Counting {
 }
 
 impl DataSource for Counting {
+    fn clusters(&self) -> Vec<Arc<Cluster>> {
+        self.inner.clusters()
+    }
+
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         self.scans.fetch_add(1, Ordering::SeqCst);
         Box::new(self.inner.pages(table, source, selection).inspect(|_| {

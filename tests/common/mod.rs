@@ -37,8 +37,15 @@ pub fn cache_dir() -> PathBuf {
 
 /// The kubequery binary, with the test cache and no user configuration.
 pub fn kubequery() -> Command {
+    // Nothing of the user's environment: no kubeconfig, no in-cluster service account.
+    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
+    let _ = std::fs::create_dir_all(&home);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubequery"));
-    cmd.env("KUBEQUERY_CACHE_DIR", cache_dir()).env_remove("KUBEQUERY_LOG");
+    cmd.env("KUBEQUERY_CACHE_DIR", cache_dir())
+        .env("HOME", home)
+        .env_remove("KUBEQUERY_LOG")
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST");
     cmd
 }
 
@@ -154,10 +161,7 @@ pub fn python() -> PathBuf {
             let lock = std::fs::File::create(target.join("test-venv.lock")).expect("creating the venv lock");
             lock.lock().expect("locking the venv");
             let ready = python.is_file()
-                && Command::new(&python)
-                    .args(["-c", "import osquery, thrift"])
-                    .status()
-                    .is_ok_and(|s| s.success());
+                && Command::new(&python).args(["-c", "import osquery, thrift"]).status().is_ok_and(|s| s.success());
             if !ready {
                 let status =
                     Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is installed");

@@ -50,7 +50,11 @@ pub fn run(settings: &Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode
             Ok(ExitCode::FAILURE)
         }
         ShutdownReason::ManagerStoppedPinging(silent) => {
-            eprintln!("kubequery: error: osqueryd at {} has not pinged the extension for {} s", args.socket, silent.as_secs());
+            eprintln!(
+                "kubequery: error: osqueryd at {} has not pinged the extension for {} s",
+                args.socket,
+                silent.as_secs()
+            );
             Ok(ExitCode::FAILURE)
         }
     }

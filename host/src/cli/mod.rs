@@ -13,7 +13,11 @@ use clap::{Args, Parser, Subcommand};
 pub use settings::Settings;
 
 #[derive(Parser)]
-#[command(name = "kubequery", version, about = "SQL over Kubernetes clusters; every table is a sandboxed WebAssembly component")]
+#[command(
+    name = "kubequery",
+    version,
+    about = "SQL over Kubernetes clusters; every table is a sandboxed WebAssembly component"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -130,8 +134,10 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tables => tables::list(&Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?),
-        Command::Schema { table, markdown } => {
-            tables::schema(&Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?, table.as_deref(), markdown)
-        }
+        Command::Schema { table, markdown } => tables::schema(
+            &Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?,
+            table.as_deref(),
+            markdown,
+        ),
     }
 }

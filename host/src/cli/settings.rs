@@ -64,20 +64,28 @@ impl Settings {
             }
         }
         let no_cache = global.no_cache || file.no_cache.unwrap_or(false);
-        let cache_dir = if no_cache { None } else { global.cache_dir.clone().or(file.cache_dir).or_else(default_cache_dir) };
+        let cache_dir =
+            if no_cache { None } else { global.cache_dir.clone().or(file.cache_dir).or_else(default_cache_dir) };
         let defaults = Limits::default();
         let limits = Limits {
             memory_bytes: global
                 .table_memory_mb
                 .or(file.table_memory_mb)
                 .map_or(defaults.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
-            cpu_per_page: global.table_cpu_ms.or(file.table_cpu_ms).map_or(defaults.cpu_per_page, Duration::from_millis),
+            cpu_per_page: global
+                .table_cpu_ms
+                .or(file.table_cpu_ms)
+                .map_or(defaults.cpu_per_page, Duration::from_millis),
         };
         let snapshot = source.snapshot.clone().or(if source.demo { None } else { file.snapshot });
         let demo = source.demo || (snapshot.is_none() && file.demo.unwrap_or(false));
         let live = LiveConfig {
             kubeconfig: source.kubeconfig.clone().or(file.kubeconfig),
-            contexts: if source.context.is_empty() { file.contexts.unwrap_or_default() } else { source.context.clone() },
+            contexts: if source.context.is_empty() {
+                file.contexts.unwrap_or_default()
+            } else {
+                source.context.clone()
+            },
             all_contexts: source.all_contexts || file.all_contexts.unwrap_or(false),
             cluster_name: source.cluster_name.clone().or(file.cluster_name.clone()),
             request_timeout: Duration::from_secs(source.request_timeout.or(file.request_timeout).unwrap_or(60).max(1)),

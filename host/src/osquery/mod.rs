@@ -60,7 +60,11 @@ pub fn serve(
     wait_for_socket(&options.socket, options.timeout)?;
     let manager_timeout = options.timeout.max(Duration::from_secs(3));
     let mut server = Server::with_timeout(Some(EXTENSION_NAME), &options.socket, manager_timeout).map_err(|e| {
-        ExtensionError::SocketUnavailable { socket: options.socket.clone(), timeout: options.timeout, last: e.to_string() }
+        ExtensionError::SocketUnavailable {
+            socket: options.socket.clone(),
+            timeout: options.timeout,
+            last: e.to_string(),
+        }
     })?;
     server.set_version(env!("CARGO_PKG_VERSION"));
     server.set_ping_interval(options.interval);

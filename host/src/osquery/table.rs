@@ -69,7 +69,11 @@ fn osquery_row(schema: &schema::TableSchema, row: schema::Row) -> BTreeMap<Strin
         let value = match cell {
             Cell::Null => continue,
             Cell::Integer(v) if column.ty == schema::ColumnType::Integer && i32::try_from(v).is_err() => {
-                tracing::debug!("table {}: {} = {v} does not fit osquery's INTEGER; sent as NULL", schema.name, column.name);
+                tracing::debug!(
+                    "table {}: {} = {v} does not fit osquery's INTEGER; sent as NULL",
+                    schema.name,
+                    column.name
+                );
                 continue;
             }
             Cell::Integer(v) => v.to_string(),
@@ -116,8 +120,9 @@ impl ReadOnlyTable for OsqueryTable {
 
     fn generate(&self, request: ExtensionPluginRequest) -> ExtensionResponse {
         let name = &self.table.schema.name;
-        let result = catch_unwind(AssertUnwindSafe(|| self.rows(&request)))
-            .unwrap_or_else(|_| Err(format!("table {name}: internal error while generating rows (see the extension log)")));
+        let result = catch_unwind(AssertUnwindSafe(|| self.rows(&request))).unwrap_or_else(|_| {
+            Err(format!("table {name}: internal error while generating rows (see the extension log)"))
+        });
         match result {
             Ok(rows) => ExtensionResponse::new(ExtensionStatus::new(0, "OK".to_string(), None), rows),
             Err(message) => {

@@ -112,4 +112,6 @@ pub enum SourceError {
     Cluster { cluster: String, reason: String },
     #[error("{0}")]
     InvalidSelection(String),
+    #[error("{0}")]
+    Config(String),
 }

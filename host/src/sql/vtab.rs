@@ -5,6 +5,7 @@ use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::vtab::{
     Context, Filters, IndexConstraintOp, IndexInfo, Module, VTab, VTabConnection, VTabCursor, sqlite3_vtab,
     sqlite3_vtab_cursor,
@@ -87,28 +88,33 @@ unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     /// look rows up instead of rescanning.
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
         self.shared.cache().note_reader(&self.table.schema.source, &self.table.schema.name);
-        let mut columns = Vec::new();
         let candidates: Vec<(usize, c_int)> = info
             .constraints()
             .enumerate()
             .filter(|(_, c)| c.is_usable() && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ)
             .map(|(i, c)| (i, c.column()))
             .collect();
+        let mut used: Vec<String> = Vec::new();
+        let mut columns: Vec<c_int> = Vec::new();
         for (i, column) in candidates {
             let binary = info.collation(i).map(|c| c.eq_ignore_ascii_case("BINARY")).unwrap_or(false);
             if !binary || column < 0 || columns.contains(&column) {
                 continue;
             }
             columns.push(column);
+            // `IN (…)` arrives as one list rather than one xFilter per value, so that the
+            // source can fetch every value in one scan; repeated xFilter calls then only come
+            // from joins.
+            let whole_list = info.is_in_constraint(i)? && info.set_in_constraint(i, true)?;
+            used.push(if whole_list { format!("{column}:in") } else { column.to_string() });
             let mut usage = info.constraint_usage(i);
-            usage.set_argv_index(c_int::try_from(columns.len()).map_err(module_error)?);
+            usage.set_argv_index(c_int::try_from(used.len()).map_err(module_error)?);
         }
-        if columns.is_empty() {
+        if used.is_empty() {
             info.set_estimated_cost(1_000_000.0);
             info.set_estimated_rows(100_000);
         } else {
-            let list: Vec<String> = columns.iter().map(ToString::to_string).collect();
-            info.set_idx_str(&list.join(","));
+            info.set_idx_str(&used.join(","));
             info.set_estimated_cost(10.0);
             info.set_estimated_rows(10);
         }
@@ -120,10 +126,13 @@ unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     }
 }
 
-/// Equality constraints passed to a scan: column positions, types and wanted keys.
+/// Equality constraints passed to a scan: column positions and types, and for each column
+/// the accepted keys (several for `IN`).
 struct Wanted {
     columns: Vec<(usize, ColumnType)>,
-    keys: Vec<Key>,
+    keys: Vec<Vec<Key>>,
+    /// Columns whose constraint the source applies (label selectors): not checked per row.
+    applied_by_source: Vec<usize>,
 }
 
 impl Wanted {
@@ -133,16 +142,36 @@ impl Wanted {
             .columns
             .iter()
             .zip(&self.keys)
-            .filter_map(|((i, _), key)| match key {
-                Key::Text(text) => Some((schema.columns[*i].name.as_str(), vec![text.clone()])),
-                _ => None,
+            .filter_map(|((i, _), keys)| {
+                let texts: Option<Vec<String>> = keys
+                    .iter()
+                    .map(|key| match key {
+                        Key::Text(text) => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Some((schema.columns[*i].name.as_str(), texts?))
             })
             .collect();
         Selection::from_constraints(schema, values.iter().map(|(c, v)| (*c, v.as_slice())))
     }
 
     fn matches(&self, row: &Row) -> bool {
-        self.columns.iter().zip(&self.keys).all(|((i, ty), key)| Key::of_cell(&row[*i], *ty).as_ref() == Some(key))
+        self.columns.iter().zip(&self.keys).all(|((i, ty), keys)| {
+            self.applied_by_source.contains(i) || Key::of_cell(&row[*i], *ty).is_some_and(|key| keys.contains(&key))
+        })
+    }
+
+    /// Every combination of accepted keys, for hash lookups.
+    fn combinations(&self) -> Vec<Vec<Key>> {
+        let mut out: Vec<Vec<Key>> = vec![Vec::new()];
+        for keys in &self.keys {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| keys.iter().map(move |k| [prefix.clone(), vec![k.clone()]].concat()))
+                .collect();
+        }
+        out
     }
 }
 
@@ -175,25 +204,32 @@ pub(crate) struct KubeCursor<'vtab> {
 
 impl<'vtab> KubeCursor<'vtab> {
     fn wanted(&self, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<Option<Wanted>> {
-        let Some(list) = idx_str.filter(|s| !s.is_empty()) else {
-            return Ok(None);
-        };
+        let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
         let schema = &self.vtab.table.schema;
-        let mut wanted = Wanted { columns: Vec::new(), keys: Vec::new() };
-        for (n, column) in list.split(',').enumerate() {
+        let mut wanted = Wanted { columns: Vec::new(), keys: Vec::new(), applied_by_source: Vec::new() };
+        for (n, entry) in list.split(',').enumerate() {
+            let (column, whole_list) = match entry.strip_suffix(":in") {
+                Some(column) => (column, true),
+                None => (entry, false),
+            };
             let column: usize = column.parse().map_err(module_error)?;
-            let ty = schema.columns.get(column).ok_or_else(|| module_error("constraint on an unknown column"))?.ty;
-            let value = args.iter().nth(n).ok_or_else(|| module_error("missing constraint value"))?;
-            match Key::of_value(value, ty) {
-                Some(key) => {
-                    wanted.columns.push((column, ty));
-                    wanted.keys.push(key);
+            let spec = schema.columns.get(column).ok_or_else(|| module_error("constraint on an unknown column"))?;
+            let mut keys = Vec::new();
+            if whole_list {
+                let mut values = args.in_values(n)?;
+                while let Some(value) = values.next()? {
+                    keys.extend(Key::of_value(value.get_raw(), spec.ty));
                 }
-                // `= NULL` matches nothing.
-                None => {
-                    return Ok(Some(Wanted { columns: vec![(column, ty)], keys: Vec::new() }));
-                }
+            } else {
+                let value = args.iter().nth(n).ok_or_else(|| module_error("missing constraint value"))?;
+                // `= NULL` matches nothing: no key.
+                keys.extend(Key::of_value(value, spec.ty));
             }
+            if spec.pushdown == Some(Pushdown::LabelSelector) {
+                wanted.applied_by_source.push(column);
+            }
+            wanted.columns.push((column, spec.ty));
+            wanted.keys.push(keys);
         }
         Ok(Some(wanted))
     }
@@ -289,13 +325,15 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         // A label selector is applied by the source and echoed by the host, so such a scan
         // always streams with its selection instead of sharing cached rows.
         let selection = wanted.as_ref().map(|w| w.selection(&table.schema)).unwrap_or_default();
-        let plan = if selection.label_selectors.is_empty() { self.vtab.shared.cache().plan(name) } else { Plan::Stream };
+        let plan =
+            if selection.label_selectors.is_empty() { self.vtab.shared.cache().plan(name) } else { Plan::Stream };
         let rows = match plan {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
                 let pages = self.pages(&selection)?;
                 let label_selector = selection.label_selector().and_then(|value| {
-                    let column = table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
+                    let column =
+                        table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
                     Some((column, value.to_string()))
                 });
                 self.state =
@@ -309,13 +347,14 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
                 self.vtab.shared.cache().store(name, all)
             }
         };
-        let positions = match &wanted {
-            Some(w) if w.keys.len() == w.columns.len() => {
-                Some(self.vtab.shared.cache().lookup(name, &w.columns, &w.keys))
-            }
-            Some(_) => Some(Vec::new()),
-            None => None,
-        };
+        let positions = wanted.as_ref().map(|w| {
+            let mut cache = self.vtab.shared.cache();
+            let mut positions: Vec<u32> =
+                w.combinations().iter().flat_map(|keys| cache.lookup(name, &w.columns, keys)).collect();
+            positions.sort_unstable();
+            positions.dedup();
+            positions
+        });
         self.state = State::Cached { rows, positions, next: 0, current: None };
         self.rowid = 0;
         self.advance()
@@ -331,10 +370,10 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         let index = usize::try_from(i).ok();
-        if let State::Streaming { label_selector: Some((column, value)), .. } = &self.state {
-            if index == Some(*column) {
-                return ctx.set_result(value.as_str());
-            }
+        if let State::Streaming { label_selector: Some((column, value)), .. } = &self.state
+            && index == Some(*column)
+        {
+            return ctx.set_result(value.as_str());
         }
         let cell = index.and_then(|i| self.current()?.get(i));
         match cell {

@@ -28,7 +28,11 @@ impl ResourceType {
 
     /// `/api/v1` or `/apis/group/version`.
     pub fn base_path(&self) -> String {
-        if self.group.is_empty() { format!("/api/{}", self.version) } else { format!("/apis/{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            format!("/api/{}", self.version)
+        } else {
+            format!("/apis/{}/{}", self.group, self.version)
+        }
     }
 }
 
@@ -72,7 +76,13 @@ pub fn builtin() -> Vec<ResourceType> {
         r("storage.k8s.io", "v1", "CSINode", "csinodes", false),
         r("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false),
         r("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false),
-        r("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false),
+        r(
+            "admissionregistration.k8s.io",
+            "v1",
+            "ValidatingWebhookConfiguration",
+            "validatingwebhookconfigurations",
+            false,
+        ),
         r("events.k8s.io", "v1", "Event", "events", true),
     ]
 }

@@ -36,7 +36,8 @@ fn terms(text: &str) -> Vec<&str> {
 }
 
 fn values(list: &str) -> Result<Vec<String>, String> {
-    let inner = list.trim().strip_prefix('(').and_then(|l| l.strip_suffix(')')).ok_or(format!("bad value list {list:?}"))?;
+    let inner =
+        list.trim().strip_prefix('(').and_then(|l| l.strip_suffix(')')).ok_or(format!("bad value list {list:?}"))?;
     Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
 }
 

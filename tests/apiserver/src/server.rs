@@ -22,7 +22,11 @@ use crate::{Fault, Recorded, State};
 
 type ResponseBody = BoxBody<Bytes, io::Error>;
 
-pub(crate) async fn serve(listener: std::net::TcpListener, state: Arc<State>, mut shutdown: tokio::sync::oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: std::net::TcpListener,
+    state: Arc<State>,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
     loop {
         tokio::select! {
@@ -137,7 +141,8 @@ fn route(path: &str, types: &[ResourceType]) -> Route {
     if !types.iter().any(|t| t.group == group && t.version == version) {
         return Route::NotFound;
     }
-    let find = |plural: &str| types.iter().find(|t| t.group == group && t.version == version && t.plural == plural).cloned();
+    let find =
+        |plural: &str| types.iter().find(|t| t.group == group && t.version == version && t.plural == plural).cloned();
     let target = |resource: Option<ResourceType>, namespace: Option<&str>, name: Option<&str>| match resource {
         Some(resource) if namespace.is_none() || resource.namespaced => Route::Resource(Target {
             resource,
@@ -210,7 +215,10 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
     match take_fault(&state, &fault_key, recorded.param("continue").is_some()) {
         Some(Fault::Status { code, .. }) => {
             let (reason, message) = match code {
-                403 => ("Forbidden", format!("{fault_key} is forbidden: User \"fixture\" cannot list resource \"{fault_key}\"")),
+                403 => (
+                    "Forbidden",
+                    format!("{fault_key} is forbidden: User \"fixture\" cannot list resource \"{fault_key}\""),
+                ),
                 404 => ("NotFound", "the server could not find the requested resource".to_string()),
                 429 => ("TooManyRequests", "too many requests".to_string()),
                 _ => ("InternalError", format!("injected failure for {fault_key}")),
@@ -218,7 +226,11 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
             return Ok(status(code, reason, &message));
         }
         Some(Fault::ExpireContinue { .. }) => {
-            return Ok(status(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."));
+            return Ok(status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+            ));
         }
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
         Some(Fault::Truncate { .. }) => truncate = true,
@@ -226,12 +238,18 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
     }
     let response = match route {
         Route::Version => json_response(StatusCode::OK, "application/json", &version(&state.git_version)),
-        Route::Api => json_response(StatusCode::OK, "application/json", &json!({
-            "kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}]
-        })),
+        Route::Api => json_response(
+            StatusCode::OK,
+            "application/json",
+            &json!({
+                "kind": "APIVersions", "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:6443"}]
+            }),
+        ),
         Route::Apis => json_response(StatusCode::OK, "application/json", &group_list(&types)),
-        Route::ResourceList(group, version) => json_response(StatusCode::OK, "application/json", &resource_list(&types, &group, &version)),
+        Route::ResourceList(group, version) => {
+            json_response(StatusCode::OK, "application/json", &resource_list(&types, &group, &version))
+        }
         Route::Resource(target) => resource(&state, &target, &recorded),
         Route::NotFound => status(404, "NotFound", "the server could not find the requested resource"),
     };
@@ -277,10 +295,12 @@ fn resource_list(types: &[ResourceType], group: &str, version: &str) -> Value {
     let resources: Vec<Value> = types
         .iter()
         .filter(|t| t.group == group && t.version == version)
-        .map(|t| json!({
-            "name": t.plural, "singularName": t.kind.to_lowercase(), "namespaced": t.namespaced, "kind": t.kind,
-            "verbs": ["get", "list", "watch"]
-        }))
+        .map(|t| {
+            json!({
+                "name": t.plural, "singularName": t.kind.to_lowercase(), "namespaced": t.namespaced, "kind": t.kind,
+                "verbs": ["get", "list", "watch"]
+            })
+        })
         .collect();
     let group_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
     json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources})
@@ -289,8 +309,33 @@ fn resource_list(types: &[ResourceType], group: &str, version: &str) -> Value {
 /// Field selector paths the API server accepts for a kind, beyond metadata.name/namespace.
 fn field_labels(kind: &str) -> &'static [&'static str] {
     match kind {
-        "Pod" => &["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"],
-        "Event" => &["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type", "regarding.kind", "regarding.name", "regarding.namespace", "regarding.uid"],
+        "Pod" => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ],
+        "Event" => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+            "regarding.kind",
+            "regarding.name",
+            "regarding.namespace",
+            "regarding.uid",
+        ],
         "Secret" => &["type"],
         "Node" => &["spec.unschedulable"],
         "Namespace" => &["status.phase"],
@@ -365,21 +410,20 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         .filter(|o| fields.as_ref().is_none_or(|s| s.matches(o)))
         .filter(|o| {
             after.as_ref().is_none_or(|(ns, name)| {
-                let key = (o["metadata"]["namespace"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
+                let key =
+                    (o["metadata"]["namespace"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
                 key > (ns.as_str(), name.as_str())
             })
         })
         .collect();
     let page = &matching[..limit.map_or(matching.len(), |l| l.min(matching.len()))];
     let mut metadata = json!({"resourceVersion": "1000"});
-    if page.len() < matching.len() {
-        if let Some(last) = page.last() {
-            metadata["continue"] = Value::from(encode_continue(
-                last["metadata"]["namespace"].as_str().unwrap_or(""),
-                last["metadata"]["name"].as_str().unwrap_or(""),
-            ));
-            metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
-        }
+    if let (true, Some(last)) = (page.len() < matching.len(), page.last()) {
+        metadata["continue"] = Value::from(encode_continue(
+            last["metadata"]["namespace"].as_str().unwrap_or(""),
+            last["metadata"]["name"].as_str().unwrap_or(""),
+        ));
+        metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
     }
     let (api_version, kind, content_type, items): (String, String, &str, Vec<Value>) = if partial {
         (

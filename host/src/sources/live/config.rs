@@ -34,6 +34,10 @@ fn error(context: &str, reason: impl ToString) -> SourceError {
     SourceError::Cluster { cluster: context.to_string(), reason: reason.to_string() }
 }
 
+fn config_error(reason: impl ToString) -> SourceError {
+    SourceError::Config(reason.to_string())
+}
+
 pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceError> {
     let contexts: Vec<String> = live
         .contexts
@@ -44,21 +48,24 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
         .map(str::to_string)
         .collect();
     let kubeconfig = match &live.kubeconfig {
-        Some(path) => Some(
-            Kubeconfig::read_from(path).map_err(|e| error("kubeconfig", format!("{}: {e}", path.display())))?,
-        ),
+        Some(path) => {
+            Some(Kubeconfig::read_from(path).map_err(|e| config_error(format!("kubeconfig {}: {e}", path.display())))?)
+        }
         None => match Kubeconfig::read() {
             Ok(config) => Some(config),
             // No kubeconfig at all: fall back to the pod's service account, as kubectl does.
-            Err(_) if contexts.is_empty() && !live.all_contexts && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => None,
+            Err(_)
+                if contexts.is_empty()
+                    && !live.all_contexts
+                    && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() =>
+            {
+                None
+            }
             Err(e) => {
-                return Err(error(
-                    "kubeconfig",
-                    format!(
-                        "no usable kubeconfig ({e}); pass --kubeconfig FILE or set KUBECONFIG, run inside a pod, \
-                         or query offline with --snapshot DIR or --demo"
-                    ),
-                ));
+                return Err(config_error(format!(
+                    "no usable kubeconfig ({e}); pass --kubeconfig FILE or set KUBECONFIG, run inside a pod, \
+                     or query offline with --snapshot DIR or --demo"
+                )));
             }
         },
     };
@@ -77,15 +84,14 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
                 contexts
             } else {
                 vec![kubeconfig.current_context.clone().ok_or_else(|| {
-                    error("kubeconfig", "it has no current-context; pass --context NAME or --all-contexts")
+                    config_error("the kubeconfig has no current-context; pass --context NAME or --all-contexts")
                 })?]
             };
             if chosen.is_empty() {
-                return Err(error("kubeconfig", "it defines no contexts"));
+                return Err(config_error("the kubeconfig defines no contexts"));
             }
             if chosen.len() > 1 && live.cluster_name.is_some() {
-                return Err(error(
-                    "kubeconfig",
+                return Err(config_error(
                     "--cluster-name names one cluster; with several contexts each cluster is named after its context",
                 ));
             }
@@ -107,6 +113,8 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
 }
 
 fn apply_timeouts(config: &mut kube::Config, timeout: Duration) {
+    // Retries are kubequery's own (bounded, logged, reported per cluster), not kube's.
+    config.default_retry = false;
     config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
     config.read_timeout = Some(timeout);
     config.write_timeout = Some(timeout);

@@ -39,7 +39,12 @@ fn retryable(code: u16) -> bool {
 }
 
 /// GETs `path_and_query` with `accept`, returning the body of a 2xx response.
-pub(crate) async fn get(client: &kube::Client, cluster: &str, path_and_query: &str, accept: &str) -> Result<Bytes, Failure> {
+pub(crate) async fn get(
+    client: &kube::Client,
+    cluster: &str,
+    path_and_query: &str,
+    accept: &str,
+) -> Result<Bytes, Failure> {
     let mut backoff = FIRST_BACKOFF;
     let mut attempt = 0;
     loop {

@@ -188,7 +188,10 @@ async fn run_all(
 fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure: &Failure) -> bool {
     match failure {
         Failure::Status { code: 403, message } => {
-            tracing::warn!("cluster {}: forbidden to {verb} {resource}; no rows from it: {message}", cluster.identity.name);
+            tracing::warn!(
+                "cluster {}: forbidden to {verb} {resource}; no rows from it: {message}",
+                cluster.identity.name
+            );
             true
         }
         Failure::Status { code: 404, .. } => {
@@ -238,7 +241,10 @@ async fn list(
                 // The continue token expired: list again from the start, and drop what was
                 // already handed on, so no row is lost or repeated.
                 restarts += 1;
-                tracing::info!("cluster {}: continue token for {resource} expired; restarting the list", cluster.identity.name);
+                tracing::info!(
+                    "cluster {}: continue token for {resource} expired; restarting the list",
+                    cluster.identity.name
+                );
                 if let Some(last) = last_sent.as_ref().and_then(|b| envelope::last_key(b)) {
                     skip_through = Some(last);
                 }
@@ -319,7 +325,8 @@ mod tests {
         );
         let get = Selection { namespaces: vec!["a".into()], names: vec!["p".into()], ..Default::default() };
         assert_eq!(plan(&pods(), &get), vec![Planned::Get { namespace: Some("a".into()), name: "p".into() }]);
-        let anywhere = Selection { names: vec!["p".into()], label_selectors: vec!["app=x".into()], ..Default::default() };
+        let anywhere =
+            Selection { names: vec!["p".into()], label_selectors: vec!["app=x".into()], ..Default::default() };
         assert_eq!(plan(&pods(), &anywhere), vec![list(None, Some("app=x"), Some("metadata.name=p"))]);
     }
 }

@@ -81,13 +81,15 @@ impl LiveSource {
                 }
             }
             if connected.is_empty() {
-                return Err(SourceError::Cluster { cluster: "all".into(), reason: "no cluster could be reached".into() });
+                return Err(SourceError::Cluster {
+                    cluster: "all".into(),
+                    reason: "no cluster could be reached".into(),
+                });
             }
             Ok(connected)
         })?;
         Ok(LiveSource { runtime, clusters, progress: Arc::new(Progress::new()) })
     }
-
 
     /// Streams what each cluster's task sends; with several clusters a failed one becomes a
     /// warning and the others' rows still arrive, unless every cluster failed.
@@ -121,7 +123,9 @@ async fn identity(client: &kube::Client, name: &str) -> Result<String, SourceErr
     match get(client, name, "/api/v1/namespaces/kube-system", "application/json").await {
         Ok(body) => Ok(serde_json::from_slice::<NamespaceMeta>(&body).map(|n| n.metadata.uid).unwrap_or_default()),
         Err(Failure::Status { code: 403 | 404, message }) => {
-            tracing::warn!("cluster {name}: cannot read the kube-system namespace ({message}); cluster_uid will be empty");
+            tracing::warn!(
+                "cluster {name}: cannot read the kube-system namespace ({message}); cluster_uid will be empty"
+            );
             Ok(String::new())
         }
         Err(failure) => Err(SourceError::Cluster { cluster: name.to_string(), reason: failure.to_string() }),
@@ -164,11 +168,16 @@ struct GroupVersion {
 }
 
 /// Every APIResourceList the cluster serves: `/api/<v>` and `/apis/<group>/<version>`.
-async fn discovery(cluster: Arc<ClusterClient>, tx: mpsc::Sender<Result<Page, SourceError>>) -> Result<(), SourceError> {
+async fn discovery(
+    cluster: Arc<ClusterClient>,
+    tx: mpsc::Sender<Result<Page, SourceError>>,
+) -> Result<(), SourceError> {
     let name = cluster.identity.name.clone();
-    let fail = |failure: Failure| SourceError::Cluster { cluster: name.clone(), reason: format!("discovery: {failure}") };
-    let core: ApiVersions = serde_json::from_slice(&get(&cluster.client, &name, "/api", "application/json").await.map_err(fail)?)
-        .unwrap_or(ApiVersions { versions: Vec::new() });
+    let fail =
+        |failure: Failure| SourceError::Cluster { cluster: name.clone(), reason: format!("discovery: {failure}") };
+    let core: ApiVersions =
+        serde_json::from_slice(&get(&cluster.client, &name, "/api", "application/json").await.map_err(fail)?)
+            .unwrap_or(ApiVersions { versions: Vec::new() });
     let groups: ApiGroupList =
         serde_json::from_slice(&get(&cluster.client, &name, "/apis", "application/json").await.map_err(fail)?)
             .unwrap_or(ApiGroupList { groups: Vec::new() });
@@ -203,7 +212,9 @@ impl DataSource for LiveSource {
                 let planned = list::plan(resource, selection);
                 let progress = self.progress.clone();
                 let resource = resource.clone();
-                self.fan_in(move |cluster, tx| list::run(cluster, resource.clone(), planned.clone(), tx, progress.clone()))
+                self.fan_in(move |cluster, tx| {
+                    list::run(cluster, resource.clone(), planned.clone(), tx, progress.clone())
+                })
             }
             Source::Path(path) => {
                 let path = path.clone();
@@ -211,9 +222,9 @@ impl DataSource for LiveSource {
                     let path = path.clone();
                     async move {
                         let name = cluster.identity.name.clone();
-                        let body = get(&cluster.client, &name, &path, "application/json")
-                            .await
-                            .map_err(|failure| SourceError::Cluster { cluster: name, reason: format!("GET {path}: {failure}") })?;
+                        let body = get(&cluster.client, &name, &path, "application/json").await.map_err(|failure| {
+                            SourceError::Cluster { cluster: name, reason: format!("GET {path}: {failure}") }
+                        })?;
                         let _ = tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await;
                         Ok(())
                     }

@@ -104,7 +104,9 @@ impl Snapshot {
         };
         let selected: Vec<&Object> = objects
             .iter()
-            .filter(|o| selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace))
+            .filter(|o| {
+                selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace)
+            })
             .filter(|o| selection.names.is_empty() || selection.names.contains(&o.name))
             .filter(|o| selectors.is_empty() || selectors.iter().any(|s| s.matches(&o.labels)))
             .collect();
@@ -144,7 +146,9 @@ impl DataSource for Snapshot {
         match source {
             Source::Resource(resource) => self.list_pages(resource, selection),
             Source::Path(path) if path == "/version" => match &self.version {
-                Some(doc) => Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone().into() }))),
+                Some(doc) => {
+                    Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone().into() })))
+                }
                 None => {
                     tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
                     Box::new(std::iter::empty())
