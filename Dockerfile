@@ -1,14 +1,40 @@
-# kubequery as a self-contained command-line image.
-# The osquery extension image (osqueryd with kubequery autoloaded) builds on this stage.
+# kubequery as an osquery extension: osqueryd with kubequery autoloaded, one per cluster.
+# Build:  docker build -t kubequery .
+# Deploy: docs/deploy/kubequery.yaml (osquery flags and the query pack come from its ConfigMap).
+
+# ---- build -----------------------------------------------------------------------------------
 FROM rust:1.95-bookworm AS build
 RUN rustup target add wasm32-wasip2
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin kubequery
 
+# ---- runtime ---------------------------------------------------------------------------------
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --home-dir /home/kubequery --create-home kubequery
+ARG OSQUERY_VERSION=5.13.1
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates=20230311* curl=7.88.* \
+    && curl -fsSL -o /tmp/osquery.deb "https://pkg.osquery.io/deb/osquery_${OSQUERY_VERSION}-1.linux_amd64.deb" \
+    && apt-get install -y --no-install-recommends /tmp/osquery.deb \
+    && apt-get purge -y curl \
+    && rm -rf /var/lib/apt/lists/* /tmp/osquery.deb
+
+# osqueryd autoloads only root-owned, non-writable files ending in .ext.
 COPY --from=build /src/target/release/kubequery /usr/local/bin/kubequery
-USER kubequery
-ENTRYPOINT ["/usr/local/bin/kubequery"]
-CMD ["query", "--demo", "SELECT namespace, count(*) FROM kubernetes_pods GROUP BY 1"]
+RUN install -d -m 0755 /usr/local/lib/kubequery \
+    && ln /usr/local/bin/kubequery /usr/local/lib/kubequery/kubequery.ext \
+    && install -d -m 0755 /etc/osquery \
+    && echo /usr/local/lib/kubequery/kubequery.ext > /etc/osquery/extensions.load
+COPY docs/deploy/osquery.flags /etc/osquery/osquery.flags
+COPY docs/deploy/osquery.conf /etc/osquery/osquery.conf
+COPY docs/deploy/entrypoint.sh /usr/local/bin/kubequery-entrypoint
+
+RUN useradd --system --uid 10001 --home-dir /home/kubequery --create-home kubequery \
+    && install -d -o kubequery -g kubequery -m 0700 /var/osquery /var/log/osquery /var/cache/kubequery
+USER 10001
+ENV KUBEQUERY_CACHE_DIR=/var/cache/kubequery
+# Compile the built-in tables now, so the extension starts warm even on a read-only root.
+RUN kubequery tables > /dev/null
+
+ENTRYPOINT ["/usr/local/bin/kubequery-entrypoint"]

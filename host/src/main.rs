@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_from(cli::autoload_args(std::env::args_os().collect()));
     cli::init_logging(args.global.verbose);
     match cli::run(args) {
         Ok(code) => code,

@@ -148,7 +148,7 @@ pub fn hostile_components() -> &'static Path {
     })
 }
 
-/// A Python with tests/osquery/requirements.txt installed: target/test-venv, created on first
+/// A Python with tests/requirements.txt installed: target/test-venv, created on first
 /// use (`.ci/run` creates it up front). A lock keeps parallel test processes from racing.
 pub fn python() -> PathBuf {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
@@ -157,11 +157,13 @@ pub fn python() -> PathBuf {
             let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/ exists").to_path_buf();
             let venv = target.join("test-venv");
             let python = venv.join("bin/python");
-            let requirements = repo().join("tests/osquery/requirements.txt");
+            let requirements = repo().join("tests/requirements.txt");
             let lock = std::fs::File::create(target.join("test-venv.lock")).expect("creating the venv lock");
             lock.lock().expect("locking the venv");
-            let ready = python.is_file()
-                && Command::new(&python).args(["-c", "import osquery, thrift"]).status().is_ok_and(|s| s.success());
+            // Installed once per version of the requirements file.
+            let wanted = std::fs::read_to_string(&requirements).expect("reading tests/requirements.txt");
+            let stamp = venv.join("requirements.installed");
+            let ready = python.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == wanted);
             if !ready {
                 let status =
                     Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is installed");
@@ -172,6 +174,7 @@ pub fn python() -> PathBuf {
                     .status()
                     .expect("running pip");
                 assert!(status.success(), "pip install -r {} failed (is PyPI reachable?)", requirements.display());
+                std::fs::write(&stamp, wanted).expect("writing the venv stamp");
             }
             python
         })

@@ -206,7 +206,7 @@ class Harness:
 
     def start_extension(self, timeout=3, interval=1, env=None):
         # Exactly what osqueryd's autoloader passes.
-        cmd = [self.args.kubequery, "extension", "--socket", self.em, "--timeout", str(timeout),
+        cmd = [self.args.kubequery, "--socket", self.em, "--timeout", str(timeout),
                "--interval", str(interval), "--verbose"]
         environment = dict(os.environ, KUBEQUERY_DEMO="1", **(env or {}))
         if self.args.tables_dir:

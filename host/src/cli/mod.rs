@@ -99,6 +99,19 @@ enum Command {
     },
 }
 
+/// osqueryd's autoloader runs an extension as `<path> --socket S --timeout T --interval I
+/// [--verbose]`, with no subcommand; such an invocation means `kubequery extension …`.
+pub fn autoload_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let autoloaded = args.get(1).is_some_and(|a| {
+        let a = a.to_string_lossy();
+        a == "--socket" || a.starts_with("--socket=")
+    });
+    if autoloaded {
+        args.insert(1, "extension".into());
+    }
+    args
+}
+
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",

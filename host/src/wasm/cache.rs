@@ -23,8 +23,16 @@ impl CompileCache {
         fs::create_dir_all(&dir)?;
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let meta = fs::metadata(&dir)?;
+            // A cache that others could write to could feed us compiled code: refuse it. A
+            // read-only, owner-only cache (prepared in a container image) is fine as it is.
+            if meta.uid() != effective_uid() {
+                return Err(io::Error::other(format!("{} is not owned by this user", dir.display())));
+            }
+            if meta.mode() & 0o022 != 0 {
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+            }
         }
         Ok(CompileCache { dir })
     }
@@ -60,6 +68,13 @@ impl CompileCache {
         // SAFETY: `compiled` was produced by this engine just above.
         unsafe { Component::deserialize(engine, &compiled) }
     }
+}
+
+/// The effective user id, read from the process's own files (no libc dependency).
+#[cfg(unix)]
+fn effective_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX)
 }
 
 fn store(entry: &Path, compiled: &[u8]) -> io::Result<()> {

@@ -1,0 +1,115 @@
+//! The deployment artifacts: the Kubernetes manifest validates offline against Kubernetes'
+//! schemas, grants exactly what the built-in tables read, carries the same osquery files as
+//! the image, and schedules every built-in table with a query that works; the Dockerfile
+//! passes hadolint.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use kubequery::schema::Source;
+use serde::Deserialize;
+
+fn venv_tool(name: &str) -> std::path::PathBuf {
+    common::python().parent().expect("venv bin/").join(name)
+}
+
+fn manifest() -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(common::repo().join("docs/deploy/kubequery.yaml")).expect("manifest");
+    serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|doc| serde_json::Value::deserialize(doc).expect("YAML document"))
+        .collect()
+}
+
+fn object<'a>(docs: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Value {
+    docs.iter().find(|d| d["kind"] == kind).unwrap_or_else(|| panic!("the manifest has a {kind}"))
+}
+
+#[test]
+fn manifest_validates_against_kubernetes_schemas() {
+    let out = Command::new(venv_tool("kubernetes-validate"))
+        .args(["--strict", "--kubernetes-version", "1.31.0"])
+        .arg(common::repo().join("docs/deploy/kubequery.yaml"))
+        .output()
+        .expect("running kubernetes-validate");
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn dockerfile_passes_hadolint() {
+    let out = Command::new(venv_tool("hadolint"))
+        .args(["--failure-threshold", "warning"])
+        .arg(common::repo().join("Dockerfile"))
+        .output()
+        .expect("running hadolint");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn cluster_role_grants_exactly_what_the_tables_read() {
+    let mut needed = BTreeSet::new();
+    for table in common::builtin_catalog().tables() {
+        if let Source::Resource(r) = &table.schema.source {
+            needed.insert((r.group.clone(), r.resource.clone()));
+        }
+    }
+    // The cluster identity is the uid of the kube-system namespace.
+    needed.insert((String::new(), "namespaces".into()));
+    let docs = manifest();
+    let role = object(&docs, "ClusterRole");
+    let mut granted = BTreeSet::new();
+    for rule in role["rules"].as_array().expect("rules") {
+        let verbs: Vec<&str> = rule["verbs"].as_array().expect("verbs").iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(verbs, ["get", "list"], "read-only: {rule}");
+        for group in rule["apiGroups"].as_array().expect("apiGroups") {
+            for resource in rule["resources"].as_array().expect("resources") {
+                granted.insert((group.as_str().unwrap_or("").to_string(), resource.as_str().unwrap_or("").to_string()));
+            }
+        }
+    }
+    assert_eq!(granted, needed, "the ClusterRole must grant exactly the resources the built-in tables read");
+}
+
+#[test]
+fn config_map_carries_the_image_osquery_files() {
+    let docs = manifest();
+    let data = &object(&docs, "ConfigMap")["data"];
+    for file in ["osquery.flags", "osquery.conf"] {
+        let on_disk = std::fs::read_to_string(common::repo().join("docs/deploy").join(file)).expect("file");
+        assert_eq!(
+            data[file].as_str(),
+            Some(on_disk.as_str()),
+            "{file} differs between the ConfigMap and docs/deploy/"
+        );
+    }
+}
+
+#[test]
+fn the_query_pack_schedules_every_table_with_a_working_query() {
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo().join("docs/deploy/osquery.conf")).expect("conf"))
+            .expect("osquery.conf is JSON");
+    let queries = conf["packs"]["kubequery"]["queries"].as_object().expect("pack queries");
+    let tables: BTreeSet<String> = common::builtin_catalog().tables().map(|t| t.schema.name.clone()).collect();
+    let scheduled: BTreeSet<String> = queries.keys().cloned().collect();
+    assert_eq!(scheduled, tables, "one scheduled query per built-in table");
+    for (name, query) in queries {
+        let sql = query["query"].as_str().expect("query text");
+        let out = common::kubequery().args(["query", "--demo", "-o", "jsonl", sql]).output().expect("run");
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!out.stdout.is_empty(), "{name} returns rows on the demo cluster");
+        assert!(query["interval"].as_u64().is_some_and(|i| i >= 60), "{name}: interval");
+    }
+}
+
+#[test]
+fn osquery_flags_autoload_and_require_kubequery() {
+    let flags = std::fs::read_to_string(common::repo().join("docs/deploy/osquery.flags")).expect("flags");
+    for flag in ["--extensions_autoload=/etc/osquery/extensions.load", "--extensions_require=kubequery"] {
+        assert!(flags.lines().any(|l| l == flag), "missing {flag}");
+    }
+    let dockerfile = std::fs::read_to_string(common::repo().join("Dockerfile")).expect("Dockerfile");
+    assert!(dockerfile.contains("kubequery.ext > /etc/osquery/extensions.load"), "the image registers the extension");
+    assert!(dockerfile.contains("USER 10001"), "the image runs as a non-root user");
+}
