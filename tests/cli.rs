@@ -189,3 +189,31 @@ fn second_start_uses_the_compile_cache() {
         .collect();
     assert_eq!(modified, again, "the second start must not rewrite (recompile) cached components");
 }
+
+#[test]
+fn settings_come_from_flags_then_environment_then_config_file() {
+    let dir = common::scratch("cli_config");
+    let config = dir.join("kubequery.yaml");
+    fs::write(&config, "demo: true\ncluster_name: from-file\n").expect("write");
+    let name = |extra_env: Option<&str>, extra_flag: Option<&str>| {
+        let mut cmd = common::kubequery();
+        cmd.arg("--config").arg(&config).args(["query", "-o", "csv"]);
+        if let Some(flag) = extra_flag {
+            cmd.args(["--cluster-name", flag]);
+        }
+        if let Some(env) = extra_env {
+            cmd.env("KUBEQUERY_CLUSTER_NAME", env);
+        }
+        let out = cmd.arg("SELECT DISTINCT cluster_name FROM kubernetes_nodes").output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().nth(1).unwrap_or("").to_string()
+    };
+    assert_eq!(name(None, None), "from-file");
+    assert_eq!(name(Some("from-env"), None), "from-env");
+    assert_eq!(name(Some("from-env"), Some("from-flag")), "from-flag");
+    fs::write(&config, "demo: true\nclustr_name: typo\n").expect("write");
+    let out = common::kubequery().arg("--config").arg(&config).args(["query", "SELECT 1"]).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("kubequery.yaml") && stderr.contains("clustr_name"), "{stderr}");
+}
