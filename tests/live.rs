@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubequery::schema::{ApiResource, Source};
 use kubequery::sources::live::{LiveConfig, LiveSource};
 use kubequery::sources::{DataSource, Selection};
 use kubequery_fixture_apiserver::{Fault, FixtureServer, Recorded, Store, kubeconfig, synthetic};
@@ -252,14 +251,7 @@ fn an_expired_continue_token_restarts_the_list_without_losing_or_repeating_rows(
 fn secrets_are_listed_as_metadata_only() {
     let server = cluster(1, "uid-a");
     let source = connect(&server, "secrets");
-    let secrets = Source::Resource(ApiResource {
-        group: String::new(),
-        version: "v1".into(),
-        resource: "secrets".into(),
-        kind: "Secret".into(),
-        namespaced: true,
-        metadata_only: true,
-    });
+    let secrets = common::core_source("secrets", "Secret", true);
     let pages: Vec<_> =
         source.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
     let text = String::from_utf8_lossy(&pages[0]);

@@ -7,7 +7,6 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use kubequery::schema::{ApiResource, Source};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sources::{DataSource, Selection};
 
@@ -136,14 +135,7 @@ fn large_lists_are_served_in_pages_of_500() {
         (0..1234).map(|i| format!(r#"{{"metadata":{{"name":"p{i:04}","namespace":"ns{}"}}}}"#, i % 7)).collect();
     write(&dir, "pods.json", &format!(r#"{{"apiVersion":"v1","kind":"PodList","items":[{}]}}"#, items.join(",")));
     let snapshot = Snapshot::load_dir(&dir, None).expect("loading");
-    let pods = Source::Resource(ApiResource {
-        group: String::new(),
-        version: "v1".into(),
-        resource: "pods".into(),
-        kind: "Pod".into(),
-        namespaced: true,
-        metadata_only: false,
-    });
+    let pods = common::core_source("pods", "Pod", false);
     let sizes: Vec<usize> = snapshot
         .pages("kubernetes_pods", &pods, &Selection::default())
         .map(|page| {
@@ -166,14 +158,7 @@ fn secret_values_are_dropped_when_loading() {
     fs::copy(common::repo().join("tests/fixtures/secret_test.json"), dir.join("secret.json")).expect("copy");
     let snapshot = Snapshot::load_dir(&dir, None).expect("loading");
     for metadata_only in [false, true] {
-        let secrets = Source::Resource(ApiResource {
-            group: String::new(),
-            version: "v1".into(),
-            resource: "secrets".into(),
-            kind: "Secret".into(),
-            namespaced: true,
-            metadata_only,
-        });
+        let secrets = common::core_source("secrets", "Secret", metadata_only);
         let pages: Vec<bytes::Bytes> =
             snapshot.pages("secrets", &secrets, &Selection::default()).map(|p| p.expect("page").body).collect();
         assert_eq!(pages.len(), 1);

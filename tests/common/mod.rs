@@ -14,6 +14,18 @@ use kubequery::sql::{Engine, QueryError, ResultSink};
 use kubequery::wasm::{Limits, Runtime};
 use rusqlite::types::Value;
 
+/// The source of a namespaced core (`v1`) resource.
+pub fn core_source(resource: &str, kind: &str, metadata_only: bool) -> kubequery::schema::Source {
+    kubequery::schema::Source::Resource(kubequery::schema::ApiResource {
+        group: String::new(),
+        version: "v1".into(),
+        resource: resource.into(),
+        kind: kind.into(),
+        namespaced: true,
+        metadata_only,
+    })
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_path_buf()
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -24,26 +24,18 @@ struct Status<'a> {
 
 struct Namespaces;
 
-impl Table for Namespaces {
+impl ObjectTable for Namespaces {
     const NAME: &'static str = "kubernetes_namespaces";
     const DESCRIPTION: &'static str = "Namespaces, one row each.";
     const SOURCE: Source = Source::resource("", "v1", "namespaces", "Namespace");
     type Item<'a> = Namespace<'a>;
 
-    fn describe(row: &mut Row) {
-        write(row, &Namespace::default());
+    fn write(r: &mut Row, ns: &Namespace) {
+        object_columns(r, &ns.metadata, Scope::Cluster);
+        r.text(col("phase", "status.phase"), ns.status.phase.as_deref());
+        r.json(col("conditions", "status.conditions"), ns.status.conditions);
+        label_selector_column(r);
     }
-
-    fn rows(ns: &Namespace, rows: &mut Rows) {
-        rows.row(|r| write(r, ns));
-    }
-}
-
-fn write(r: &mut Row, ns: &Namespace) {
-    object_columns(r, &ns.metadata, Scope::Cluster);
-    r.text(col("phase", "status.phase"), ns.status.phase.as_deref());
-    r.json(col("conditions", "status.conditions"), ns.status.conditions);
-    label_selector_column(r);
 }
 
 export_table!(Namespaces);

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -68,43 +68,35 @@ const ZERO_NODE_INFO: &str = r#"{"machineID":"","systemUUID":"","bootID":"","ker
 
 struct Nodes;
 
-impl Table for Nodes {
+impl ObjectTable for Nodes {
     const NAME: &'static str = "kubernetes_nodes";
     const DESCRIPTION: &'static str = "Nodes, one row each: spec, capacity, conditions and node info.";
     const SOURCE: Source = Source::resource("", "v1", "nodes", "Node");
     type Item<'a> = Node<'a>;
 
-    fn describe(row: &mut Row) {
-        write(row, &Node::default());
+    fn write(r: &mut Row, node: &Node) {
+        let (spec, status) = (&node.spec, &node.status);
+        object_columns(r, &node.metadata, Scope::Cluster);
+        r.text(col("pod_cidr", "spec.podCIDR"), spec.pod_cidr.as_deref());
+        r.json(col("pod_cidrs", "spec.podCIDRs"), spec.pod_cidrs);
+        r.text(col("provider_id", "spec.providerID"), spec.provider_id.as_deref());
+        r.boolean(col("unschedulable", "spec.unschedulable"), Some(spec.unschedulable));
+        r.json(col("taints", "spec.taints"), spec.taints);
+        r.json(col("config_source", "spec.configSource"), spec.config_source);
+        r.text(col("do_not_use_external_id", "spec.externalID"), spec.external_id.as_deref());
+        r.json(col("capacity", "status.capacity"), status.capacity);
+        r.json(col("allocatable", "status.allocatable"), status.allocatable);
+        r.text(col("phase", "status.phase"), status.phase.as_deref());
+        r.json(col("conditions", "status.conditions"), status.conditions);
+        r.json(col("addresses", "status.addresses"), status.addresses);
+        r.json_or(col("daemon_endpoints", "status.daemonEndpoints"), status.daemon_endpoints, ZERO_DAEMON_ENDPOINTS);
+        r.json_or(col("node_info", "status.nodeInfo"), status.node_info, ZERO_NODE_INFO);
+        r.json(col("images", "status.images"), status.images);
+        r.json(col("volumes_in_use", "status.volumesInUse"), status.volumes_in_use);
+        r.json(col("volumes_attached", "status.volumesAttached"), status.volumes_attached);
+        r.json(col("config", "status.config"), status.config);
+        label_selector_column(r);
     }
-
-    fn rows(node: &Node, rows: &mut Rows) {
-        rows.row(|r| write(r, node));
-    }
-}
-
-fn write(r: &mut Row, node: &Node) {
-    let (spec, status) = (&node.spec, &node.status);
-    object_columns(r, &node.metadata, Scope::Cluster);
-    r.text(col("pod_cidr", "spec.podCIDR"), spec.pod_cidr.as_deref());
-    r.json(col("pod_cidrs", "spec.podCIDRs"), spec.pod_cidrs);
-    r.text(col("provider_id", "spec.providerID"), spec.provider_id.as_deref());
-    r.boolean(col("unschedulable", "spec.unschedulable"), Some(spec.unschedulable));
-    r.json(col("taints", "spec.taints"), spec.taints);
-    r.json(col("config_source", "spec.configSource"), spec.config_source);
-    r.text(col("do_not_use_external_id", "spec.externalID"), spec.external_id.as_deref());
-    r.json(col("capacity", "status.capacity"), status.capacity);
-    r.json(col("allocatable", "status.allocatable"), status.allocatable);
-    r.text(col("phase", "status.phase"), status.phase.as_deref());
-    r.json(col("conditions", "status.conditions"), status.conditions);
-    r.json(col("addresses", "status.addresses"), status.addresses);
-    r.json_or(col("daemon_endpoints", "status.daemonEndpoints"), status.daemon_endpoints, ZERO_DAEMON_ENDPOINTS);
-    r.json_or(col("node_info", "status.nodeInfo"), status.node_info, ZERO_NODE_INFO);
-    r.json(col("images", "status.images"), status.images);
-    r.json(col("volumes_in_use", "status.volumesInUse"), status.volumes_in_use);
-    r.json(col("volumes_attached", "status.volumesAttached"), status.volumes_attached);
-    r.json(col("config", "status.config"), status.config);
-    label_selector_column(r);
 }
 
 export_table!(Nodes);

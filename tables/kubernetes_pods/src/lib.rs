@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::pod::{PodSpec, SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table};
+use kubequery_table_sdk::{ObjectTable, Pushdown, RawValue, Row, Source, col, export_table};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -50,42 +50,34 @@ struct Status<'a> {
 
 struct Pods;
 
-impl Table for Pods {
+impl ObjectTable for Pods {
     const NAME: &'static str = "kubernetes_pods";
     const DESCRIPTION: &'static str = "Pods, one row each: pod spec and status.";
     const SOURCE: Source = Source::resource("", "v1", "pods", "Pod").namespaced();
     type Item<'a> = Pod<'a>;
 
-    fn describe(row: &mut Row) {
-        write(row, &Pod::default());
+    fn write(r: &mut Row, pod: &Pod) {
+        let status = &pod.status;
+        object_columns(r, &pod.metadata, Scope::Namespaced);
+        pod_spec_columns(r, &pod.spec, SpecOf::Pod);
+        r.text(col("phase", "status.phase").pushdown(Pushdown::FieldSelector("status.phase")), status.phase.as_deref());
+        r.json(col("conditions", "status.conditions"), status.conditions);
+        r.text(col("message", "status.message"), status.message.as_deref());
+        r.text(col("reason", "status.reason"), status.reason.as_deref());
+        r.text(col("nominated_node_name", "status.nominatedNodeName"), status.nominated_node_name.as_deref());
+        r.text(col("host_ip", "status.hostIP"), status.host_ip.as_deref());
+        r.text(col("pod_ip", "status.podIP"), status.pod_ip.as_deref());
+        r.json(col("pod_ips", "status.podIPs"), status.pod_ips);
+        r.timestamp(col("start_time", "status.startTime, Unix seconds"), status.start_time.as_deref());
+        r.json(col("init_container_statuses", "status.initContainerStatuses"), status.init_container_statuses);
+        r.json(col("container_statuses", "status.containerStatuses"), status.container_statuses);
+        r.text(col("qos_class", "status.qosClass"), status.qos_class.as_deref());
+        r.json(
+            col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"),
+            status.ephemeral_container_statuses,
+        );
+        label_selector_column(r);
     }
-
-    fn rows(pod: &Pod, rows: &mut Rows) {
-        rows.row(|r| write(r, pod));
-    }
-}
-
-fn write(r: &mut Row, pod: &Pod) {
-    let status = &pod.status;
-    object_columns(r, &pod.metadata, Scope::Namespaced);
-    pod_spec_columns(r, &pod.spec, SpecOf::Pod);
-    r.text(col("phase", "status.phase").pushdown(Pushdown::FieldSelector("status.phase")), status.phase.as_deref());
-    r.json(col("conditions", "status.conditions"), status.conditions);
-    r.text(col("message", "status.message"), status.message.as_deref());
-    r.text(col("reason", "status.reason"), status.reason.as_deref());
-    r.text(col("nominated_node_name", "status.nominatedNodeName"), status.nominated_node_name.as_deref());
-    r.text(col("host_ip", "status.hostIP"), status.host_ip.as_deref());
-    r.text(col("pod_ip", "status.podIP"), status.pod_ip.as_deref());
-    r.json(col("pod_ips", "status.podIPs"), status.pod_ips);
-    r.timestamp(col("start_time", "status.startTime, Unix seconds"), status.start_time.as_deref());
-    r.json(col("init_container_statuses", "status.initContainerStatuses"), status.init_container_statuses);
-    r.json(col("container_statuses", "status.containerStatuses"), status.container_statuses);
-    r.text(col("qos_class", "status.qosClass"), status.qos_class.as_deref());
-    r.json(
-        col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"),
-        status.ephemeral_container_statuses,
-    );
-    label_selector_column(r);
 }
 
 export_table!(Pods);

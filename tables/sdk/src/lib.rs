@@ -13,7 +13,8 @@
 //!   `kubequery:table@0.1.0`.
 //!
 //! ```ignore
-//! use kubequery_table_sdk::{Table, Source, Row, Rows, meta::{ObjectMeta, object_columns, Scope}};
+//! use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
+//! use kubequery_table_sdk::{ObjectTable, Row, Source};
 //!
 //! #[derive(serde::Deserialize, Default)]
 //! struct ConfigMap<'a> {
@@ -22,18 +23,21 @@
 //! }
 //!
 //! struct ConfigMaps;
-//! impl Table for ConfigMaps {
+//! impl ObjectTable for ConfigMaps {
 //!     const NAME: &'static str = "kubernetes_config_maps";
 //!     const DESCRIPTION: &'static str = "ConfigMaps (metadata only).";
 //!     const SOURCE: Source = Source::resource("", "v1", "configmaps", "ConfigMap").namespaced();
 //!     type Item<'a> = ConfigMap<'a>;
-//!     fn describe(row: &mut Row) { write(row, &ConfigMap::default()) }
-//!     fn rows(item: &ConfigMap, rows: &mut Rows) { rows.row(|r| write(r, item)) }
+//!     fn write(r: &mut Row, cm: &ConfigMap) {
+//!         object_columns(r, &cm.metadata, Scope::Namespaced);
+//!     }
 //! }
-//! fn write(r: &mut Row, cm: &ConfigMap) { object_columns(r, &cm.metadata, Scope::Namespaced) }
 //!
 //! kubequery_table_sdk::export_table!(ConfigMaps);
 //! ```
+//!
+//! Tables with several rows per object (containers, volumes, rules) implement [`Table`]
+//! directly.
 
 pub mod container;
 pub mod json;
@@ -91,6 +95,33 @@ pub trait Table {
             Self::rows(item, rows);
         }
         Ok(())
+    }
+}
+
+/// A table with one row per object: the common case, written as a single `write` function
+/// that both declares the columns (called with an empty object) and fills them.
+pub trait ObjectTable {
+    const NAME: &'static str;
+    const DESCRIPTION: &'static str;
+    const SOURCE: Source;
+    type Item<'a>: serde::Deserialize<'a> + Default;
+
+    /// Writes the row of one object.
+    fn write(row: &mut Row, item: &Self::Item<'_>);
+}
+
+impl<T: ObjectTable> Table for T {
+    const NAME: &'static str = T::NAME;
+    const DESCRIPTION: &'static str = T::DESCRIPTION;
+    const SOURCE: Source = T::SOURCE;
+    type Item<'a> = T::Item<'a>;
+
+    fn describe(row: &mut Row) {
+        T::write(row, &Default::default());
+    }
+
+    fn rows(item: &Self::Item<'_>, rows: &mut Rows) {
+        rows.row(|r| T::write(r, item));
     }
 }
 
