@@ -48,6 +48,8 @@ mod row;
 mod schema;
 pub mod time;
 pub mod uuid;
+pub mod volume;
+pub mod workload;
 
 pub use row::{Row, Rows};
 pub use schema::{Col, Pushdown, Source, col};

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::container::Container;
+use crate::volume::Volume;
 use crate::{Pushdown, Row, col};
 
 /// A pod spec, as far as kubequery reads it.
@@ -73,8 +74,8 @@ pub struct PodSpec<'a> {
     pub containers: Vec<Container<'a>>,
     #[serde(borrow, default)]
     pub ephemeral_containers: Vec<Container<'a>>,
-    #[serde(borrow)]
-    pub volumes: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub volumes: Vec<Volume<'a>>,
 }
 
 /// `spec.securityContext` of a pod.

@@ -1,0 +1,235 @@
+//! Objects that carry a pod spec — pods, pod templates and workloads — and the child tables
+//! every one of them has: one row per container and one row per volume of the pod spec.
+//!
+//! A table crate for `kubernetes_daemon_set_volumes` is then one line:
+//! `export_table!(Volumes<DaemonSets>);`.
+
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+
+use crate::container::{ContainerType, all_containers, container_columns};
+use crate::meta::{ObjectMeta, child_columns, label_selector_column};
+use crate::pod::PodSpec;
+use crate::volume::{Volume, volume_columns};
+use crate::{Col, Pushdown, Row, Rows, Source, Table, col, uuid};
+
+/// A kind of object with a pod spec, and the names of its child tables.
+pub trait PodSpecKind {
+    /// `kubernetes_daemon_set_containers`, …
+    const CONTAINERS_TABLE: &'static str;
+    /// `kubernetes_daemon_set_volumes`, …
+    const VOLUMES_TABLE: &'static str;
+    /// The column naming the parent, e.g. `daemon_set_name`.
+    const PARENT_COLUMN: &'static str;
+    /// Plural for descriptions, e.g. `DaemonSets`.
+    const PLURAL: &'static str;
+    const SOURCE: Source;
+    type Item<'a>: Deserialize<'a> + Default;
+    fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a>;
+    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a>;
+}
+
+/// An object whose pod spec is `spec.template.spec` (Deployment, DaemonSet, …).
+#[derive(Deserialize, Default)]
+pub struct Templated<'a> {
+    #[serde(borrow, default)]
+    pub metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    pub spec: TemplatedSpec<'a>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TemplatedSpec<'a> {
+    #[serde(borrow, default)]
+    pub template: PodTemplateSpec<'a>,
+}
+
+/// `{metadata, spec}` of a pod template.
+#[derive(Deserialize, Default)]
+pub struct PodTemplateSpec<'a> {
+    #[serde(borrow, default)]
+    pub spec: PodSpec<'a>,
+}
+
+/// A PodTemplate object: its pod spec is `template.spec`.
+#[derive(Deserialize, Default)]
+pub struct PodTemplate<'a> {
+    #[serde(borrow, default)]
+    pub metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    pub template: PodTemplateSpec<'a>,
+}
+
+/// A Pod: its pod spec is `spec`.
+#[derive(Deserialize, Default)]
+pub struct PodObject<'a> {
+    #[serde(borrow, default)]
+    pub metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    pub spec: PodSpec<'a>,
+}
+
+macro_rules! templated_kind {
+    ($kind:ident, $containers:literal, $volumes:literal, $parent:literal, $plural:literal, $source:expr) => {
+        #[doc = concat!("The ", $plural, " kind.")]
+        pub struct $kind;
+
+        impl PodSpecKind for $kind {
+            const CONTAINERS_TABLE: &'static str = $containers;
+            const VOLUMES_TABLE: &'static str = $volumes;
+            const PARENT_COLUMN: &'static str = $parent;
+            const PLURAL: &'static str = $plural;
+            const SOURCE: Source = $source;
+            type Item<'a> = Templated<'a>;
+
+            fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a> {
+                &item.metadata
+            }
+
+            fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+                &item.spec.template.spec
+            }
+        }
+    };
+}
+
+templated_kind!(
+    DaemonSets,
+    "kubernetes_daemon_set_containers",
+    "kubernetes_daemon_set_volumes",
+    "daemon_set_name",
+    "DaemonSets",
+    Source::resource("apps", "v1", "daemonsets", "DaemonSet").namespaced()
+);
+templated_kind!(
+    Deployments,
+    "kubernetes_deployments_containers",
+    "kubernetes_deployments_volumes",
+    "deployment_name",
+    "Deployments",
+    Source::resource("apps", "v1", "deployments", "Deployment").namespaced()
+);
+templated_kind!(
+    ReplicaSets,
+    "kubernetes_replica_set_containers",
+    "kubernetes_replica_set_volumes",
+    "replica_set_name",
+    "ReplicaSets",
+    Source::resource("apps", "v1", "replicasets", "ReplicaSet").namespaced()
+);
+templated_kind!(
+    StatefulSets,
+    "kubernetes_stateful_set_containers",
+    "kubernetes_stateful_set_volumes",
+    "stateful_set_name",
+    "StatefulSets",
+    Source::resource("apps", "v1", "statefulsets", "StatefulSet").namespaced()
+);
+
+/// The PodTemplate kind.
+pub struct PodTemplates;
+
+impl PodSpecKind for PodTemplates {
+    const CONTAINERS_TABLE: &'static str = "kubernetes_pod_template_containers";
+    const VOLUMES_TABLE: &'static str = "kubernetes_pod_templates_volumes";
+    const PARENT_COLUMN: &'static str = "pod_template_name";
+    const PLURAL: &'static str = "PodTemplates";
+    const SOURCE: Source = Source::resource("", "v1", "podtemplates", "PodTemplate").namespaced();
+    type Item<'a> = PodTemplate<'a>;
+
+    fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a> {
+        &item.metadata
+    }
+
+    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+        &item.template.spec
+    }
+}
+
+/// The Pod kind (its containers table carries statuses and is its own table).
+pub struct Pods;
+
+impl PodSpecKind for Pods {
+    const CONTAINERS_TABLE: &'static str = "kubernetes_pod_containers";
+    const VOLUMES_TABLE: &'static str = "kubernetes_pod_volumes";
+    const PARENT_COLUMN: &'static str = "pod_name";
+    const PLURAL: &'static str = "Pods";
+    const SOURCE: Source = Source::resource("", "v1", "pods", "Pod").namespaced();
+    type Item<'a> = PodObject<'a>;
+
+    fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a> {
+        &item.metadata
+    }
+
+    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+        &item.spec
+    }
+}
+
+fn parent_column<K: PodSpecKind>() -> Col {
+    col(K::PARENT_COLUMN, "metadata.name of the parent").pushdown(Pushdown::Name)
+}
+
+/// One row per init, regular and ephemeral container of `K`'s pod spec.
+pub struct Containers<K>(PhantomData<K>);
+
+impl<K: PodSpecKind> Containers<K> {
+    fn write(r: &mut Row, item: &K::Item<'_>, kind: ContainerType, c: &crate::container::Container) {
+        let meta = K::meta(item);
+        let name = c.name.as_deref();
+        let uid = meta.uid.as_deref().map(|uid| uuid::v5_dns(&format!("{uid}{}", name.unwrap_or(""))));
+        child_columns(r, uid.as_deref(), name, meta);
+        container_columns(r, c);
+        r.text(parent_column::<K>(), meta.name.as_deref());
+        r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));
+        label_selector_column(r);
+    }
+}
+
+impl<K: PodSpecKind> Table for Containers<K> {
+    const NAME: &'static str = K::CONTAINERS_TABLE;
+    const DESCRIPTION: &'static str = "Containers of the pod template (init, regular, ephemeral), one row each.";
+    const SOURCE: Source = K::SOURCE;
+    type Item<'a> = K::Item<'a>;
+
+    fn describe(row: &mut Row) {
+        Self::write(row, &Default::default(), ContainerType::Container, &Default::default());
+    }
+
+    fn rows(item: &Self::Item<'_>, rows: &mut Rows) {
+        for (kind, container) in all_containers(K::pod_spec(item)) {
+            rows.row(|r| Self::write(r, item, kind, container));
+        }
+    }
+}
+
+/// One row per volume of `K`'s pod spec; `uid` is the parent's.
+pub struct Volumes<K>(PhantomData<K>);
+
+impl<K: PodSpecKind> Volumes<K> {
+    fn write(r: &mut Row, item: &K::Item<'_>, volume: &Volume) {
+        let meta = K::meta(item);
+        child_columns(r, meta.uid.as_deref(), volume.name.as_deref(), meta);
+        volume_columns(r, volume);
+        r.text(parent_column::<K>(), meta.name.as_deref());
+        label_selector_column(r);
+    }
+}
+
+impl<K: PodSpecKind> Table for Volumes<K> {
+    const NAME: &'static str = K::VOLUMES_TABLE;
+    const DESCRIPTION: &'static str = "Volumes of the pod spec, one row each.";
+    const SOURCE: Source = K::SOURCE;
+    type Item<'a> = K::Item<'a>;
+
+    fn describe(row: &mut Row) {
+        Self::write(row, &Default::default(), &Default::default());
+    }
+
+    fn rows(item: &Self::Item<'_>, rows: &mut Rows) {
+        for volume in &K::pod_spec(item).volumes {
+            rows.row(|r| Self::write(r, item, volume));
+        }
+    }
+}
