@@ -1,0 +1,126 @@
+//! `kubernetes_cron_jobs`: one row per CronJob (batch/v1), its job's pod template, status and schedule.
+
+use std::borrow::Cow;
+
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
+use kubequery_table_sdk::workload::PodTemplateSpec;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
+use serde::Deserialize;
+
+/// `spec` of a Job, or `spec.jobTemplate.spec` of a CronJob.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct JobSpec<'a> {
+    parallelism: Option<i64>,
+    completions: Option<i64>,
+    active_deadline_seconds: Option<i64>,
+    backoff_limit: Option<i64>,
+    #[serde(borrow)]
+    selector: Option<&'a RawValue>,
+    manual_selector: Option<bool>,
+    ttl_seconds_after_finished: Option<i64>,
+    #[serde(borrow, default)]
+    template: PodTemplateSpec<'a>,
+}
+
+fn job_spec_columns(r: &mut Row, spec: &JobSpec, from: &'static [&'static str; 7]) {
+    r.integer(col("parallelism", from[0]), spec.parallelism);
+    r.integer(col("completions", from[1]), spec.completions);
+    r.bigint(col("job_active_deadline_seconds", from[2]), spec.active_deadline_seconds);
+    r.integer(col("backoff_limit", from[3]), spec.backoff_limit);
+    r.json(col("selector", from[4]), spec.selector);
+    r.boolean(col("manual_selector", from[5]), spec.manual_selector);
+    r.integer(col("ttl_seconds_after_finished", from[6]), spec.ttl_seconds_after_finished);
+}
+
+#[derive(Deserialize, Default)]
+struct CronJob<'a> {
+    #[serde(borrow, default)]
+    metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    spec: Spec<'a>,
+    #[serde(borrow, default)]
+    status: Status<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Spec<'a> {
+    #[serde(borrow)]
+    schedule: Option<Cow<'a, str>>,
+    starting_deadline_seconds: Option<i64>,
+    #[serde(borrow)]
+    concurrency_policy: Option<Cow<'a, str>>,
+    suspend: Option<bool>,
+    successful_jobs_history_limit: Option<i64>,
+    failed_jobs_history_limit: Option<i64>,
+    #[serde(borrow, default)]
+    job_template: JobTemplate<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct JobTemplate<'a> {
+    #[serde(borrow, default)]
+    spec: JobSpec<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Status<'a> {
+    #[serde(borrow)]
+    active: Option<&'a RawValue>,
+    #[serde(borrow)]
+    last_schedule_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_successful_time: Option<Cow<'a, str>>,
+}
+
+struct CronJobs;
+
+impl ObjectTable for CronJobs {
+    const NAME: &'static str = "kubernetes_cron_jobs";
+    const DESCRIPTION: &'static str = "CronJobs, one row each: schedule, status and the job's pod template.";
+    const SOURCE: Source = Source::resource("batch", "v1", "cronjobs", "CronJob").namespaced();
+    type Item<'a> = CronJob<'a>;
+
+    fn write(r: &mut Row, cj: &CronJob) {
+        let (spec, status) = (&cj.spec, &cj.status);
+        object_columns(r, &cj.metadata, Scope::Namespaced);
+        pod_spec_columns(r, &spec.job_template.spec.template.spec, SpecOf::Template);
+        r.json(col("active", "status.active"), status.active);
+        r.timestamp(
+            col("last_schedule_time", "status.lastScheduleTime, Unix seconds"),
+            status.last_schedule_time.as_deref(),
+        );
+        r.timestamp(
+            col("last_successful_time", "status.lastSuccessfulTime, Unix seconds"),
+            status.last_successful_time.as_deref(),
+        );
+        r.text(col("schedule", "spec.schedule"), spec.schedule.as_deref());
+        r.bigint(col("starting_deadline_seconds", "spec.startingDeadlineSeconds"), spec.starting_deadline_seconds);
+        r.text(col("concurrency_policy", "spec.concurrencyPolicy"), spec.concurrency_policy.as_deref());
+        r.boolean(col("suspend", "spec.suspend"), spec.suspend);
+        r.integer(
+            col("successful_jobs_history_limit", "spec.successfulJobsHistoryLimit"),
+            spec.successful_jobs_history_limit,
+        );
+        r.integer(col("failed_jobs_history_limit", "spec.failedJobsHistoryLimit"), spec.failed_jobs_history_limit);
+        job_spec_columns(
+            r,
+            &spec.job_template.spec,
+            &[
+                "spec.jobTemplate.spec.parallelism",
+                "spec.jobTemplate.spec.completions",
+                "spec.jobTemplate.spec.activeDeadlineSeconds",
+                "spec.jobTemplate.spec.backoffLimit",
+                "spec.jobTemplate.spec.selector",
+                "spec.jobTemplate.spec.manualSelector",
+                "spec.jobTemplate.spec.ttlSecondsAfterFinished",
+            ],
+        );
+        label_selector_column(r);
+    }
+}
+
+export_table!(CronJobs);

@@ -1,0 +1,102 @@
+//! `kubernetes_jobs`: one row per Job, its pod template then its status and spec.
+
+use std::borrow::Cow;
+
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
+use kubequery_table_sdk::workload::PodTemplateSpec;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
+use serde::Deserialize;
+
+/// `spec` of a Job, or `spec.jobTemplate.spec` of a CronJob.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct JobSpec<'a> {
+    parallelism: Option<i64>,
+    completions: Option<i64>,
+    active_deadline_seconds: Option<i64>,
+    backoff_limit: Option<i64>,
+    #[serde(borrow)]
+    selector: Option<&'a RawValue>,
+    manual_selector: Option<bool>,
+    ttl_seconds_after_finished: Option<i64>,
+    #[serde(borrow, default)]
+    template: PodTemplateSpec<'a>,
+}
+
+fn job_spec_columns(r: &mut Row, spec: &JobSpec, from: &'static [&'static str; 7]) {
+    r.integer(col("parallelism", from[0]), spec.parallelism);
+    r.integer(col("completions", from[1]), spec.completions);
+    r.bigint(col("job_active_deadline_seconds", from[2]), spec.active_deadline_seconds);
+    r.integer(col("backoff_limit", from[3]), spec.backoff_limit);
+    r.json(col("selector", from[4]), spec.selector);
+    r.boolean(col("manual_selector", from[5]), spec.manual_selector);
+    r.integer(col("ttl_seconds_after_finished", from[6]), spec.ttl_seconds_after_finished);
+}
+
+#[derive(Deserialize, Default)]
+struct Job<'a> {
+    #[serde(borrow, default)]
+    metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    spec: JobSpec<'a>,
+    #[serde(borrow, default)]
+    status: Status<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Status<'a> {
+    #[serde(borrow)]
+    conditions: Option<&'a RawValue>,
+    #[serde(borrow)]
+    start_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    completion_time: Option<Cow<'a, str>>,
+    active: Option<i64>,
+    succeeded: Option<i64>,
+    failed: Option<i64>,
+    #[serde(borrow)]
+    completed_indexes: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uncounted_terminated_pods: Option<&'a RawValue>,
+}
+
+struct Jobs;
+
+impl ObjectTable for Jobs {
+    const NAME: &'static str = "kubernetes_jobs";
+    const DESCRIPTION: &'static str = "Jobs, one row each: pod template, status and completion settings.";
+    const SOURCE: Source = Source::resource("batch", "v1", "jobs", "Job").namespaced();
+    type Item<'a> = Job<'a>;
+
+    fn write(r: &mut Row, job: &Job) {
+        let status = &job.status;
+        object_columns(r, &job.metadata, Scope::Namespaced);
+        pod_spec_columns(r, &job.spec.template.spec, SpecOf::Template);
+        r.json(col("conditions", "status.conditions"), status.conditions);
+        r.timestamp(col("start_time", "status.startTime, Unix seconds"), status.start_time.as_deref());
+        r.timestamp(col("completion_time", "status.completionTime, Unix seconds"), status.completion_time.as_deref());
+        r.integer(col("active", "status.active"), status.active);
+        r.integer(col("succeeded", "status.succeeded"), status.succeeded);
+        r.integer(col("failed", "status.failed"), status.failed);
+        r.text(col("completed_indexes", "status.completedIndexes"), status.completed_indexes.as_deref());
+        r.json(col("uncounted_terminated_pods", "status.uncountedTerminatedPods"), status.uncounted_terminated_pods);
+        job_spec_columns(
+            r,
+            &job.spec,
+            &[
+                "spec.parallelism",
+                "spec.completions",
+                "spec.activeDeadlineSeconds",
+                "spec.backoffLimit",
+                "spec.selector",
+                "spec.manualSelector",
+                "spec.ttlSecondsAfterFinished",
+            ],
+        );
+        label_selector_column(r);
+    }
+}
+
+export_table!(Jobs);

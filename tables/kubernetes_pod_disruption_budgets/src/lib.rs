@@ -1,0 +1,69 @@
+//! `kubernetes_pod_disruption_budgets`: one row per PodDisruptionBudget (policy/v1).
+
+use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+struct Pdb<'a> {
+    #[serde(borrow, default)]
+    metadata: ObjectMeta<'a>,
+    #[serde(borrow, default)]
+    spec: Spec<'a>,
+    #[serde(borrow, default)]
+    status: Status<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Spec<'a> {
+    #[serde(borrow)]
+    min_available: Option<&'a RawValue>,
+    #[serde(borrow)]
+    selector: Option<&'a RawValue>,
+    #[serde(borrow)]
+    max_unavailable: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Status<'a> {
+    #[serde(default)]
+    observed_generation: i64,
+    #[serde(borrow)]
+    disrupted_pods: Option<&'a RawValue>,
+    disruptions_allowed: Option<i64>,
+    current_healthy: Option<i64>,
+    desired_healthy: Option<i64>,
+    expected_pods: Option<i64>,
+    #[serde(borrow)]
+    conditions: Option<&'a RawValue>,
+}
+
+struct PodDisruptionBudgets;
+
+impl ObjectTable for PodDisruptionBudgets {
+    const NAME: &'static str = "kubernetes_pod_disruption_budgets";
+    const DESCRIPTION: &'static str = "PodDisruptionBudgets, one row each.";
+    const SOURCE: Source = Source::resource("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget").namespaced();
+    type Item<'a> = Pdb<'a>;
+
+    fn write(r: &mut Row, pdb: &Pdb) {
+        let (spec, status) = (&pdb.spec, &pdb.status);
+        object_columns(r, &pdb.metadata, Scope::Namespaced);
+        // IntOrString as JSON: 1 or "50%", quotes included, as kubequery rendered it.
+        r.json(col("min_available", "spec.minAvailable (JSON scalar)"), spec.min_available);
+        r.json(col("selector", "spec.selector"), spec.selector);
+        r.json(col("max_unavailable", "spec.maxUnavailable (JSON scalar)"), spec.max_unavailable);
+        r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
+        r.json(col("disrupted_pods", "status.disruptedPods"), status.disrupted_pods);
+        r.integer(col("disruptions_allowed", "status.disruptionsAllowed"), status.disruptions_allowed);
+        r.integer(col("current_healthy", "status.currentHealthy"), status.current_healthy);
+        r.integer(col("desired_healthy", "status.desiredHealthy"), status.desired_healthy);
+        r.integer(col("expected_pods", "status.expectedPods"), status.expected_pods);
+        r.json(col("conditions", "status.conditions"), status.conditions);
+        label_selector_column(r);
+    }
+}
+
+export_table!(PodDisruptionBudgets);
