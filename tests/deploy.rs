@@ -49,9 +49,16 @@ fn dockerfile_passes_hadolint() {
 #[test]
 fn cluster_role_grants_exactly_what_the_tables_read() {
     let mut needed = BTreeSet::new();
+    let mut needed_urls = BTreeSet::new();
     for table in common::builtin_catalog().tables() {
-        if let Source::Resource(r) = &table.schema.source {
-            needed.insert((r.group.clone(), r.resource.clone()));
+        match &table.schema.source {
+            Source::Resource(r) => {
+                needed.insert((r.group.clone(), r.resource.clone()));
+            }
+            Source::Path(path) => {
+                needed_urls.insert(path.clone());
+            }
+            Source::Discovery => needed_urls.extend(["/api", "/api/*", "/apis", "/apis/*"].map(String::from)),
         }
     }
     // The cluster identity is the uid of the kube-system namespace.
@@ -59,8 +66,14 @@ fn cluster_role_grants_exactly_what_the_tables_read() {
     let docs = manifest();
     let role = object(&docs, "ClusterRole");
     let mut granted = BTreeSet::new();
+    let mut granted_urls = BTreeSet::new();
     for rule in role["rules"].as_array().expect("rules") {
         let verbs: Vec<&str> = rule["verbs"].as_array().expect("verbs").iter().filter_map(|v| v.as_str()).collect();
+        if let Some(urls) = rule["nonResourceURLs"].as_array() {
+            assert_eq!(verbs, ["get"], "read-only: {rule}");
+            granted_urls.extend(urls.iter().filter_map(|u| u.as_str()).map(String::from));
+            continue;
+        }
         assert_eq!(verbs, ["get", "list"], "read-only: {rule}");
         for group in rule["apiGroups"].as_array().expect("apiGroups") {
             for resource in rule["resources"].as_array().expect("resources") {
@@ -69,6 +82,7 @@ fn cluster_role_grants_exactly_what_the_tables_read() {
         }
     }
     assert_eq!(granted, needed, "the ClusterRole must grant exactly the resources the built-in tables read");
+    assert_eq!(granted_urls, needed_urls, "the ClusterRole must grant exactly the API paths the built-in tables read");
 }
 
 #[test]

@@ -24,6 +24,8 @@ pub(crate) enum Content {
     Objects(Vec<Object>),
     /// The `/version` document (from `version.json`).
     Version(Vec<u8>),
+    /// A discovery document (`kubectl get --raw /apis/apps/v1`).
+    Discovery(Vec<u8>),
 }
 
 #[derive(Deserialize)]
@@ -68,6 +70,11 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, String
     }
     let documents: Vec<Vec<u8>> =
         if lower.ends_with(".yaml") || lower.ends_with(".yml") { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
+    if let [doc] = documents.as_slice()
+        && serde_json::from_slice::<Document>(doc).is_ok_and(|d| d.kind.as_deref() == Some("APIResourceList"))
+    {
+        return Ok(Content::Discovery(doc.clone()));
+    }
     let mut objects = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
         let where_ = if documents.len() > 1 { format!("document {}: ", index + 1) } else { String::new() };

@@ -30,6 +30,8 @@ pub struct Snapshot {
     /// (group, kind) → objects sorted by namespace and name.
     objects: HashMap<(String, String), Vec<Object>>,
     version: Option<Vec<u8>>,
+    /// Discovery documents (APIResourceLists), in file order.
+    discovery: Vec<Vec<u8>>,
     /// Files that could not be read, with the reason; the rest of the snapshot is served.
     problems: Vec<SourceError>,
 }
@@ -154,6 +156,21 @@ impl DataSource for Snapshot {
                     Box::new(std::iter::empty())
                 }
             },
+            Source::Discovery if !self.discovery.is_empty() => {
+                let cluster = self.cluster.clone();
+                Box::new(
+                    self.discovery
+                        .iter()
+                        .map(move |doc| Ok(Page { cluster: cluster.clone(), body: doc.clone().into() })),
+                )
+            }
+            Source::Discovery => {
+                tracing::warn!(
+                    "{table}: the snapshot has no discovery documents (save them with `kubectl get --raw /api/v1` \
+                     and `kubectl get --raw /apis/<group>/<version>`); no rows"
+                );
+                Box::new(std::iter::empty())
+            }
             other => {
                 tracing::warn!("{table}: snapshots cannot serve {other}; no rows");
                 Box::new(std::iter::empty())
@@ -181,6 +198,7 @@ fn metadata_only(json: &RawValue) -> String {
 struct Builder {
     objects: BTreeMap<(String, String), BTreeMap<(String, String), Object>>,
     version: Option<Vec<u8>>,
+    discovery: Vec<Vec<u8>>,
     problems: Vec<SourceError>,
 }
 
@@ -188,6 +206,7 @@ impl Builder {
     fn add(&mut self, display: &str, relative: &str, bytes: &[u8]) {
         match parse_file(relative, bytes) {
             Ok(Content::Version(doc)) => self.version = Some(doc),
+            Ok(Content::Discovery(doc)) => self.discovery.push(doc),
             Ok(Content::Objects(objects)) => {
                 for mut object in objects {
                     if object.group.is_empty() && object.kind == "Secret" {
@@ -215,7 +234,13 @@ impl Builder {
             .map(|ns| ns.uid.clone())
             .unwrap_or_default();
         let objects = self.objects.into_iter().map(|(key, by_name)| (key, by_name.into_values().collect())).collect();
-        Snapshot { cluster: Arc::new(Cluster { name, uid }), objects, version: self.version, problems: self.problems }
+        Snapshot {
+            cluster: Arc::new(Cluster { name, uid }),
+            objects,
+            version: self.version,
+            discovery: self.discovery,
+            problems: self.problems,
+        }
     }
 }
 
