@@ -10,7 +10,8 @@ use serde_json::value::RawValue;
 
 use crate::{Row, col};
 
-/// A `volumes[]` entry: its name and whichever source is set.
+/// A `volumes[]` entry (its name and whichever source is set), or the `spec` of a
+/// PersistentVolume, whose sources have the same names.
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct Volume<'a> {
@@ -52,6 +53,8 @@ pub struct Volume<'a> {
     pub host_path: Option<Src<'a>>,
     #[serde(borrow)]
     pub iscsi: Option<Src<'a>>,
+    #[serde(borrow)]
+    pub local: Option<Src<'a>>,
     #[serde(borrow)]
     pub nfs: Option<Src<'a>>,
     #[serde(borrow)]
@@ -248,6 +251,7 @@ impl<'a> Volume<'a> {
             ("gluster_fs", &self.glusterfs, Bool),
             ("host_path", &self.host_path, Missing),
             ("iscsi", &self.iscsi, Bool),
+            ("local", &self.local, Missing),
             ("nfs", &self.nfs, Bool),
             ("persistent_volume_claim", &self.persistent_volume_claim, Bool),
             ("photon_persistent_disk", &self.photon_persistent_disk, Missing),
@@ -268,8 +272,21 @@ fn text<'s>(src: &'s Option<Src<'_>>, field: impl Fn(&'s Src<'_>) -> Option<&'s 
     src.as_ref().and_then(field)
 }
 
-/// kubequery's 83 volume columns, from `volume_type` to `ephemeral_volume_claim_template`.
-pub fn volume_columns(r: &mut Row, v: &Volume) {
+/// Whose volume a row shows: kubequery gave PersistentVolumes their own, smaller column list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum VolumeOf {
+    /// A pod spec's `volumes[]` entry: all 83 columns.
+    PodSpec,
+    /// A PersistentVolume's `spec`: no pod-only sources (emptyDir, secret, configMap, …), plus
+    /// `local_path`.
+    PersistentVolume,
+}
+
+/// kubequery's volume columns: for a pod spec the 83 from `volume_type` to
+/// `ephemeral_volume_claim_template`, for a PersistentVolume the 66 from `volume_type` to
+/// `csi_volume_attributes`.
+pub fn volume_columns(r: &mut Row, v: &Volume, of: VolumeOf) {
+    let pod = of == VolumeOf::PodSpec;
     let chosen = v.source();
     let empty = Src::default();
     let (volume_type, src, read_only) = chosen.unwrap_or(("", &empty, ReadOnly::Missing));
@@ -291,9 +308,11 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
     );
     r.text(col("host_path_path", "hostPath.path"), text(&v.host_path, |s| s.path.as_deref()));
     r.text(col("host_path_type", "hostPath.type"), text(&v.host_path, |s| s.type_.as_deref()));
-    r.text(col("empty_dir_medium", "emptyDir.medium"), text(&v.empty_dir, |s| s.medium.as_deref()));
-    let size_limit = v.empty_dir.as_ref().and_then(|s| s.size_limit).map(|q| q.get().trim_matches('"').to_string());
-    r.string(col("empty_dir_size_limit", "emptyDir.sizeLimit"), size_limit);
+    if pod {
+        r.text(col("empty_dir_medium", "emptyDir.medium"), text(&v.empty_dir, |s| s.medium.as_deref()));
+        let size_limit = v.empty_dir.as_ref().and_then(|s| s.size_limit).map(|q| q.get().trim_matches('"').to_string());
+        r.string(col("empty_dir_size_limit", "emptyDir.sizeLimit"), size_limit);
+    }
     r.text(
         col("gce_persistent_disk_pd_name", "gcePersistentDisk.pdName"),
         text(&v.gce_persistent_disk, |s| s.pd_name.as_deref()),
@@ -310,12 +329,14 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
         col("aws_elastic_block_store_partition", "awsElasticBlockStore.partition"),
         Some(v.aws_elastic_block_store.as_ref().and_then(|s| s.partition).unwrap_or(0)),
     );
-    r.text(col("git_repo_repository", "gitRepo.repository"), text(&v.git_repo, |s| s.repository.as_deref()));
-    r.text(col("git_repo_revision", "gitRepo.revision"), text(&v.git_repo, |s| s.revision.as_deref()));
-    r.text(col("git_repo_directory", "gitRepo.directory"), text(&v.git_repo, |s| s.directory.as_deref()));
-    r.json(col("secret_items", "secret.items"), v.secret.as_ref().and_then(|s| s.items));
-    r.integer(col("secret_default_mode", "secret.defaultMode"), v.secret.as_ref().and_then(|s| s.default_mode));
-    r.boolean(col("secret_optional", "secret.optional"), v.secret.as_ref().and_then(|s| s.optional));
+    if pod {
+        r.text(col("git_repo_repository", "gitRepo.repository"), text(&v.git_repo, |s| s.repository.as_deref()));
+        r.text(col("git_repo_revision", "gitRepo.revision"), text(&v.git_repo, |s| s.revision.as_deref()));
+        r.text(col("git_repo_directory", "gitRepo.directory"), text(&v.git_repo, |s| s.directory.as_deref()));
+        r.json(col("secret_items", "secret.items"), v.secret.as_ref().and_then(|s| s.items));
+        r.integer(col("secret_default_mode", "secret.defaultMode"), v.secret.as_ref().and_then(|s| s.default_mode));
+        r.boolean(col("secret_optional", "secret.optional"), v.secret.as_ref().and_then(|s| s.optional));
+    }
     r.text(col("nfs_server", "nfs.server"), text(&v.nfs, |s| s.server.as_deref()));
     r.text(col("nfs_path", "nfs.path"), text(&v.nfs, |s| s.path.as_deref()));
     r.text(col("iscsi_target_portal", "iscsi.targetPortal"), text(&v.iscsi, |s| s.target_portal.as_deref()));
@@ -332,12 +353,17 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
         Some(v.iscsi.as_ref().and_then(|s| s.chap_auth_session).unwrap_or(false)),
     );
     r.text(col("iscsi_initiator_name", "iscsi.initiatorName"), text(&v.iscsi, |s| s.initiator_name.as_deref()));
+    if !pod {
+        r.text(col("local_path", "local.path"), text(&v.local, |s| s.path.as_deref()));
+    }
     r.text(col("glusterfs_endpoints_name", "glusterfs.endpoints"), text(&v.glusterfs, |s| s.endpoints.as_deref()));
     r.text(col("glusterfs_path", "glusterfs.path"), text(&v.glusterfs, |s| s.path.as_deref()));
-    r.text(
-        col("persistent_volume_claim_name", "persistentVolumeClaim.claimName"),
-        text(&v.persistent_volume_claim, |s| s.claim_name.as_deref()),
-    );
+    if pod {
+        r.text(
+            col("persistent_volume_claim_name", "persistentVolumeClaim.claimName"),
+            text(&v.persistent_volume_claim, |s| s.claim_name.as_deref()),
+        );
+    }
     r.json(col("rbd_ceph_monitors", "rbd.monitors"), v.rbd.as_ref().and_then(|s| s.monitors));
     r.text(col("rbd_image", "rbd.image"), text(&v.rbd, |s| s.image.as_deref()));
     r.text(col("rbd_pool", "rbd.pool"), text(&v.rbd, |s| s.pool.as_deref()));
@@ -352,22 +378,26 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
     r.text(col("ceph_fs_secret_file", "cephfs.secretFile"), text(&v.cephfs, |s| s.secret_file.as_deref()));
     r.text(col("flocker_dataset_name", "flocker.datasetName"), text(&v.flocker, |s| s.dataset_name.as_deref()));
     r.text(col("flocker_dataset_uuid", "flocker.datasetUUID"), text(&v.flocker, |s| s.dataset_uuid.as_deref()));
-    r.json(col("downward_api_items", "downwardAPI.items"), v.downward_api.as_ref().and_then(|s| s.items));
-    r.integer(
-        col("downward_api_default_mode", "downwardAPI.defaultMode"),
-        v.downward_api.as_ref().and_then(|s| s.default_mode),
-    );
+    if pod {
+        r.json(col("downward_api_items", "downwardAPI.items"), v.downward_api.as_ref().and_then(|s| s.items));
+        r.integer(
+            col("downward_api_default_mode", "downwardAPI.defaultMode"),
+            v.downward_api.as_ref().and_then(|s| s.default_mode),
+        );
+    }
     r.json(col("fc_target_ww_ns", "fc.targetWWNs"), v.fc.as_ref().and_then(|s| s.target_wwns));
     r.integer(col("fc_lun", "fc.lun"), v.fc.as_ref().and_then(|s| s.lun));
     r.json(col("fc_ww_ids", "fc.wwids"), v.fc.as_ref().and_then(|s| s.wwids));
     r.text(col("azure_file_share_name", "azureFile.shareName"), text(&v.azure_file, |s| s.share_name.as_deref()));
-    r.text(col("config_map_name", "configMap.name"), text(&v.config_map, |s| s.name.as_deref()));
-    r.json(col("config_map_items", "configMap.items"), v.config_map.as_ref().and_then(|s| s.items));
-    r.integer(
-        col("config_map_default_mode", "configMap.defaultMode"),
-        v.config_map.as_ref().and_then(|s| s.default_mode),
-    );
-    r.boolean(col("config_map_optional", "configMap.optional"), v.config_map.as_ref().and_then(|s| s.optional));
+    if pod {
+        r.text(col("config_map_name", "configMap.name"), text(&v.config_map, |s| s.name.as_deref()));
+        r.json(col("config_map_items", "configMap.items"), v.config_map.as_ref().and_then(|s| s.items));
+        r.integer(
+            col("config_map_default_mode", "configMap.defaultMode"),
+            v.config_map.as_ref().and_then(|s| s.default_mode),
+        );
+        r.boolean(col("config_map_optional", "configMap.optional"), v.config_map.as_ref().and_then(|s| s.optional));
+    }
     r.text(
         col("vsphere_volume_volume_path", "vsphereVolume.volumePath"),
         text(&v.vsphere_volume, |s| s.volume_path.as_deref()),
@@ -393,11 +423,13 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
         col("photon_persistent_disk_pd_id", "photonPersistentDisk.pdID"),
         text(&v.photon_persistent_disk, |s| s.pd_id.as_deref()),
     );
-    r.json(col("projected_sources", "projected.sources"), v.projected.as_ref().and_then(|s| s.sources));
-    r.integer(
-        col("projected_default_mode", "projected.defaultMode"),
-        v.projected.as_ref().and_then(|s| s.default_mode),
-    );
+    if pod {
+        r.json(col("projected_sources", "projected.sources"), v.projected.as_ref().and_then(|s| s.sources));
+        r.integer(
+            col("projected_default_mode", "projected.defaultMode"),
+            v.projected.as_ref().and_then(|s| s.default_mode),
+        );
+    }
     r.text(col("portworx_volume_id", "portworxVolume.volumeID"), text(&v.portworx_volume, |s| s.volume_id.as_deref()));
     r.text(col("scale_io_gateway", "scaleIO.gateway"), text(&v.scale_io, |s| s.gateway.as_deref()));
     r.text(col("scale_io_system", "scaleIO.system"), text(&v.scale_io, |s| s.system.as_deref()));
@@ -419,8 +451,10 @@ pub fn volume_columns(r: &mut Row, v: &Volume) {
     );
     r.text(col("csi_driver", "csi.driver"), text(&v.csi, |s| s.driver.as_deref()));
     r.json(col("csi_volume_attributes", "csi.volumeAttributes"), v.csi.as_ref().and_then(|s| s.volume_attributes));
-    r.json(
-        col("ephemeral_volume_claim_template", "ephemeral.volumeClaimTemplate"),
-        v.ephemeral.as_ref().and_then(|s| s.volume_claim_template),
-    );
+    if pod {
+        r.json(
+            col("ephemeral_volume_claim_template", "ephemeral.volumeClaimTemplate"),
+            v.ephemeral.as_ref().and_then(|s| s.volume_claim_template),
+        );
+    }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::container::{ContainerType, all_containers, container_columns};
 use crate::meta::{ObjectMeta, child_columns, label_selector_column};
 use crate::pod::PodSpec;
-use crate::volume::{Volume, volume_columns};
+use crate::volume::{Volume, VolumeOf, volume_columns};
 use crate::{Col, Pushdown, Row, Rows, Source, Table, col, uuid};
 
 /// A kind of object with a pod spec, and the names of its child tables.
@@ -211,7 +211,7 @@ impl<K: PodSpecKind> Volumes<K> {
     fn write(r: &mut Row, item: &K::Item<'_>, volume: &Volume) {
         let meta = K::meta(item);
         child_columns(r, meta.uid.as_deref(), volume.name.as_deref(), meta);
-        volume_columns(r, volume);
+        volume_columns(r, volume, VolumeOf::PodSpec);
         r.text(parent_column::<K>(), meta.name.as_deref());
         label_selector_column(r);
     }
