@@ -112,10 +112,7 @@ fn the_query_pack_schedules_every_table_with_a_working_query() {
         let sql = query["query"].as_str().expect("query text");
         let out = common::kubequery().args(["query", "--demo", "-o", "jsonl", sql]).output().expect("run");
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        // The demo is a Kubernetes 1.31 cluster: PodSecurityPolicy (policy/v1beta1) is gone.
-        if name != "kubernetes_pod_security_policies" {
-            assert!(!out.stdout.is_empty(), "{name} returns rows on the demo cluster");
-        }
+        assert!(!out.stdout.is_empty(), "{name} returns rows on the demo cluster");
         assert!(query["interval"].as_u64().is_some_and(|i| i >= 60), "{name}: interval");
     }
 }

@@ -285,10 +285,6 @@ def scenario_protocol(h, spec):
         check(result.status.code == 0, f"{table}: generate failed: {result.status.message}")
         names = {r["name"] for r in routes}
         types = {r["name"]: r["type"] for r in routes}
-        if table == "kubernetes_pod_security_policies":
-            # The demo is a Kubernetes 1.31 cluster: PodSecurityPolicy (policy/v1beta1) is gone.
-            check(result.response == [], f"{table}: rows from an API the demo does not have")
-            continue
         check(len(result.response) > 0, f"{table}: no rows from the demo cluster")
         for row in result.response:
             check(set(row) <= names, f"{table}: unknown keys {set(row) - names}")
