@@ -2,37 +2,11 @@
 
 use std::borrow::Cow;
 
+use kubequery_table_sdk::batch::{JobSpec, job_spec_columns};
 use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::workload::PodTemplateSpec;
 use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
 use serde::Deserialize;
-
-/// `spec` of a Job, or `spec.jobTemplate.spec` of a CronJob.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct JobSpec<'a> {
-    parallelism: Option<i64>,
-    completions: Option<i64>,
-    active_deadline_seconds: Option<i64>,
-    backoff_limit: Option<i64>,
-    #[serde(borrow)]
-    selector: Option<&'a RawValue>,
-    manual_selector: Option<bool>,
-    ttl_seconds_after_finished: Option<i64>,
-    #[serde(borrow, default)]
-    template: PodTemplateSpec<'a>,
-}
-
-fn job_spec_columns(r: &mut Row, spec: &JobSpec, from: &'static [&'static str; 7]) {
-    r.integer(col("parallelism", from[0]), spec.parallelism);
-    r.integer(col("completions", from[1]), spec.completions);
-    r.bigint(col("job_active_deadline_seconds", from[2]), spec.active_deadline_seconds);
-    r.integer(col("backoff_limit", from[3]), spec.backoff_limit);
-    r.json(col("selector", from[4]), spec.selector);
-    r.boolean(col("manual_selector", from[5]), spec.manual_selector);
-    r.integer(col("ttl_seconds_after_finished", from[6]), spec.ttl_seconds_after_finished);
-}
 
 #[derive(Deserialize, Default)]
 struct CronJob<'a> {

@@ -39,11 +39,14 @@
 //! Tables with several rows per object (containers, volumes, rules) implement [`Table`]
 //! directly.
 
+pub mod admission;
+pub mod batch;
 pub mod container;
 pub mod json;
 pub mod list;
 pub mod meta;
 pub mod pod;
+pub mod rbac;
 mod row;
 mod schema;
 pub mod time;
