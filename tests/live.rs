@@ -148,6 +148,29 @@ fn node_name_and_phase_become_field_selectors() {
 }
 
 #[test]
+fn events_regarding_an_object_become_field_selectors() {
+    let server = cluster(10, "uid-a");
+    server.with_store(|store| {
+        for (name, pod) in [("e1", "pod-000001"), ("e2", "pod-000002")] {
+            store
+                .insert(json!({
+                    "apiVersion": "events.k8s.io/v1", "kind": "Event",
+                    "metadata": {"name": name, "namespace": "ns-1", "uid": format!("uid-{name}")},
+                    "reason": "BackOff", "type": "Warning",
+                    "regarding": {"kind": "Pod", "namespace": "ns-1", "name": pod}
+                }))
+                .expect("event");
+        }
+    });
+    let rows =
+        query(connect(&server, "events"), "SELECT name FROM kubernetes_events WHERE regarding_name = 'pod-000002'");
+    assert_eq!(rows.len(), 1);
+    let request =
+        server.requests().into_iter().find(|r| r.path == "/apis/events.k8s.io/v1/events").expect("an events list");
+    assert_eq!(request.param("fieldSelector"), Some("regarding.name=pod-000002"));
+}
+
+#[test]
 fn a_join_of_pods_and_containers_lists_pods_once() {
     let server = cluster(1200, "uid-a");
     let rows = query(

@@ -79,10 +79,22 @@ impl ObjectTable for Events {
         r.text(col("reason", "reason"), e.reason.as_deref());
         r.text(col("note", "note"), e.note.as_deref());
         r.text(col("type", "type"), e.type_.as_deref());
-        r.text(col("regarding_kind", "regarding.kind"), e.regarding.kind.as_deref());
-        r.text(col("regarding_namespace", "regarding.namespace"), e.regarding.namespace.as_deref());
-        r.text(col("regarding_name", "regarding.name"), e.regarding.name.as_deref());
-        r.text(col("regarding_uid", "regarding.uid"), e.regarding.uid.as_deref());
+        r.text(
+            col("regarding_kind", "regarding.kind").pushdown(Pushdown::FieldSelector("regarding.kind")),
+            e.regarding.kind.as_deref(),
+        );
+        r.text(
+            col("regarding_namespace", "regarding.namespace").pushdown(Pushdown::FieldSelector("regarding.namespace")),
+            e.regarding.namespace.as_deref(),
+        );
+        r.text(
+            col("regarding_name", "regarding.name").pushdown(Pushdown::FieldSelector("regarding.name")),
+            e.regarding.name.as_deref(),
+        );
+        r.text(
+            col("regarding_uid", "regarding.uid").pushdown(Pushdown::FieldSelector("regarding.uid")),
+            e.regarding.uid.as_deref(),
+        );
         r.text(col("related_kind", "related.kind"), e.related.kind.as_deref());
         r.text(col("related_namespace", "related.namespace"), e.related.namespace.as_deref());
         r.text(col("related_name", "related.name"), e.related.name.as_deref());
