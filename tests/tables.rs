@@ -69,3 +69,13 @@ fn pod_containers_match_statuses_by_name() {
 fn pods_without_status() {
     check("pod-statuses", "kubernetes_pods");
 }
+
+#[test]
+fn pod_volumes() {
+    check("kubequery-1.1.1", "kubernetes_pod_volumes");
+}
+
+#[test]
+fn stateful_set_volumes_render_an_empty_dir_without_size_limit_as_null() {
+    check("kubequery-1.1.1", "kubernetes_stateful_set_volumes");
+}
