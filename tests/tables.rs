@@ -1,4 +1,4 @@
-//! The first tables against hand-checked expected rows.
+//! Tables against hand-checked expected rows.
 //!
 //! Inputs are kubequery 1.1.1's own test objects (tests/fixtures/kubequery-1.1.1) and a pod
 //! list written for the cases those lack (tests/fixtures/pod-statuses: statuses out of order,
@@ -78,4 +78,9 @@ fn pod_volumes() {
 #[test]
 fn stateful_set_volumes_render_an_empty_dir_without_size_limit_as_null() {
     check("kubequery-1.1.1", "kubernetes_stateful_set_volumes");
+}
+
+#[test]
+fn deployments() {
+    check("kubequery-1.1.1", "kubernetes_deployments");
 }
