@@ -1,39 +1,7 @@
 //! `kubernetes_validating_webhooks`: one row per webhook of each ValidatingWebhookConfiguration (the configuration's own name is not a
 //! column in kubequery 1.1.1).
 
-use kubequery_table_sdk::admission::{Configuration, Webhook, webhook_columns};
-use kubequery_table_sdk::meta::label_selector_column;
-use kubequery_table_sdk::{Row, Rows, Source, Table, export_table};
+use kubequery_table_sdk::admission::ValidatingWebhooks;
+use kubequery_table_sdk::export_table;
 
-struct Webhooks;
-
-impl Webhooks {
-    fn write(r: &mut Row, w: &Webhook) {
-        webhook_columns(r, w, false);
-        label_selector_column(r);
-    }
-}
-
-impl Table for Webhooks {
-    const NAME: &'static str = "kubernetes_validating_webhooks";
-    const DESCRIPTION: &'static str = "Admission webhooks of ValidatingWebhookConfigurations, one row per webhook.";
-    const SOURCE: Source = Source::resource(
-        "admissionregistration.k8s.io",
-        "v1",
-        "validatingwebhookconfigurations",
-        "ValidatingWebhookConfiguration",
-    );
-    type Item<'a> = Configuration<'a>;
-
-    fn describe(row: &mut Row) {
-        Self::write(row, &Webhook::default());
-    }
-
-    fn rows(config: &Configuration, rows: &mut Rows) {
-        for webhook in &config.webhooks {
-            rows.row(|r| Self::write(r, webhook));
-        }
-    }
-}
-
-export_table!(Webhooks);
+export_table!(ValidatingWebhooks);

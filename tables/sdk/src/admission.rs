@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::meta::cluster_columns;
-use crate::{Row, col};
+use crate::meta::{cluster_columns, label_selector_column};
+use crate::{Row, Rows, Source, Table, col};
 
 /// A webhook configuration: only its webhooks are columns in kubequery 1.1.1.
 #[derive(Deserialize, Default)]
@@ -43,9 +43,9 @@ pub struct Webhook<'a> {
     pub reinvocation_policy: Option<Cow<'a, str>>,
 }
 
-/// The webhook columns, from `cluster_name` to `admission_review_versions`, and
-/// `reinvocation_policy` for mutating webhooks.
-pub fn webhook_columns(r: &mut Row, w: &Webhook, mutating: bool) {
+/// The webhook columns, from `cluster_name` to `admission_review_versions`,
+/// `reinvocation_policy` for mutating webhooks, and the hidden `label_selector`.
+fn webhook_columns(r: &mut Row, w: &Webhook, mutating: bool) {
     cluster_columns(r);
     r.text(col("name", "webhooks[].name"), w.name.as_deref());
     r.json(col("client_config", "webhooks[].clientConfig"), w.client_config);
@@ -60,4 +60,44 @@ pub fn webhook_columns(r: &mut Row, w: &Webhook, mutating: bool) {
     if mutating {
         r.text(col("reinvocation_policy", "webhooks[].reinvocationPolicy"), w.reinvocation_policy.as_deref());
     }
+    label_selector_column(r);
 }
+
+macro_rules! webhooks_table {
+    ($table:ident, $name:literal, $kind:literal, $plural:literal, $mutating:literal) => {
+        #[doc = concat!("`", $name, "`: one row per webhook of each ", $kind, ".")]
+        pub struct $table;
+
+        impl Table for $table {
+            const NAME: &'static str = $name;
+            const DESCRIPTION: &'static str = concat!("Admission webhooks of ", $kind, "s, one row per webhook.");
+            const SOURCE: Source = Source::resource("admissionregistration.k8s.io", "v1", $plural, $kind);
+            type Item<'a> = Configuration<'a>;
+
+            fn describe(row: &mut Row) {
+                webhook_columns(row, &Webhook::default(), $mutating);
+            }
+
+            fn rows(config: &Configuration, rows: &mut Rows) {
+                for webhook in &config.webhooks {
+                    rows.row(|r| webhook_columns(r, webhook, $mutating));
+                }
+            }
+        }
+    };
+}
+
+webhooks_table!(
+    MutatingWebhooks,
+    "kubernetes_mutating_webhooks",
+    "MutatingWebhookConfiguration",
+    "mutatingwebhookconfigurations",
+    true
+);
+webhooks_table!(
+    ValidatingWebhooks,
+    "kubernetes_validating_webhooks",
+    "ValidatingWebhookConfiguration",
+    "validatingwebhookconfigurations",
+    false
+);
