@@ -12,7 +12,7 @@ use serde::Deserialize;
 struct ResourceList<'a> {
     #[serde(borrow)]
     group_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     resources: Vec<Resource<'a>>,
 }
 
@@ -23,7 +23,7 @@ struct Resource<'a> {
     name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     singular_name: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     namespaced: bool,
     #[serde(borrow)]
     group: Option<Cow<'a, str>>,

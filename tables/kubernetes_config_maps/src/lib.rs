@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct ConfigMap<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     immutable: Option<bool>,
 }

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct CronJob<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -29,13 +29,13 @@ struct Spec<'a> {
     suspend: Option<bool>,
     successful_jobs_history_limit: Option<i64>,
     failed_jobs_history_limit: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     job_template: JobTemplate<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct JobTemplate<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: JobSpec<'a>,
 }
 

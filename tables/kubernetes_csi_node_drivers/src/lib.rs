@@ -9,13 +9,13 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct CsiNode<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Spec<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     drivers: Vec<Driver<'a>>,
 }
 

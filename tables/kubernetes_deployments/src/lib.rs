@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Deployment<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -22,14 +22,14 @@ struct Spec<'a> {
     replicas: Option<i64>,
     #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
     #[serde(borrow)]
     strategy: Option<&'a RawValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     min_ready_seconds: i64,
     revision_history_limit: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     paused: bool,
     progress_deadline_seconds: Option<i64>,
 }
@@ -37,12 +37,18 @@ struct Spec<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    observed_generation: Option<i64>,
-    replicas: Option<i64>,
-    updated_replicas: Option<i64>,
-    ready_replicas: Option<i64>,
-    available_replicas: Option<i64>,
-    unavailable_replicas: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    observed_generation: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    updated_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    ready_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    available_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    unavailable_replicas: i64,
     #[serde(borrow)]
     conditions: Option<&'a RawValue>,
     collision_count: Option<i64>,
@@ -60,12 +66,12 @@ impl ObjectTable for Deployments {
         let (spec, status) = (&d.spec, &d.status);
         object_columns(r, &d.metadata, Scope::Namespaced);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
-        r.bigint(col("observed_generation", "status.observedGeneration"), status.observed_generation);
-        r.integer(col("replicas", "status.replicas"), status.replicas);
-        r.integer(col("updated_replicas", "status.updatedReplicas"), status.updated_replicas);
-        r.integer(col("ready_replicas", "status.readyReplicas"), status.ready_replicas);
-        r.integer(col("available_replicas", "status.availableReplicas"), status.available_replicas);
-        r.integer(col("unavailable_replicas", "status.unavailableReplicas"), status.unavailable_replicas);
+        r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
+        r.integer(col("replicas", "status.replicas"), Some(status.replicas));
+        r.integer(col("updated_replicas", "status.updatedReplicas"), Some(status.updated_replicas));
+        r.integer(col("ready_replicas", "status.readyReplicas"), Some(status.ready_replicas));
+        r.integer(col("available_replicas", "status.availableReplicas"), Some(status.available_replicas));
+        r.integer(col("unavailable_replicas", "status.unavailableReplicas"), Some(status.unavailable_replicas));
         r.json(col("conditions", "status.conditions"), status.conditions);
         r.integer(col("collision_count", "status.collisionCount"), status.collision_count);
         r.integer(col("deployment_replicas", "spec.replicas"), spec.replicas);

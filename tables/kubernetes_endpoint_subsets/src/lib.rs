@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Endpoints<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     subsets: Vec<Subset<'a>>,
 }
 

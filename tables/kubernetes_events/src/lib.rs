@@ -13,7 +13,7 @@ use serde::Deserialize;
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Event<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     #[serde(borrow)]
     event_time: Option<Cow<'a, str>>,
@@ -31,9 +31,9 @@ struct Event<'a> {
     note: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "type")]
     type_: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     regarding: Reference<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     related: Reference<'a>,
 }
 

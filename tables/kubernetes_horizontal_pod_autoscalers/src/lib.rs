@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Hpa<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -23,7 +23,8 @@ struct Spec<'a> {
     #[serde(borrow)]
     scale_target_ref: Option<&'a RawValue>,
     min_replicas: Option<i64>,
-    max_replicas: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    max_replicas: i64,
     #[serde(rename = "targetCPUUtilizationPercentage")]
     target_cpu_utilization_percentage: Option<i64>,
 }
@@ -34,8 +35,10 @@ struct Status<'a> {
     observed_generation: Option<i64>,
     #[serde(borrow)]
     last_scale_time: Option<Cow<'a, str>>,
-    current_replicas: Option<i64>,
-    desired_replicas: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    current_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    desired_replicas: i64,
     #[serde(rename = "currentCPUUtilizationPercentage")]
     current_cpu_utilization_percentage: Option<i64>,
 }
@@ -57,15 +60,15 @@ impl ObjectTable for HorizontalPodAutoscalers {
         object_columns(r, &hpa.metadata, Scope::Namespaced);
         r.json_or(col("scale_target_ref", "spec.scaleTargetRef"), spec.scale_target_ref, ZERO_TARGET);
         r.integer(col("min_replicas", "spec.minReplicas"), spec.min_replicas);
-        r.integer(col("max_replicas", "spec.maxReplicas"), spec.max_replicas);
+        r.integer(col("max_replicas", "spec.maxReplicas"), Some(spec.max_replicas));
         r.integer(
             col("target_cpu_utilization_percentage", "spec.targetCPUUtilizationPercentage"),
             spec.target_cpu_utilization_percentage,
         );
         r.bigint(col("observed_generation", "status.observedGeneration"), status.observed_generation);
         r.timestamp(col("last_scale_time", "status.lastScaleTime, Unix seconds"), status.last_scale_time.as_deref());
-        r.integer(col("current_replicas", "status.currentReplicas"), status.current_replicas);
-        r.integer(col("desired_replicas", "status.desiredReplicas"), status.desired_replicas);
+        r.integer(col("current_replicas", "status.currentReplicas"), Some(status.current_replicas));
+        r.integer(col("desired_replicas", "status.desiredReplicas"), Some(status.desired_replicas));
         r.integer(
             col("current_cpu_utilization_percentage", "status.currentCPUUtilizationPercentage"),
             status.current_cpu_utilization_percentage,

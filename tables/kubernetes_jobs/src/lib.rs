@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Job<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: JobSpec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -27,9 +27,12 @@ struct Status<'a> {
     start_time: Option<Cow<'a, str>>,
     #[serde(borrow)]
     completion_time: Option<Cow<'a, str>>,
-    active: Option<i64>,
-    succeeded: Option<i64>,
-    failed: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    active: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    succeeded: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    failed: i64,
     #[serde(borrow)]
     completed_indexes: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -51,9 +54,9 @@ impl ObjectTable for Jobs {
         r.json(col("conditions", "status.conditions"), status.conditions);
         r.timestamp(col("start_time", "status.startTime, Unix seconds"), status.start_time.as_deref());
         r.timestamp(col("completion_time", "status.completionTime, Unix seconds"), status.completion_time.as_deref());
-        r.integer(col("active", "status.active"), status.active);
-        r.integer(col("succeeded", "status.succeeded"), status.succeeded);
-        r.integer(col("failed", "status.failed"), status.failed);
+        r.integer(col("active", "status.active"), Some(status.active));
+        r.integer(col("succeeded", "status.succeeded"), Some(status.succeeded));
+        r.integer(col("failed", "status.failed"), Some(status.failed));
         r.text(col("completed_indexes", "status.completedIndexes"), status.completed_indexes.as_deref());
         r.json(col("uncounted_terminated_pods", "status.uncountedTerminatedPods"), status.uncounted_terminated_pods);
         job_spec_columns(

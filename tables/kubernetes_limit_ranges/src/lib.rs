@@ -8,15 +8,15 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct LimitRange<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 struct Spec<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     limits: Vec<Item<'a>>,
 }
 

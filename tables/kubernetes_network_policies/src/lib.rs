@@ -7,9 +7,9 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct NetworkPolicy<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
@@ -20,9 +20,9 @@ struct Spec<'a> {
     pod_selector: Option<&'a RawValue>,
     #[serde(borrow)]
     policy_types: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ingress: Vec<PolicyRule<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     egress: Vec<PolicyRule<'a>>,
 }
 

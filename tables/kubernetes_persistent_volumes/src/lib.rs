@@ -10,13 +10,13 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct PersistentVolume<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     /// Read twice: once for the PV's own fields, once for its volume source, whose fields
     /// sit in the same object.
     #[serde(borrow)]
     spec: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 

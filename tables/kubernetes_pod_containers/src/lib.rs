@@ -12,22 +12,22 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Pod<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: PodSpec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     init_container_statuses: Vec<ContainerStatus<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     container_statuses: Vec<ContainerStatus<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ephemeral_container_statuses: Vec<ContainerStatus<'a>>,
 }
 
@@ -40,9 +40,9 @@ struct ContainerStatus<'a> {
     state: Option<&'a RawValue>,
     #[serde(borrow)]
     last_state: Option<&'a RawValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ready: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     restart_count: i64,
     #[serde(borrow, rename = "imageID")]
     image_id: Option<Cow<'a, str>>,

@@ -6,11 +6,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Pdb<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -28,14 +28,18 @@ struct Spec<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
     #[serde(borrow)]
     disrupted_pods: Option<&'a RawValue>,
-    disruptions_allowed: Option<i64>,
-    current_healthy: Option<i64>,
-    desired_healthy: Option<i64>,
-    expected_pods: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    disruptions_allowed: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    current_healthy: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    desired_healthy: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    expected_pods: i64,
     #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
@@ -57,10 +61,10 @@ impl ObjectTable for PodDisruptionBudgets {
         r.json(col("max_unavailable", "spec.maxUnavailable (JSON scalar)"), spec.max_unavailable);
         r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
         r.json(col("disrupted_pods", "status.disruptedPods"), status.disrupted_pods);
-        r.integer(col("disruptions_allowed", "status.disruptionsAllowed"), status.disruptions_allowed);
-        r.integer(col("current_healthy", "status.currentHealthy"), status.current_healthy);
-        r.integer(col("desired_healthy", "status.desiredHealthy"), status.desired_healthy);
-        r.integer(col("expected_pods", "status.expectedPods"), status.expected_pods);
+        r.integer(col("disruptions_allowed", "status.disruptionsAllowed"), Some(status.disruptions_allowed));
+        r.integer(col("current_healthy", "status.currentHealthy"), Some(status.current_healthy));
+        r.integer(col("desired_healthy", "status.desiredHealthy"), Some(status.desired_healthy));
+        r.integer(col("expected_pods", "status.expectedPods"), Some(status.expected_pods));
         r.json(col("conditions", "status.conditions"), status.conditions);
         label_selector_column(r);
     }

@@ -9,16 +9,16 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Psp<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Spec<'a> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     privileged: bool,
     #[serde(borrow)]
     default_add_capabilities: Option<&'a RawValue>,
@@ -28,13 +28,13 @@ struct Spec<'a> {
     allowed_capabilities: Option<&'a RawValue>,
     #[serde(borrow)]
     volumes: Option<&'a RawValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     host_network: bool,
     #[serde(borrow)]
     host_ports: Option<&'a RawValue>,
-    #[serde(default, rename = "hostPID")]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable", rename = "hostPID")]
     host_pid: bool,
-    #[serde(default, rename = "hostIPC")]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable", rename = "hostIPC")]
     host_ipc: bool,
     #[serde(borrow)]
     se_linux: Option<&'a RawValue>,
@@ -46,7 +46,7 @@ struct Spec<'a> {
     supplemental_groups: Option<&'a RawValue>,
     #[serde(borrow)]
     fs_group: Option<&'a RawValue>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     read_only_root_filesystem: bool,
     default_allow_privilege_escalation: Option<bool>,
     allow_privilege_escalation: Option<bool>,

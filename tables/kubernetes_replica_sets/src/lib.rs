@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct ReplicaSet<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -20,22 +20,27 @@ struct ReplicaSet<'a> {
 #[serde(rename_all = "camelCase")]
 struct Spec<'a> {
     replicas: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     min_ready_seconds: i64,
     #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    replicas: Option<i64>,
-    fully_labeled_replicas: Option<i64>,
-    ready_replicas: Option<i64>,
-    available_replicas: Option<i64>,
-    observed_generation: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    fully_labeled_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    ready_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    available_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    observed_generation: i64,
     #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
@@ -52,11 +57,11 @@ impl ObjectTable for ReplicaSets {
         let (spec, status) = (&rs.spec, &rs.status);
         object_columns(r, &rs.metadata, Scope::Namespaced);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
-        r.integer(col("replicas", "status.replicas"), status.replicas);
-        r.integer(col("fully_labeled_replicas", "status.fullyLabeledReplicas"), status.fully_labeled_replicas);
-        r.integer(col("ready_replicas", "status.readyReplicas"), status.ready_replicas);
-        r.integer(col("available_replicas", "status.availableReplicas"), status.available_replicas);
-        r.bigint(col("observed_generation", "status.observedGeneration"), status.observed_generation);
+        r.integer(col("replicas", "status.replicas"), Some(status.replicas));
+        r.integer(col("fully_labeled_replicas", "status.fullyLabeledReplicas"), Some(status.fully_labeled_replicas));
+        r.integer(col("ready_replicas", "status.readyReplicas"), Some(status.ready_replicas));
+        r.integer(col("available_replicas", "status.availableReplicas"), Some(status.available_replicas));
+        r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
         r.json(col("conditions", "status.conditions"), status.conditions);
         r.integer(col("replica_set_replicas", "spec.replicas"), spec.replicas);
         r.integer(col("min_ready_seconds", "spec.minReadySeconds"), Some(spec.min_ready_seconds));

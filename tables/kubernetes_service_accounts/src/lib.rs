@@ -7,7 +7,7 @@ use serde::Deserialize;
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct ServiceAccount<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     #[serde(borrow)]
     secrets: Option<&'a RawValue>,

@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct Service<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -41,9 +41,9 @@ struct Spec<'a> {
     external_name: Option<Cow<'a, str>>,
     #[serde(borrow)]
     external_traffic_policy: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     health_check_node_port: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     publish_not_ready_addresses: bool,
     #[serde(borrow)]
     session_affinity_config: Option<&'a RawValue>,

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct StatefulSet<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -24,7 +24,7 @@ struct Spec<'a> {
     replicas: Option<i64>,
     #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
     #[serde(borrow)]
     volume_claim_templates: Option<&'a RawValue>,
@@ -40,11 +40,16 @@ struct Spec<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    observed_generation: Option<i64>,
-    replicas: Option<i64>,
-    ready_replicas: Option<i64>,
-    current_replicas: Option<i64>,
-    updated_replicas: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    observed_generation: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    ready_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    current_replicas: i64,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    updated_replicas: i64,
     #[serde(borrow)]
     current_revision: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -52,7 +57,8 @@ struct Status<'a> {
     collision_count: Option<i64>,
     #[serde(borrow)]
     conditions: Option<&'a RawValue>,
-    available_replicas: Option<i64>,
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
+    available_replicas: i64,
 }
 
 struct StatefulSets;
@@ -67,16 +73,16 @@ impl ObjectTable for StatefulSets {
         let (spec, status) = (&ss.spec, &ss.status);
         object_columns(r, &ss.metadata, Scope::Namespaced);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
-        r.bigint(col("observed_generation", "status.observedGeneration"), status.observed_generation);
-        r.integer(col("replicas", "status.replicas"), status.replicas);
-        r.integer(col("ready_replicas", "status.readyReplicas"), status.ready_replicas);
-        r.integer(col("current_replicas", "status.currentReplicas"), status.current_replicas);
-        r.integer(col("updated_replicas", "status.updatedReplicas"), status.updated_replicas);
+        r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
+        r.integer(col("replicas", "status.replicas"), Some(status.replicas));
+        r.integer(col("ready_replicas", "status.readyReplicas"), Some(status.ready_replicas));
+        r.integer(col("current_replicas", "status.currentReplicas"), Some(status.current_replicas));
+        r.integer(col("updated_replicas", "status.updatedReplicas"), Some(status.updated_replicas));
         r.text(col("current_revision", "status.currentRevision"), status.current_revision.as_deref());
         r.text(col("update_revision", "status.updateRevision"), status.update_revision.as_deref());
         r.integer(col("collision_count", "status.collisionCount"), status.collision_count);
         r.json(col("conditions", "status.conditions"), status.conditions);
-        r.integer(col("available_replicas", "status.availableReplicas"), status.available_replicas);
+        r.integer(col("available_replicas", "status.availableReplicas"), Some(status.available_replicas));
         r.integer(col("stateful_set_replicas", "spec.replicas"), spec.replicas);
         r.json(col("selector", "spec.selector"), spec.selector);
         r.json(col("volume_claim_templates", "spec.volumeClaimTemplates"), spec.volume_claim_templates);

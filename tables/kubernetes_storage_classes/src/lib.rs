@@ -9,7 +9,7 @@ use serde::Deserialize;
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct StorageClass<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     #[serde(borrow)]
     provisioner: Option<Cow<'a, str>>,

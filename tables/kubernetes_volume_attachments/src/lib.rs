@@ -8,11 +8,11 @@ use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
 struct VolumeAttachment<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
@@ -30,7 +30,7 @@ struct Spec<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Status<'a> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     attached: bool,
     #[serde(borrow)]
     attachment_metadata: Option<&'a RawValue>,

@@ -13,7 +13,7 @@ use crate::{Row, Rows, Source, Table, col};
 /// A webhook configuration: only its webhooks are columns in kubequery 1.1.1.
 #[derive(Deserialize, Default)]
 pub struct Configuration<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub webhooks: Vec<Webhook<'a>>,
 }
 

@@ -19,7 +19,7 @@ pub struct JobSpec<'a> {
     pub selector: Option<&'a RawValue>,
     pub manual_selector: Option<bool>,
     pub ttl_seconds_after_finished: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 

@@ -29,7 +29,7 @@ pub struct Container<'a> {
     pub env_from: Option<&'a RawValue>,
     #[serde(borrow)]
     pub env: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub resources: Resources<'a>,
     #[serde(borrow)]
     pub volume_mounts: Option<&'a RawValue>,
@@ -49,13 +49,13 @@ pub struct Container<'a> {
     pub termination_message_policy: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub image_pull_policy: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub security_context: SecurityContext<'a>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub stdin: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub stdin_once: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub tty: bool,
     #[serde(borrow)]
     pub target_container_name: Option<Cow<'a, str>>,
@@ -74,12 +74,12 @@ pub struct Resources<'a> {
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityContext<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub capabilities: Capabilities<'a>,
     pub privileged: Option<bool>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub se_linux_options: SeLinuxOptions<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub windows_options: WindowsOptions<'a>,
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,
@@ -88,7 +88,7 @@ pub struct SecurityContext<'a> {
     pub allow_privilege_escalation: Option<bool>,
     #[serde(borrow)]
     pub proc_mount: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub seccomp_profile: SeccompProfile<'a>,
 }
 

@@ -1,7 +1,19 @@
 //! JSON-valued columns are the sub-document exactly as the API server wrote it (Go field
 //! order, sorted map keys, Go's HTML escaping — kubequery's own rendering), minus whitespace.
 
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
+
+/// Reads `null` as the field's default. Go writes a nil slice or map as `null` wherever the
+/// field lacks `omitempty` (CSINode's `spec.drivers`, for one), and `#[serde(default, deserialize_with = "crate::json::nullable")]` alone
+/// only covers a missing field.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
 
 /// The sub-document as compact JSON text.
 pub fn compact(raw: &RawValue) -> String {
@@ -50,6 +62,22 @@ mod tests {
     fn removes_whitespace_outside_strings_only() {
         let doc = raw("{\n  \"a b\": [1, 2],\n  \"c\": \"x \\\" y\"\n}");
         assert_eq!(compact(&doc), r#"{"a b":[1,2],"c":"x \" y"}"#);
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Spec<'a> {
+        #[serde(borrow, default, deserialize_with = "nullable")]
+        drivers: Vec<&'a str>,
+    }
+
+    #[test]
+    fn null_and_missing_read_as_empty() {
+        for doc in [r#"{"drivers":null}"#, "{}"] {
+            let spec: Spec = serde_json::from_str(doc).expect("parses");
+            assert!(spec.drivers.is_empty(), "{doc}");
+        }
+        let spec: Spec = serde_json::from_str(r#"{"drivers":["a"]}"#).expect("parses");
+        assert_eq!(spec.drivers, ["a"]);
     }
 
     #[test]

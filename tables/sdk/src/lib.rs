@@ -18,7 +18,7 @@
 //!
 //! #[derive(serde::Deserialize, Default)]
 //! struct ConfigMap<'a> {
-//!     #[serde(borrow, default)]
+//!     #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
 //!     metadata: ObjectMeta<'a>,
 //! }
 //!

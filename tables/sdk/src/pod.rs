@@ -14,11 +14,11 @@ use crate::{Pushdown, Row, col};
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSpec<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub security_context: PodSecurityContext<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub affinity: Affinity<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub dns_config: DnsConfig<'a>,
     #[serde(borrow)]
     pub node_selector: Option<&'a RawValue>,
@@ -33,11 +33,11 @@ pub struct PodSpec<'a> {
     pub automount_service_account_token: Option<bool>,
     #[serde(borrow)]
     pub node_name: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub host_network: bool,
-    #[serde(rename = "hostPID", default)]
+    #[serde(rename = "hostPID", default, deserialize_with = "crate::json::nullable")]
     pub host_pid: bool,
-    #[serde(rename = "hostIPC", default)]
+    #[serde(rename = "hostIPC", default, deserialize_with = "crate::json::nullable")]
     pub host_ipc: bool,
     pub share_process_namespace: Option<bool>,
     #[serde(borrow)]
@@ -68,13 +68,13 @@ pub struct PodSpec<'a> {
     pub topology_spread_constraints: Option<&'a RawValue>,
     #[serde(rename = "setHostnameAsFQDN")]
     pub set_hostname_as_fqdn: Option<bool>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub init_containers: Vec<Container<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub containers: Vec<Container<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub ephemeral_containers: Vec<Container<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub volumes: Vec<Volume<'a>>,
 }
 
@@ -82,11 +82,11 @@ pub struct PodSpec<'a> {
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct PodSecurityContext<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub se_linux_options: SeLinuxOptions<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub windows_options: WindowsOptions<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub seccomp_profile: SeccompProfile<'a>,
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,

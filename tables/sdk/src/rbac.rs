@@ -14,11 +14,11 @@ use crate::{Row, Rows, Source, Table, col};
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Binding<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub role_ref: RoleRef<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub subjects: Vec<Subject<'a>>,
 }
 
@@ -46,9 +46,9 @@ pub struct Subject<'a> {
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Role<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub rules: Vec<Rule<'a>>,
     #[serde(borrow)]
     pub aggregation_rule: Option<&'a RawValue>,

@@ -230,13 +230,16 @@ enum ReadOnly {
 impl<'a> Volume<'a> {
     /// The set source as `(volume_type, source, how readOnly is declared)`. kubequery checked the
     /// sources in this (alphabetical) order; a valid volume has exactly one.
-    fn source(&self) -> Option<(&'static str, &Src<'a>, ReadOnly)> {
+    fn source(&self, of: VolumeOf) -> Option<(&'static str, &Src<'a>, ReadOnly)> {
         use ReadOnly::*;
+        // A pod's CSIVolumeSource has an optional readOnly; a PersistentVolume's
+        // CSIPersistentVolumeSource a plain one.
+        let csi_read_only = if of == VolumeOf::PersistentVolume { Bool } else { Optional };
         let sources = [
             ("aws_elastic_block_store", &self.aws_elastic_block_store, Bool),
             ("azure_disk", &self.azure_disk, Optional),
             ("azure_file", &self.azure_file, Bool),
-            ("csi", &self.csi, Optional),
+            ("csi", &self.csi, csi_read_only),
             ("ceph_fs", &self.cephfs, Bool),
             ("cinder", &self.cinder, Bool),
             ("config_map", &self.config_map, Missing),
@@ -287,7 +290,7 @@ pub enum VolumeOf {
 /// `csi_volume_attributes`.
 pub fn volume_columns(r: &mut Row, v: &Volume, of: VolumeOf) {
     let pod = of == VolumeOf::PodSpec;
-    let chosen = v.source();
+    let chosen = v.source(of);
     let empty = Src::default();
     let (volume_type, src, read_only) = chosen.unwrap_or(("", &empty, ReadOnly::Missing));
     r.text(col("volume_type", "which volume source is set"), Some(volume_type));

@@ -33,40 +33,40 @@ pub trait PodSpecKind {
 /// An object whose pod spec is `spec.template.spec` (Deployment, DaemonSet, …).
 #[derive(Deserialize, Default)]
 pub struct Templated<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: TemplatedSpec<'a>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct TemplatedSpec<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 
 /// `{metadata, spec}` of a pod template.
 #[derive(Deserialize, Default)]
 pub struct PodTemplateSpec<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: PodSpec<'a>,
 }
 
 /// A PodTemplate object: its pod spec is `template.spec`.
 #[derive(Deserialize, Default)]
 pub struct PodTemplate<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 
 /// A Pod: its pod spec is `spec`.
 #[derive(Deserialize, Default)]
 pub struct PodObject<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: PodSpec<'a>,
 }
 
