@@ -44,7 +44,7 @@ fn check(snapshot: &str, table: &str) {
     }
 }
 
-/// One test per expected-rows file, named `<snapshot>__<table>`.
+/// One test per expected-rows file, named after its snapshot and table.
 macro_rules! conformance {
     ($($test:ident: $snapshot:literal, $table:literal;)*) => {
         $(
@@ -75,60 +75,60 @@ macro_rules! conformance {
 }
 
 conformance! {
-    kubequery_1_1_1__cluster_role_binding_subjects: "kubequery-1.1.1", "kubernetes_cluster_role_binding_subjects";
-    kubequery_1_1_1__cluster_role_policy_rules: "kubequery-1.1.1", "kubernetes_cluster_role_policy_rules";
-    kubequery_1_1_1__component_statuses: "kubequery-1.1.1", "kubernetes_component_statuses";
-    kubequery_1_1_1__config_maps: "kubequery-1.1.1", "kubernetes_config_maps";
-    kubequery_1_1_1__csi_drivers: "kubequery-1.1.1", "kubernetes_csi_drivers";
-    kubequery_1_1_1__csi_node_drivers: "kubequery-1.1.1", "kubernetes_csi_node_drivers";
-    kubequery_1_1_1__daemon_set_containers: "kubequery-1.1.1", "kubernetes_daemon_set_containers";
-    kubequery_1_1_1__daemon_set_volumes: "kubequery-1.1.1", "kubernetes_daemon_set_volumes";
-    kubequery_1_1_1__daemon_sets: "kubequery-1.1.1", "kubernetes_daemon_sets";
-    kubequery_1_1_1__deployments: "kubequery-1.1.1", "kubernetes_deployments";
-    kubequery_1_1_1__deployments_containers: "kubequery-1.1.1", "kubernetes_deployments_containers";
-    kubequery_1_1_1__deployments_volumes: "kubequery-1.1.1", "kubernetes_deployments_volumes";
-    kubequery_1_1_1__endpoint_subsets: "kubequery-1.1.1", "kubernetes_endpoint_subsets";
-    kubequery_1_1_1__ingress_classes: "kubequery-1.1.1", "kubernetes_ingress_classes";
-    kubequery_1_1_1__ingresses: "kubequery-1.1.1", "kubernetes_ingresses";
-    kubequery_1_1_1__namespaces: "kubequery-1.1.1", "kubernetes_namespaces";
-    kubequery_1_1_1__network_policies: "kubequery-1.1.1", "kubernetes_network_policies";
-    kubequery_1_1_1__nodes: "kubequery-1.1.1", "kubernetes_nodes";
-    kubequery_1_1_1__pod_containers: "kubequery-1.1.1", "kubernetes_pod_containers";
-    kubequery_1_1_1__pod_disruption_budgets: "kubequery-1.1.1", "kubernetes_pod_disruption_budgets";
-    kubequery_1_1_1__pod_security_policies: "kubequery-1.1.1", "kubernetes_pod_security_policies";
-    kubequery_1_1_1__pod_volumes: "kubequery-1.1.1", "kubernetes_pod_volumes";
-    kubequery_1_1_1__pods: "kubequery-1.1.1", "kubernetes_pods";
-    kubequery_1_1_1__replica_set_containers: "kubequery-1.1.1", "kubernetes_replica_set_containers";
-    kubequery_1_1_1__replica_set_volumes: "kubequery-1.1.1", "kubernetes_replica_set_volumes";
-    kubequery_1_1_1__replica_sets: "kubequery-1.1.1", "kubernetes_replica_sets";
-    kubequery_1_1_1__role_binding_subjects: "kubequery-1.1.1", "kubernetes_role_binding_subjects";
-    kubequery_1_1_1__role_policy_rules: "kubequery-1.1.1", "kubernetes_role_policy_rules";
-    kubequery_1_1_1__secrets: "kubequery-1.1.1", "kubernetes_secrets";
-    kubequery_1_1_1__service_accounts: "kubequery-1.1.1", "kubernetes_service_accounts";
-    kubequery_1_1_1__services: "kubequery-1.1.1", "kubernetes_services";
-    kubequery_1_1_1__stateful_set_containers: "kubequery-1.1.1", "kubernetes_stateful_set_containers";
-    kubequery_1_1_1__stateful_set_volumes: "kubequery-1.1.1", "kubernetes_stateful_set_volumes";
-    kubequery_1_1_1__stateful_sets: "kubequery-1.1.1", "kubernetes_stateful_sets";
-    kubequery_1_1_1__storage_classes: "kubequery-1.1.1", "kubernetes_storage_classes";
-    modern_cluster__api_resources: "modern-cluster", "kubernetes_api_resources";
-    modern_cluster__cron_jobs: "modern-cluster", "kubernetes_cron_jobs";
-    modern_cluster__csi_node_drivers: "modern-cluster", "kubernetes_csi_node_drivers";
-    modern_cluster__events: "modern-cluster", "kubernetes_events";
-    modern_cluster__horizontal_pod_autoscalers: "modern-cluster", "kubernetes_horizontal_pod_autoscalers";
-    modern_cluster__info: "modern-cluster", "kubernetes_info";
-    modern_cluster__jobs: "modern-cluster", "kubernetes_jobs";
-    modern_cluster__limit_ranges: "modern-cluster", "kubernetes_limit_ranges";
-    modern_cluster__mutating_webhooks: "modern-cluster", "kubernetes_mutating_webhooks";
-    modern_cluster__namespaces: "modern-cluster", "kubernetes_namespaces";
-    modern_cluster__persistent_volume_claims: "modern-cluster", "kubernetes_persistent_volume_claims";
-    modern_cluster__persistent_volumes: "modern-cluster", "kubernetes_persistent_volumes";
-    modern_cluster__pod_template_containers: "modern-cluster", "kubernetes_pod_template_containers";
-    modern_cluster__pod_templates: "modern-cluster", "kubernetes_pod_templates";
-    modern_cluster__pod_templates_volumes: "modern-cluster", "kubernetes_pod_templates_volumes";
-    modern_cluster__replica_set_volumes: "modern-cluster", "kubernetes_replica_set_volumes";
-    modern_cluster__resource_quotas: "modern-cluster", "kubernetes_resource_quotas";
-    modern_cluster__validating_webhooks: "modern-cluster", "kubernetes_validating_webhooks";
-    modern_cluster__volume_attachments: "modern-cluster", "kubernetes_volume_attachments";
-    pod_statuses__pod_containers: "pod-statuses", "kubernetes_pod_containers";
-    pod_statuses__pods: "pod-statuses", "kubernetes_pods";
+    kubequery_1_1_1_cluster_role_binding_subjects: "kubequery-1.1.1", "kubernetes_cluster_role_binding_subjects";
+    kubequery_1_1_1_cluster_role_policy_rules: "kubequery-1.1.1", "kubernetes_cluster_role_policy_rules";
+    kubequery_1_1_1_component_statuses: "kubequery-1.1.1", "kubernetes_component_statuses";
+    kubequery_1_1_1_config_maps: "kubequery-1.1.1", "kubernetes_config_maps";
+    kubequery_1_1_1_csi_drivers: "kubequery-1.1.1", "kubernetes_csi_drivers";
+    kubequery_1_1_1_csi_node_drivers: "kubequery-1.1.1", "kubernetes_csi_node_drivers";
+    kubequery_1_1_1_daemon_set_containers: "kubequery-1.1.1", "kubernetes_daemon_set_containers";
+    kubequery_1_1_1_daemon_set_volumes: "kubequery-1.1.1", "kubernetes_daemon_set_volumes";
+    kubequery_1_1_1_daemon_sets: "kubequery-1.1.1", "kubernetes_daemon_sets";
+    kubequery_1_1_1_deployments: "kubequery-1.1.1", "kubernetes_deployments";
+    kubequery_1_1_1_deployments_containers: "kubequery-1.1.1", "kubernetes_deployments_containers";
+    kubequery_1_1_1_deployments_volumes: "kubequery-1.1.1", "kubernetes_deployments_volumes";
+    kubequery_1_1_1_endpoint_subsets: "kubequery-1.1.1", "kubernetes_endpoint_subsets";
+    kubequery_1_1_1_ingress_classes: "kubequery-1.1.1", "kubernetes_ingress_classes";
+    kubequery_1_1_1_ingresses: "kubequery-1.1.1", "kubernetes_ingresses";
+    kubequery_1_1_1_namespaces: "kubequery-1.1.1", "kubernetes_namespaces";
+    kubequery_1_1_1_network_policies: "kubequery-1.1.1", "kubernetes_network_policies";
+    kubequery_1_1_1_nodes: "kubequery-1.1.1", "kubernetes_nodes";
+    kubequery_1_1_1_pod_containers: "kubequery-1.1.1", "kubernetes_pod_containers";
+    kubequery_1_1_1_pod_disruption_budgets: "kubequery-1.1.1", "kubernetes_pod_disruption_budgets";
+    kubequery_1_1_1_pod_security_policies: "kubequery-1.1.1", "kubernetes_pod_security_policies";
+    kubequery_1_1_1_pod_volumes: "kubequery-1.1.1", "kubernetes_pod_volumes";
+    kubequery_1_1_1_pods: "kubequery-1.1.1", "kubernetes_pods";
+    kubequery_1_1_1_replica_set_containers: "kubequery-1.1.1", "kubernetes_replica_set_containers";
+    kubequery_1_1_1_replica_set_volumes: "kubequery-1.1.1", "kubernetes_replica_set_volumes";
+    kubequery_1_1_1_replica_sets: "kubequery-1.1.1", "kubernetes_replica_sets";
+    kubequery_1_1_1_role_binding_subjects: "kubequery-1.1.1", "kubernetes_role_binding_subjects";
+    kubequery_1_1_1_role_policy_rules: "kubequery-1.1.1", "kubernetes_role_policy_rules";
+    kubequery_1_1_1_secrets: "kubequery-1.1.1", "kubernetes_secrets";
+    kubequery_1_1_1_service_accounts: "kubequery-1.1.1", "kubernetes_service_accounts";
+    kubequery_1_1_1_services: "kubequery-1.1.1", "kubernetes_services";
+    kubequery_1_1_1_stateful_set_containers: "kubequery-1.1.1", "kubernetes_stateful_set_containers";
+    kubequery_1_1_1_stateful_set_volumes: "kubequery-1.1.1", "kubernetes_stateful_set_volumes";
+    kubequery_1_1_1_stateful_sets: "kubequery-1.1.1", "kubernetes_stateful_sets";
+    kubequery_1_1_1_storage_classes: "kubequery-1.1.1", "kubernetes_storage_classes";
+    modern_cluster_api_resources: "modern-cluster", "kubernetes_api_resources";
+    modern_cluster_cron_jobs: "modern-cluster", "kubernetes_cron_jobs";
+    modern_cluster_csi_node_drivers: "modern-cluster", "kubernetes_csi_node_drivers";
+    modern_cluster_events: "modern-cluster", "kubernetes_events";
+    modern_cluster_horizontal_pod_autoscalers: "modern-cluster", "kubernetes_horizontal_pod_autoscalers";
+    modern_cluster_info: "modern-cluster", "kubernetes_info";
+    modern_cluster_jobs: "modern-cluster", "kubernetes_jobs";
+    modern_cluster_limit_ranges: "modern-cluster", "kubernetes_limit_ranges";
+    modern_cluster_mutating_webhooks: "modern-cluster", "kubernetes_mutating_webhooks";
+    modern_cluster_namespaces: "modern-cluster", "kubernetes_namespaces";
+    modern_cluster_persistent_volume_claims: "modern-cluster", "kubernetes_persistent_volume_claims";
+    modern_cluster_persistent_volumes: "modern-cluster", "kubernetes_persistent_volumes";
+    modern_cluster_pod_template_containers: "modern-cluster", "kubernetes_pod_template_containers";
+    modern_cluster_pod_templates: "modern-cluster", "kubernetes_pod_templates";
+    modern_cluster_pod_templates_volumes: "modern-cluster", "kubernetes_pod_templates_volumes";
+    modern_cluster_replica_set_volumes: "modern-cluster", "kubernetes_replica_set_volumes";
+    modern_cluster_resource_quotas: "modern-cluster", "kubernetes_resource_quotas";
+    modern_cluster_validating_webhooks: "modern-cluster", "kubernetes_validating_webhooks";
+    modern_cluster_volume_attachments: "modern-cluster", "kubernetes_volume_attachments";
+    pod_statuses_pod_containers: "pod-statuses", "kubernetes_pod_containers";
+    pod_statuses_pods: "pod-statuses", "kubernetes_pods";
 }
