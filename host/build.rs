@@ -55,6 +55,24 @@ fn main() {
     }
     generated.push_str("];\n");
     fs::write(out_dir.join("demo_files.rs"), generated).expect("writing demo_files.rs");
+
+    // `kubequery table new` writes the SDK and the WIT into every new table crate, so that it
+    // builds anywhere with crates.io alone.
+    let mut generated = String::from(
+        "/// Files a new table crate carries, by path relative to the repository root.\n\
+         pub static SCAFFOLD_FILES: &[(&str, &str)] = &[\n",
+    );
+    let mut files = vec![tables.join("Cargo.toml"), tables.join("rustfmt.toml"), tables.join("sdk/Cargo.toml")];
+    collect_files(&tables.join("sdk/src"), &mut files);
+    collect_files(&root.join("wit"), &mut files);
+    files.sort();
+    for file in files {
+        let relative = file.strip_prefix(&root).expect("inside the repository").display().to_string();
+        writeln!(generated, "    ({relative:?}, include_str!({:?})),", file.display().to_string())
+            .expect("writing to a String");
+    }
+    generated.push_str("];\n");
+    fs::write(out_dir.join("scaffold_files.rs"), generated).expect("writing scaffold_files.rs");
 }
 
 /// The outer build's target directory: OUT_DIR is `<target>/<profile>/build/<pkg>/out`, or

@@ -6,12 +6,17 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Policy};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sql::Engine;
 use kubequery::wasm::{Limits, LoadError, Origin, Runtime};
 
-const LIMITS: Limits = Limits { memory_bytes: 64 << 20, cpu_per_page: Duration::from_millis(300) };
+const LIMITS: Limits = Limits {
+    memory_bytes: 64 << 20,
+    cpu_per_page: Duration::from_millis(300),
+    rows_per_page: 100_000,
+    bytes_per_page: 128 << 20,
+};
 
 fn load(runtime: &Runtime, name: &str) -> Result<kubequery::wasm::TableComponent, LoadError> {
     let path = common::hostile_components().join(format!("{name}.wasm"));
@@ -22,7 +27,7 @@ fn load(runtime: &Runtime, name: &str) -> Result<kubequery::wasm::TableComponent
 /// An engine serving the built-in tables plus `hostile` over the demo snapshot.
 fn engine_with(hostile: &str) -> Engine {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime, &Policy::default()).expect("built-ins load");
     catalog.add(load(&runtime, hostile).expect("hostile component loads")).expect("no clash");
     let tables: Vec<_> = catalog.tables().cloned().collect();
     Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine")
@@ -71,17 +76,9 @@ fn cells_of_the_wrong_type_are_rejected() {
 }
 
 #[test]
-fn filesystem_import_is_refused_at_load() {
-    let runtime = common::runtime(LIMITS);
-    let err = load(&runtime, "hostile_fs").err().expect("must be refused");
-    let message = err.to_string();
-    assert!(message.contains("hostile_fs.wasm"), "{message}");
-    assert!(message.contains("imports `wasi:filesystem/"), "{message}");
-    // The runtime that refused it still loads and serves tables.
-    let catalog = Catalog::builtin(&runtime).expect("built-ins load after a refusal");
-    let rows = common::query(&catalog, Arc::new(Snapshot::demo(None)), "SELECT count(*) AS n FROM kubernetes_nodes")
-        .expect("query");
-    assert_eq!(rows[0][0]["n"], 3);
+fn the_filesystem_is_empty_inside_the_sandbox() {
+    // Its wasi:filesystem import is linked, with no preopened directory behind it.
+    assert_contained("hostile_fs", "cannot read /etc/passwd");
 }
 
 #[test]
@@ -98,7 +95,7 @@ fn bytes_that_are_not_a_component_are_refused_with_the_file_name() {
 #[test]
 fn a_table_name_can_only_be_loaded_once() {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime, &Policy::default()).expect("built-ins load");
     catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect("first copy is accepted");
     let err = catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect_err("second copy clashes");
     assert!(err.to_string().contains("defines table hostile_panic, which"), "{err}");

@@ -75,6 +75,16 @@ impl ApiResource {
     pub fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
+
+    /// The resource as RBAC and `kubectl` name it: `pods`, `certificates.cert-manager.io`.
+    pub fn qualified_name(&self) -> String {
+        if self.group.is_empty() { self.resource.clone() } else { format!("{}.{}", self.resource, self.group) }
+    }
+
+    /// Core Secrets, whose values must never be fetched.
+    pub fn is_secrets(&self) -> bool {
+        self.group.is_empty() && self.resource == "secrets"
+    }
 }
 
 impl fmt::Display for ApiResource {
@@ -120,6 +130,17 @@ pub enum Cell {
     Integer(i64),
     Double(f64),
     Text(String),
+}
+
+impl Cell {
+    /// What the cell weighs against a table's bytes-per-page limit.
+    pub fn size(&self) -> usize {
+        match self {
+            Cell::Null => 0,
+            Cell::Integer(_) | Cell::Double(_) => 8,
+            Cell::Text(text) => text.len(),
+        }
+    }
 }
 
 pub type Row = Vec<Cell>;

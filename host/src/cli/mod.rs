@@ -1,5 +1,6 @@
 //! Command-line arguments and the commands they select.
 
+mod authoring;
 mod extension;
 mod query;
 mod settings;
@@ -44,12 +45,27 @@ pub struct GlobalArgs {
     /// Load every third-party table component (*.wasm) in DIR; repeatable [env: KUBEQUERY_TABLES_DIR, ':'-separated]
     #[arg(long, global = true, value_name = "DIR")]
     tables_dir: Vec<PathBuf>,
+    /// Load one third-party table component; repeatable [env: KUBEQUERY_TABLE_FILES, ':'-separated]
+    #[arg(long = "table", global = true, value_name = "FILE.wasm")]
+    table_files: Vec<PathBuf>,
+    /// Resources third-party tables may read: `certificates.cert-manager.io`, `*.cert-manager.io`, `pods`, `*`, or an exact API path [default: every resource but secrets]
+    #[arg(long, env = "KUBEQUERY_TABLE_ALLOW", global = true, value_name = "RESOURCE", value_delimiter = ',')]
+    table_allow: Vec<String>,
+    /// Let this third-party table read Secrets (metadata only, never values); repeatable
+    #[arg(long, env = "KUBEQUERY_TABLE_GRANT_SECRETS", global = true, value_name = "TABLE", value_delimiter = ',')]
+    table_grant_secrets: Vec<String>,
     /// Memory limit of one table scan, in MiB [default: 256]
     #[arg(long, env = "KUBEQUERY_TABLE_MEMORY_MB", global = true, value_name = "MIB")]
     table_memory_mb: Option<usize>,
     /// CPU time a table may spend converting one page, in milliseconds [default: 10000]
     #[arg(long, env = "KUBEQUERY_TABLE_CPU_MS", global = true, value_name = "MS")]
     table_cpu_ms: Option<u64>,
+    /// Rows a table may return for one page [default: 100000]
+    #[arg(long, env = "KUBEQUERY_TABLE_MAX_ROWS", global = true, value_name = "N")]
+    table_max_rows: Option<usize>,
+    /// Bytes of cells a table may return for one page [default: 134217728, 128 MiB]
+    #[arg(long, env = "KUBEQUERY_TABLE_MAX_BYTES", global = true, value_name = "BYTES")]
+    table_max_bytes: Option<usize>,
 }
 
 /// Where table input comes from: live clusters (kubeconfig contexts, or in-cluster) unless
@@ -89,6 +105,11 @@ enum Command {
     Clusters(SourceArgs),
     /// List the tables
     Tables,
+    /// Write and test table components: `table new`, `table test`
+    Table {
+        #[command(subcommand)]
+        command: authoring::TableCommand,
+    },
     /// Show the columns of one table, or of every table
     Schema {
         /// Table name; all tables when omitted
@@ -145,6 +166,9 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}\t{}", cluster.name, cluster.uid);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Table { command } => {
+            authoring::run(&Settings::resolve(&args.global, &SourceArgs::default())?, command)
         }
         Command::Tables => tables::list(&Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?),
         Command::Schema { table, markdown } => tables::schema(

@@ -6,6 +6,7 @@
 //! `/etc/kubequery/kubequery.yaml`) can hold all of them. Flags win over the environment,
 //! which wins over the file.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,11 +15,11 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use super::{GlobalArgs, SourceArgs};
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, LimitOverrides, Policy};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
-use kubequery::wasm::{Limits, Origin, Runtime, default_cache_dir};
+use kubequery::wasm::{Limits, Runtime, default_cache_dir};
 
 const DEFAULT_CONFIG: &str = "/etc/kubequery/kubequery.yaml";
 
@@ -35,10 +36,16 @@ struct ConfigFile {
     demo: Option<bool>,
     cluster_name: Option<String>,
     tables_dirs: Option<Vec<PathBuf>>,
+    table_files: Option<Vec<PathBuf>>,
+    table_allow: Option<Vec<String>>,
+    table_grant_secrets: Option<Vec<String>>,
     cache_dir: Option<PathBuf>,
     no_cache: Option<bool>,
     table_memory_mb: Option<usize>,
     table_cpu_ms: Option<u64>,
+    table_max_rows: Option<usize>,
+    table_max_bytes: Option<usize>,
+    table_limits: Option<BTreeMap<String, LimitOverrides>>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -48,34 +55,38 @@ pub struct Settings {
     pub demo: bool,
     pub cluster_name: Option<String>,
     pub tables_dirs: Vec<PathBuf>,
+    pub table_files: Vec<PathBuf>,
     pub cache_dir: Option<PathBuf>,
+    /// Limits of every table unless `policy` says otherwise for it.
     pub limits: Limits,
+    pub policy: Policy,
 }
 
 impl Settings {
     pub fn resolve(global: &GlobalArgs, source: &SourceArgs) -> anyhow::Result<Self> {
         let file = load_config(global.config.as_deref())?;
-        let mut tables_dirs = global.tables_dir.clone();
-        if tables_dirs.is_empty() {
-            if let Some(dirs) = std::env::var_os("KUBEQUERY_TABLES_DIR").filter(|d| !d.is_empty()) {
-                tables_dirs = std::env::split_paths(&dirs).collect();
-            } else {
-                tables_dirs = file.tables_dirs.unwrap_or_default();
-            }
-        }
+        let tables_dirs = paths(&global.tables_dir, "KUBEQUERY_TABLES_DIR", file.tables_dirs);
+        let table_files = paths(&global.table_files, "KUBEQUERY_TABLE_FILES", file.table_files);
         let no_cache = global.no_cache || file.no_cache.unwrap_or(false);
         let cache_dir =
             if no_cache { None } else { global.cache_dir.clone().or(file.cache_dir).or_else(default_cache_dir) };
-        let defaults = Limits::default();
-        let limits = Limits {
-            memory_bytes: global
-                .table_memory_mb
-                .or(file.table_memory_mb)
-                .map_or(defaults.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
-            cpu_per_page: global
-                .table_cpu_ms
-                .or(file.table_cpu_ms)
-                .map_or(defaults.cpu_per_page, Duration::from_millis),
+        let limits = LimitOverrides {
+            memory_mb: global.table_memory_mb.or(file.table_memory_mb),
+            cpu_ms: global.table_cpu_ms.or(file.table_cpu_ms),
+            rows_per_page: global.table_max_rows.or(file.table_max_rows),
+            bytes_per_page: global.table_max_bytes.or(file.table_max_bytes),
+        }
+        .apply(Limits::default());
+        let allow = if global.table_allow.is_empty() { file.table_allow } else { Some(global.table_allow.clone()) };
+        let secrets = if global.table_grant_secrets.is_empty() {
+            file.table_grant_secrets
+        } else {
+            Some(global.table_grant_secrets.clone())
+        };
+        let policy = Policy {
+            allow,
+            secrets: secrets.unwrap_or_default().into_iter().collect(),
+            table_limits: file.table_limits.unwrap_or_default(),
         };
         let snapshot = source.snapshot.clone().or(if source.demo { None } else { file.snapshot });
         let demo = source.demo || (snapshot.is_none() && file.demo.unwrap_or(false));
@@ -96,34 +107,24 @@ impl Settings {
             demo,
             cluster_name: source.cluster_name.clone().or(file.cluster_name),
             tables_dirs,
+            table_files,
             cache_dir,
             limits,
+            policy,
         })
     }
 
-    /// The built-in tables plus the third-party ones from `tables_dirs`.
+    pub fn runtime(&self) -> anyhow::Result<Runtime> {
+        Runtime::new(self.cache_dir.clone(), self.limits).context("starting the WebAssembly runtime")
+    }
+
+    /// The built-in tables plus the third-party ones the settings name and the policy admits.
     pub fn catalog(&self) -> anyhow::Result<Catalog> {
-        let runtime = Runtime::new(self.cache_dir.clone(), self.limits).context("starting the WebAssembly runtime")?;
-        let mut catalog = Catalog::builtin(&runtime).context("loading the built-in tables")?;
-        for dir in &self.tables_dirs {
-            let entries =
-                std::fs::read_dir(dir).with_context(|| format!("reading tables directory {}", dir.display()))?;
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
-                .collect();
-            files.sort();
-            for file in files {
-                // A broken third-party table is reported and skipped; every other table still works.
-                let loaded = std::fs::read(&file)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
-                    .and_then(|wasm| Ok(runtime.load(&wasm, None, Origin::File(file.clone()))?))
-                    .and_then(|table| Ok(catalog.add(table)?));
-                if let Err(e) = loaded {
-                    tracing::error!("skipping table component: {e:#}");
-                }
-            }
+        let runtime = self.runtime()?;
+        let mut catalog = Catalog::builtin(&runtime, &self.policy).context("loading the built-in tables")?;
+        // A refused third-party table is reported and skipped; every other table still works.
+        for error in catalog.add_third_party(&runtime, &self.policy, &self.tables_dirs, &self.table_files) {
+            tracing::error!("skipping table component: {error}");
         }
         Ok(catalog)
     }
@@ -139,6 +140,17 @@ impl Settings {
             tracing::warn!("skipped {problem}");
         }
         Ok(Arc::new(snapshot))
+    }
+}
+
+/// A path list from flags, else the environment (`:`-separated), else the config file.
+fn paths(flags: &[PathBuf], env: &str, file: Option<Vec<PathBuf>>) -> Vec<PathBuf> {
+    if !flags.is_empty() {
+        return flags.to_vec();
+    }
+    match std::env::var_os(env).filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => file.unwrap_or_default(),
     }
 }
 

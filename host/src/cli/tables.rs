@@ -5,11 +5,18 @@ use std::process::ExitCode;
 use anyhow::bail;
 use kubequery::catalog::Catalog;
 use kubequery::schema::{Column, TableSchema};
+use kubequery::wasm::Origin;
 
+/// One line per table; third-party tables also name their file.
 pub fn list(catalog: &Catalog) -> anyhow::Result<ExitCode> {
     let width = catalog.tables().map(|t| t.schema.name.len()).max().unwrap_or(0);
     for table in catalog.tables() {
-        println!("{:width$}  {}", table.schema.name, table.schema.description);
+        match &table.origin {
+            Origin::Builtin(_) => println!("{:width$}  {}", table.schema.name, table.schema.description),
+            Origin::File(path) => {
+                println!("{:width$}  {} [{}]", table.schema.name, table.schema.description, path.display())
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

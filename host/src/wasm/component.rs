@@ -20,9 +20,15 @@ pub enum Origin {
     File(PathBuf),
 }
 
-/// Interfaces a table may import. Everything else — filesystem, sockets, http — is refused
-/// at load, before any of the component's code runs.
-const ALLOWED_IMPORTS: &[&str] = &["wasi:io/", "wasi:cli/", "wasi:clocks/", "wasi:random/", "kubequery:table/"];
+/// Interfaces a table may import. Everything else (wasi:http, or any other host's API) is
+/// refused at load, before any of the component's code runs.
+///
+/// `wasi:filesystem` and `wasi:sockets` are on the list because language runtimes such as
+/// CPython (componentize-py) import them for their standard library whether or not a table
+/// uses them. They are linked with nothing behind them: no preopened directory, no address a
+/// socket may reach, no name lookup (see `sandbox.rs`), so every call fails.
+const ALLOWED_IMPORTS: &[&str] =
+    &["wasi:io/", "wasi:cli/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/", "wasi:sockets/", "kubequery:table/"];
 
 /// The type-checked instantiation recipe of each supported WIT version.
 pub(crate) enum Bindings {
@@ -73,8 +79,7 @@ impl Runtime {
                     .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?,
             )
         } else {
-            let supported = SUPPORTED_WIT_VERSIONS.iter().map(|v| format!("kubequery:table@{v}")).collect::<Vec<_>>();
-            return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported.join(", ") });
+            return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
         };
 
         let mut table = TableComponent {
@@ -98,11 +103,36 @@ impl Runtime {
             source,
         })?;
         table.name = Arc::from(table.schema.name.as_str());
+        // Secret values never enter the process, whatever a component asks for.
+        if let crate::schema::Source::Resource(resource) = &mut table.schema.source
+            && resource.is_secrets()
+        {
+            resource.metadata_only = true;
+        }
         Ok(table)
     }
 }
 
+/// The supported versions as a range, e.g. `0.1` or `0.1–0.2`.
+fn supported_range() -> String {
+    match SUPPORTED_WIT_VERSIONS {
+        [] => "no version".to_string(),
+        [only] => (*only).to_string(),
+        [first, .., last] => format!("{first}–{last}"),
+    }
+}
+
 impl TableComponent {
+    /// The limits every scan of this table runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Sets the limits of later scans (the operator's per-table limits).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     pub(crate) fn new_store(&self) -> Store<Sandbox> {
         let mut store = Store::new(&self.engine, Sandbox::new(self.name.clone(), self.limits.memory_bytes));
         store.limiter(|sandbox| &mut sandbox.limiter);

@@ -14,11 +14,11 @@ pub enum LoadError {
     #[error("{origin}: not a valid WebAssembly component: {reason}")]
     Compile { origin: Origin, reason: String },
     #[error(
-        "{origin}: imports `{import}`; table components may only import wasi:io, wasi:cli, wasi:clocks, \
-         wasi:random and kubequery:table (no filesystem, network or other host access)"
+        "{origin}: imports `{import}`; table components may only import kubequery:table and WASI's io, cli, \
+         clocks, random, filesystem and sockets (the last two linked with no directories and no network)"
     )]
     ForbiddenImport { origin: Origin, import: String },
-    #[error("{origin}: built for kubequery:table@{found}, this host supports {supported}")]
+    #[error("{origin}: built for kubequery:table@{found}, this host supports kubequery:table {supported}")]
     UnsupportedVersion { origin: Origin, found: String, supported: String },
     #[error(
         "{origin}: does not export kubequery:table/table (it exports: {exports}); build it against wit/ of kubequery"
@@ -46,6 +46,10 @@ pub enum ScanErrorKind {
     Deadline(std::time::Duration),
     #[error("exceeded its memory limit of {} MiB", .0 >> 20)]
     Memory(usize),
+    #[error("returned {rows} rows for one page, over its limit of {limit} rows per page")]
+    TooManyRows { rows: usize, limit: usize },
+    #[error("returned {bytes} bytes of cells for one page, over its limit of {limit} bytes per page")]
+    TooManyBytes { bytes: usize, limit: usize },
     #[error("component trapped: {0}")]
     Trap(String),
     #[error("component panicked at {0}")]

@@ -11,18 +11,29 @@ use super::cache::CompileCache;
 /// How often the epoch advances; CPU deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// What one table scan may use.
+/// What one table scan may use. The defaults leave room for the largest built-in table on a
+/// 500-object page of 20 KB pods (about 10 MB in, a few thousand rows out) many times over;
+/// operators tighten them per table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Cap on the component's linear memory.
     pub memory_bytes: usize,
     /// Wall-clock CPU budget for converting one page.
     pub cpu_per_page: Duration,
+    /// Rows one page may turn into.
+    pub rows_per_page: usize,
+    /// Bytes of cells one page may turn into (text length, 8 per number).
+    pub bytes_per_page: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory_bytes: 256 << 20, cpu_per_page: Duration::from_secs(10) }
+        Limits {
+            memory_bytes: 256 << 20,
+            cpu_per_page: Duration::from_secs(10),
+            rows_per_page: 100_000,
+            bytes_per_page: 128 << 20,
+        }
     }
 }
 

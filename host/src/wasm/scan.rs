@@ -7,7 +7,7 @@ use super::error::{ScanError, ScanErrorKind};
 use super::sandbox::Sandbox;
 use super::v0_1;
 use super::validate::check_row;
-use crate::schema::{Cluster, Row};
+use crate::schema::{Cell, Cluster, Row};
 
 enum Instance {
     V0_1(v0_1::Instance),
@@ -62,6 +62,14 @@ impl Scan<'_> {
     }
 
     fn checked(&self, rows: Vec<Row>) -> Result<Vec<Row>, ScanErrorKind> {
+        let limits = &self.table.limits;
+        if rows.len() > limits.rows_per_page {
+            return Err(ScanErrorKind::TooManyRows { rows: rows.len(), limit: limits.rows_per_page });
+        }
+        let bytes: usize = rows.iter().flatten().map(Cell::size).sum();
+        if bytes > limits.bytes_per_page {
+            return Err(ScanErrorKind::TooManyBytes { bytes, limit: limits.bytes_per_page });
+        }
         for (index, row) in rows.iter().enumerate() {
             check_row(&self.table.schema, row).map_err(|reason| ScanErrorKind::InvalidRow { row: index, reason })?;
         }

@@ -64,6 +64,20 @@ impl Snapshot {
         Ok(builder.finish(name))
     }
 
+    /// Loads the given files (JSON or YAML, as in a snapshot directory) as one cluster; a file
+    /// named `version.json` is the `/version` document.
+    pub fn load_files(files: &[PathBuf], cluster_name: String) -> Self {
+        let mut builder = Builder::default();
+        for path in files {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            match fs::read(path) {
+                Ok(bytes) => builder.add(&path.display().to_string(), &name, &bytes),
+                Err(e) => builder.problem(&path.display().to_string(), e.to_string()),
+            }
+        }
+        builder.finish(cluster_name)
+    }
+
     /// The demo cluster embedded in the binary.
     pub fn demo(cluster_name: Option<String>) -> Self {
         let mut builder = Builder::default();

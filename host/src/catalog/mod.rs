@@ -1,11 +1,17 @@
 //! The tables this process serves: the built-in components embedded at build time, plus
-//! any third-party components loaded from files.
+//! any third-party components loaded from files and admitted by the operator's [`Policy`].
+
+mod policy;
+mod third_party;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 
 use thiserror::Error;
+
+pub use policy::{LimitOverrides, Policy, PolicyError};
 
 use crate::wasm::{LoadError, Origin, Runtime, TableComponent};
 
@@ -26,6 +32,10 @@ pub enum CatalogError {
     Load(#[from] LoadError),
     #[error("{new}: defines table {table}, which {existing} already defines")]
     NameClash { table: String, new: Origin, existing: Origin },
+    #[error("{origin}: refused: {source}")]
+    Refused { origin: Origin, source: PolicyError },
+    #[error("{}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
 }
 
 /// Tables by name.
@@ -35,8 +45,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads every built-in table, compiling on all cores when the cache is cold.
-    pub fn builtin(runtime: &Runtime) -> Result<Self, CatalogError> {
+    /// Loads every built-in table, compiling on all cores when the cache is cold. The policy's
+    /// per-table limits apply to built-in tables too.
+    pub fn builtin(runtime: &Runtime, policy: &Policy) -> Result<Self, CatalogError> {
         let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(BUILTIN_TABLES.len().max(1));
         let per_worker = BUILTIN_TABLES.len().div_ceil(workers.max(1)).max(1);
         let loaded: Vec<Result<TableComponent, LoadError>> = thread::scope(|scope| {
@@ -55,7 +66,9 @@ impl Catalog {
         });
         let mut catalog = Catalog::default();
         for table in loaded {
-            catalog.add(table?)?;
+            let mut table = table?;
+            table.set_limits(policy.limits_for(&table.schema.name, runtime.limits()));
+            catalog.add(table)?;
         }
         Ok(catalog)
     }

@@ -1,0 +1,124 @@
+//! `kubequery table test`: a component against fixture files, like a golden-file unit test.
+//!
+//! The inputs are read exactly as a snapshot directory is (JSON or YAML, single objects, Lists,
+//! `version.json`, discovery documents) and paged as a query would page them; the component
+//! runs in the same sandbox, under the same limits. Its rows are printed as a JSON array of
+//! objects, JSON-valued columns as documents, which is also the golden-file format.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use kubequery::schema::{Cell, Row, TableSchema};
+use kubequery::sources::snapshot::Snapshot;
+use kubequery::sources::{DataSource, Selection};
+use kubequery::wasm::Origin;
+use serde_json::{Map, Value};
+
+use super::diff;
+use crate::cli::Settings;
+
+#[derive(Args)]
+pub struct TestArgs {
+    /// The table component (.wasm)
+    component: PathBuf,
+    /// Fixture file: Kubernetes objects or Lists in JSON or YAML (`kubectl get -o json|yaml`),
+    /// a version.json or discovery documents; repeatable
+    #[arg(long = "input", required = true, value_name = "FILE")]
+    inputs: Vec<PathBuf>,
+    /// Golden file: the expected rows as a JSON array of objects; a mismatch prints a diff and
+    /// fails
+    #[arg(long, value_name = "EXPECTED.json")]
+    expect: Option<PathBuf>,
+    /// Write the rows to the --expect file instead of comparing them
+    #[arg(long, requires = "expect")]
+    update: bool,
+    /// cluster_name the rows carry
+    #[arg(long, default_value = "test", value_name = "NAME")]
+    cluster_name: String,
+}
+
+pub fn run(settings: &Settings, args: TestArgs) -> anyhow::Result<ExitCode> {
+    let runtime = settings.runtime()?;
+    let wasm = std::fs::read(&args.component).with_context(|| format!("reading {}", args.component.display()))?;
+    let mut table = runtime.load(&wasm, None, Origin::File(args.component.clone()))?;
+    let schema = table.schema.clone();
+    if let Err(refusal) = settings.policy.admit(&schema) {
+        eprintln!("kubequery: warning: with these settings `kubequery query` would refuse this table: {refusal}");
+    }
+    table.set_limits(settings.policy.limits_for(&schema.name, runtime.limits()));
+
+    let snapshot = Snapshot::load_files(&args.inputs, args.cluster_name.clone());
+    if !snapshot.problems().is_empty() {
+        for problem in snapshot.problems() {
+            eprintln!("kubequery: error: {problem}");
+        }
+        bail!("unreadable input files");
+    }
+    let mut scan = table.scan()?;
+    let (mut rows, mut pages) = (Vec::new(), 0);
+    for page in snapshot.pages(&schema.name, &schema.source, &Selection::default()) {
+        let page = page?;
+        pages += 1;
+        rows.extend(scan.rows(&page.body, &page.cluster)?);
+    }
+    let actual = rows_as_json(&schema, &rows);
+    let text = pretty(&actual)?;
+    eprintln!(
+        "{}: {} row(s) from {pages} page(s) of {}; schema and rows are valid",
+        schema.name,
+        rows.len(),
+        schema.source
+    );
+
+    let Some(golden) = args.expect else {
+        print!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    };
+    if args.update {
+        std::fs::write(&golden, &text).with_context(|| format!("writing {}", golden.display()))?;
+        eprintln!("wrote {}", golden.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let expected_text = std::fs::read_to_string(&golden).with_context(|| format!("reading {}", golden.display()))?;
+    let expected: Value =
+        serde_json::from_str(&expected_text).with_context(|| format!("{} is not JSON", golden.display()))?;
+    if expected == actual {
+        eprintln!("rows match {}", golden.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let diff = diff::unified(&pretty(&expected)?, &text).unwrap_or_default();
+    print!("--- {} (expected)\n+++ {} (actual)\n{diff}", golden.display(), args.component.display());
+    eprintln!("kubequery: rows differ from {}; run with --update to accept them", golden.display());
+    Ok(ExitCode::FAILURE)
+}
+
+/// Rows as `SELECT *` shows them: visible columns only, JSON columns parsed.
+fn rows_as_json(schema: &TableSchema, rows: &[Row]) -> Value {
+    let visible: Vec<_> = schema.columns.iter().enumerate().filter(|(_, c)| !c.options.hidden).collect();
+    Value::Array(
+        rows.iter()
+            .map(|row| {
+                let mut object = Map::new();
+                for (i, column) in &visible {
+                    let value = match &row[*i] {
+                        Cell::Null => Value::Null,
+                        Cell::Integer(v) => Value::from(*v),
+                        Cell::Double(v) => Value::from(*v),
+                        Cell::Text(text) if column.options.json => {
+                            serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone()))
+                        }
+                        Cell::Text(text) => Value::String(text.clone()),
+                    };
+                    object.insert(column.name.clone(), value);
+                }
+                Value::Object(object)
+            })
+            .collect(),
+    )
+}
+
+fn pretty(value: &Value) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
