@@ -7,7 +7,6 @@ use std::sync::Arc;
 use rusqlite::types::ValueRef;
 
 use crate::schema::{Cell, ColumnType, Row, Source};
-use crate::sources::Page;
 
 /// A comparable form of a value under SQLite's affinity rules, so that a lookup finds every
 /// row SQLite's own `=` would accept (SQLite re-checks each row it gets).
@@ -61,10 +60,58 @@ impl Key {
 
 type Index = HashMap<Vec<Key>, Vec<u32>>;
 
+/// A table's rows kept for the rest of a statement, with only the columns the statement reads:
+/// a join's inner table is held whole, and most of its columns usually go unused.
+pub(crate) struct KeptRows {
+    /// For each schema column, its position in a kept row, if kept.
+    positions: Vec<Option<usize>>,
+    rows: Vec<Box<[Cell]>>,
+}
+
+impl KeptRows {
+    /// No rows yet, keeping the columns in SQLite's `columns_used` mask of a `width`-column
+    /// table.
+    pub(crate) fn new(width: usize, columns_used: u64) -> Self {
+        let mut positions = Vec::with_capacity(width);
+        let mut kept = 0;
+        for i in 0..width {
+            // Bit 63 stands for column 63 and every later one.
+            if columns_used & (1u64 << i.min(63)) != 0 {
+                positions.push(Some(kept));
+                kept += 1;
+            } else {
+                positions.push(None);
+            }
+        }
+        KeptRows { positions, rows: Vec::new() }
+    }
+
+    /// Keeps the used columns of `rows` (one page's worth, so unused cells never pile up).
+    pub(crate) fn extend(&mut self, rows: Vec<Row>) {
+        let positions = &self.positions;
+        self.rows
+            .extend(rows.into_iter().map(|row| {
+                row.into_iter().zip(positions).filter(|(_, p)| p.is_some()).map(|(cell, _)| cell).collect()
+            }));
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The cell of schema column `column` in row `row`; NULL for columns not kept.
+    pub(crate) fn cell(&self, row: usize, column: usize) -> Option<&Cell> {
+        let position = (*self.positions.get(column)?)?;
+        self.rows.get(row)?.get(position)
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct TableCache {
+    /// SQLite's mask of the columns the statement uses (bit 63: column 63 or later).
+    columns_used: u64,
     scans: usize,
-    rows: Option<Arc<Vec<Row>>>,
+    rows: Option<Arc<KeptRows>>,
     indexes: HashMap<Vec<usize>, Arc<Index>>,
 }
 
@@ -74,8 +121,6 @@ pub(crate) struct StatementCache {
     tables: HashMap<String, TableCache>,
     /// Tables of the statement (noted while SQLite plans it) by the source they read.
     readers: HashMap<Source, HashSet<String>>,
-    /// Complete, unfiltered input of sources that several tables of the statement read.
-    pages: HashMap<Source, Arc<Vec<Page>>>,
 }
 
 /// How a new scan of a table should run.
@@ -85,14 +130,13 @@ pub(crate) enum Plan {
     /// Scanned before: collect every row, then call [`StatementCache::store`].
     Materialize,
     /// Rows are already here.
-    Cached(Arc<Vec<Row>>),
+    Cached(Arc<KeptRows>),
 }
 
 impl StatementCache {
     pub(crate) fn clear(&mut self) {
         self.tables.clear();
         self.readers.clear();
-        self.pages.clear();
     }
 
     /// Records that the statement being planned reads `table`, whose input is `source`.
@@ -100,32 +144,57 @@ impl StatementCache {
         self.readers.entry(source.clone()).or_default().insert(table.to_string());
     }
 
+    /// Records the columns of `table` one of its uses in the statement reads.
+    pub(crate) fn note_columns(&mut self, table: &str, columns_used: u64) {
+        self.tables.entry(table.to_string()).or_default().columns_used |= columns_used;
+    }
+
     /// Whether another table of this statement reads the same input, so one List serves both.
     pub(crate) fn is_shared(&self, source: &Source) -> bool {
         self.readers.get(source).is_some_and(|tables| tables.len() > 1)
     }
 
-    pub(crate) fn shared_pages(&self, source: &Source) -> Option<Arc<Vec<Page>>> {
-        self.pages.get(source).cloned()
+    /// The tables of the statement reading `source`, sorted, with the columns each uses.
+    pub(crate) fn readers_of(&self, source: &Source) -> Vec<(String, u64)> {
+        let mut readers: Vec<(String, u64)> = self
+            .readers
+            .get(source)
+            .map(|names| {
+                names.iter().map(|n| (n.clone(), self.tables.get(n).map_or(u64::MAX, |t| t.columns_used))).collect()
+            })
+            .unwrap_or_default();
+        readers.sort();
+        readers
     }
 
-    pub(crate) fn store_pages(&mut self, source: &Source, pages: Vec<Page>) -> Arc<Vec<Page>> {
-        let pages = Arc::new(pages);
-        self.pages.insert(source.clone(), pages.clone());
-        pages
+    /// The kept rows of `table`, if a scan kept them.
+    pub(crate) fn kept(&self, table: &str) -> Option<Arc<KeptRows>> {
+        self.tables.get(table)?.rows.clone()
     }
 
-    pub(crate) fn plan(&mut self, table: &str) -> Plan {
+    /// How to run a scan of `table`. A `constrained` scan (equality constraints) in a
+    /// statement of several tables is the inner side of a join, which SQLite repeats once per
+    /// outer row: it is materialized at once, since streaming would convert the whole List
+    /// for the first outer row anyway and again for the second.
+    pub(crate) fn plan(&mut self, table: &str, constrained: bool) -> Plan {
+        let joined = constrained && self.readers.values().map(HashSet::len).sum::<usize>() > 1;
         let entry = self.tables.entry(table.to_string()).or_default();
         entry.scans += 1;
         match &entry.rows {
             Some(rows) => Plan::Cached(rows.clone()),
-            None if entry.scans > 1 => Plan::Materialize,
+            None if entry.scans > 1 || joined => Plan::Materialize,
             None => Plan::Stream,
         }
     }
 
-    pub(crate) fn store(&mut self, table: &str, rows: Vec<Row>) -> Arc<Vec<Row>> {
+    /// An empty [`KeptRows`] for `table`, `width` columns wide, keeping what the statement
+    /// reads of it.
+    pub(crate) fn keeper(&mut self, table: &str, width: usize) -> KeptRows {
+        KeptRows::new(width, self.tables.entry(table.to_string()).or_default().columns_used)
+    }
+
+    /// Keeps `rows` for the rest of the statement.
+    pub(crate) fn store(&mut self, table: &str, rows: KeptRows) -> Arc<KeptRows> {
         let rows = Arc::new(rows);
         self.tables.entry(table.to_string()).or_default().rows = Some(rows.clone());
         rows
@@ -145,8 +214,11 @@ impl StatementCache {
             .entry(positions)
             .or_insert_with(|| {
                 let mut index = Index::new();
-                for (n, row) in rows.iter().enumerate() {
-                    let key: Option<Vec<Key>> = columns.iter().map(|(i, ty)| Key::of_cell(&row[*i], *ty)).collect();
+                for n in 0..rows.len() {
+                    let key: Option<Vec<Key>> = columns
+                        .iter()
+                        .map(|(i, ty)| Key::of_cell(rows.cell(n, *i).unwrap_or(&Cell::Null), *ty))
+                        .collect();
                     if let (Some(key), Ok(n)) = (key, u32::try_from(n)) {
                         index.entry(key).or_default().push(n);
                     }

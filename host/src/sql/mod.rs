@@ -40,7 +40,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
         let conn = Connection::open_in_memory()?;
-        let shared = Arc::new(vtab::Shared::new(source));
+        let shared = Arc::new(vtab::Shared::new(source, tables));
         for table in tables {
             vtab::register(&conn, table.clone(), shared.clone())?;
         }

@@ -1,6 +1,7 @@
 //! The SQLite virtual table behind every kubequery table.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,20 +13,50 @@ use rusqlite::vtab::{
 };
 use rusqlite::{Connection, Error};
 
-use super::cache::{Key, Plan, StatementCache};
-use crate::schema::{Cell, ColumnType, Pushdown, Row, TableSchema};
-use crate::sources::{DataSource, Page, Pages, Selection};
+use super::cache::{KeptRows, Key, Plan, StatementCache};
+use crate::schema::{Cell, ColumnType, Pushdown, Row, Source, TableSchema};
+use crate::sources::{DataSource, Pages, Selection};
 use crate::wasm::{Scan, TableComponent};
 
 /// What every virtual table of one connection shares.
 pub(crate) struct Shared {
     source: Arc<dyn DataSource>,
+    tables: HashMap<String, Arc<TableComponent>>,
     cache: Mutex<StatementCache>,
 }
 
 impl Shared {
-    pub(crate) fn new(source: Arc<dyn DataSource>) -> Self {
-        Shared { source, cache: Mutex::default() }
+    pub(crate) fn new(source: Arc<dyn DataSource>, tables: &[Arc<TableComponent>]) -> Self {
+        let tables = tables.iter().map(|t| (t.schema.name.clone(), t.clone())).collect();
+        Shared { source, tables, cache: Mutex::default() }
+    }
+
+    /// The kept rows of `table`, which reads `source` like other tables of the statement do.
+    /// The List is fetched once, and each page is converted by every one of those tables
+    /// before the next is fetched: no raw page outlives its conversion, and each table keeps
+    /// only the columns the statement reads.
+    fn shared_rows(&self, source: &Source, table: &str) -> rusqlite::Result<Arc<KeptRows>> {
+        if let Some(rows) = self.cache().kept(table) {
+            return Ok(rows);
+        }
+        let readers = self.cache().readers_of(source);
+        let mut converting = Vec::with_capacity(readers.len());
+        for (name, _) in &readers {
+            let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
+            let kept = self.cache().keeper(name, component.schema.columns.len());
+            converting.push((name, component.scan().map_err(module_error)?, kept));
+        }
+        for page in self.source.pages(table, source, &Selection::default()) {
+            let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
+            for (_, scan, kept) in &mut converting {
+                kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+            }
+        }
+        let mut cache = self.cache();
+        for (name, _, kept) in converting {
+            cache.store(name, kept);
+        }
+        cache.kept(table).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
     }
 
     pub(crate) fn begin_statement(&self) {
@@ -87,7 +118,11 @@ unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     /// Takes every usable equality constraint (SQLite still re-checks them), so that joins
     /// look rows up instead of rescanning.
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
-        self.shared.cache().note_reader(&self.table.schema.source, &self.table.schema.name);
+        {
+            let mut cache = self.shared.cache();
+            cache.note_reader(&self.table.schema.source, &self.table.schema.name);
+            cache.note_columns(&self.table.schema.name, info.col_used());
+        }
         let candidates: Vec<(usize, c_int)> = info
             .constraints()
             .enumerate()
@@ -186,7 +221,7 @@ enum State<'vtab> {
         label_selector: Option<(usize, String)>,
     },
     Cached {
-        rows: Arc<Vec<Row>>,
+        rows: Arc<KeptRows>,
         positions: Option<Vec<u32>>,
         next: usize,
         current: Option<usize>,
@@ -234,37 +269,22 @@ impl<'vtab> KubeCursor<'vtab> {
         Ok(Some(wanted))
     }
 
-    fn collect_all(&self) -> rusqlite::Result<Vec<Row>> {
+    /// Every row of the table, keeping the columns the statement reads.
+    fn collect_all(&self) -> rusqlite::Result<KeptRows> {
         let table = &self.vtab.table;
         let mut scan = table.scan().map_err(module_error)?;
-        let mut all = Vec::new();
-        for page in self.pages(&Selection::default())? {
+        let mut kept = self.vtab.shared.cache().keeper(&table.schema.name, table.schema.columns.len());
+        for page in self.pages(&Selection::default()) {
             let page = page.map_err(|e| module_error(format!("table {}: {e}", table.schema.name)))?;
-            all.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+            kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
         }
-        Ok(all)
+        Ok(kept)
     }
 
-    /// The input of a scan: the source's pages for `selection`; or, when another table of
-    /// the statement reads the same input, the complete List, fetched once for both (rows
-    /// are then filtered here instead of by the source).
-    fn pages(&self, selection: &Selection) -> rusqlite::Result<Pages<'vtab>> {
+    /// The source's pages for this table, narrowed by `selection`.
+    fn pages(&self, selection: &Selection) -> Pages<'vtab> {
         let vtab: &'vtab KubeTable = self.vtab;
-        let schema = &vtab.table.schema;
-        if !selection.label_selectors.is_empty() || !vtab.shared.cache().is_shared(&schema.source) {
-            return Ok(vtab.shared.source.pages(&schema.name, &schema.source, selection));
-        }
-        let cached = vtab.shared.cache().shared_pages(&schema.source);
-        let pages = match cached {
-            Some(pages) => pages,
-            None => {
-                let fetched: Result<Vec<Page>, _> =
-                    vtab.shared.source.pages(&schema.name, &schema.source, &Selection::default()).collect();
-                let fetched = fetched.map_err(|e| module_error(format!("table {}: {e}", schema.name)))?;
-                vtab.shared.cache().store_pages(&schema.source, fetched)
-            }
-        };
-        Ok(Box::new((0..pages.len()).map(move |i| Ok(pages[i].clone()))))
+        vtab.shared.source.pages(&vtab.table.schema.name, &vtab.table.schema.source, selection)
     }
 
     /// Moves to the next row, converting further pages as needed.
@@ -307,10 +327,11 @@ impl<'vtab> KubeCursor<'vtab> {
         }
     }
 
-    fn current(&self) -> Option<&Row> {
+    /// The cell of `column` in the current row.
+    fn cell(&self, column: usize) -> Option<&Cell> {
         match &self.state {
-            State::Streaming { row, .. } => row.as_ref(),
-            State::Cached { rows, current, .. } => current.and_then(|i| rows.get(i)),
+            State::Streaming { row, .. } => row.as_ref()?.get(column),
+            State::Cached { rows, current, .. } => rows.cell((*current)?, column),
             State::Done => None,
         }
     }
@@ -325,12 +346,18 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         // A label selector is applied by the source and echoed by the host, so such a scan
         // always streams with its selection instead of sharing cached rows.
         let selection = wanted.as_ref().map(|w| w.selection(&table.schema)).unwrap_or_default();
-        let plan =
-            if selection.label_selectors.is_empty() { self.vtab.shared.cache().plan(name) } else { Plan::Stream };
+        let shared = self.vtab.shared.cache().is_shared(&table.schema.source);
+        let plan = if !selection.label_selectors.is_empty() {
+            Plan::Stream
+        } else if shared {
+            Plan::Cached(self.vtab.shared.shared_rows(&table.schema.source, name)?)
+        } else {
+            self.vtab.shared.cache().plan(name, wanted.is_some())
+        };
         let rows = match plan {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
-                let pages = self.pages(&selection)?;
+                let pages = self.pages(&selection);
                 let label_selector = selection.label_selector().and_then(|value| {
                     let column =
                         table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
@@ -343,8 +370,8 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
             }
             Plan::Cached(rows) => rows,
             Plan::Materialize => {
-                let all = self.collect_all()?;
-                self.vtab.shared.cache().store(name, all)
+                let kept = self.collect_all()?;
+                self.vtab.shared.cache().store(name, kept)
             }
         };
         let positions = wanted.as_ref().map(|w| {
@@ -375,7 +402,7 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
         {
             return ctx.set_result(value.as_str());
         }
-        let cell = index.and_then(|i| self.current()?.get(i));
+        let cell = index.and_then(|i| self.cell(i));
         match cell {
             None | Some(Cell::Null) => ctx.set_result(rusqlite::types::Null),
             Some(Cell::Integer(v)) => ctx.set_result(v),

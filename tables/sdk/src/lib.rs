@@ -149,24 +149,49 @@ pub fn rows_of<T: Table>(page: &[u8], cluster: &Cluster) -> Result<Vec<Vec<Cell>
 }
 
 /// Exports a [`Table`] as the component's `kubequery:table/table` implementation.
+///
+/// Built for another target than wasm32, the crate instead exposes the same two functions as
+/// `kubequery_native::{schema, rows}`, so that the benchmark can run the very same table code
+/// natively beside the component.
 #[macro_export]
 macro_rules! export_table {
     ($table:ty) => {
-        struct KubequeryTableExport;
+        type KubequeryTable = $table;
 
-        impl $crate::bindings::exports::kubequery::table::table::Guest for KubequeryTableExport {
-            fn schema() -> $crate::bindings::kubequery::table::types::TableSchema {
-                $crate::schema_of::<$table>()
+        #[cfg(target_arch = "wasm32")]
+        mod kubequery_export {
+            struct KubequeryTableExport;
+
+            impl $crate::bindings::exports::kubequery::table::table::Guest for KubequeryTableExport {
+                fn schema() -> $crate::bindings::kubequery::table::types::TableSchema {
+                    $crate::schema_of::<super::KubequeryTable>()
+                }
+
+                fn rows(
+                    page: ::std::vec::Vec<u8>,
+                    cluster: $crate::Cluster,
+                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String>
+                {
+                    $crate::rows_of::<super::KubequeryTable>(&page, &cluster)
+                }
             }
 
-            fn rows(
-                page: ::std::vec::Vec<u8>,
-                cluster: $crate::Cluster,
-            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String> {
-                $crate::rows_of::<$table>(&page, &cluster)
-            }
+            $crate::bindings::export_component!(KubequeryTableExport);
         }
 
-        $crate::bindings::export_component!(KubequeryTableExport);
+        #[cfg(not(target_arch = "wasm32"))]
+        #[doc(hidden)]
+        pub mod kubequery_native {
+            pub fn schema() -> $crate::bindings::kubequery::table::types::TableSchema {
+                $crate::schema_of::<super::KubequeryTable>()
+            }
+
+            pub fn rows(
+                page: &[u8],
+                cluster: &$crate::Cluster,
+            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String> {
+                $crate::rows_of::<super::KubequeryTable>(page, cluster)
+            }
+        }
     };
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use resources::ResourceType;
 pub use selectors::{FieldSelector, LabelSelector};
-pub use store::Store;
+pub use store::{Store, Stored};
 
 /// A fault to inject into responses for one resource (its plural name, or `version`, `api`,
 /// `apis` for discovery).

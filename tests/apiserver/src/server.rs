@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
+use crate::store::Stored;
 use crate::{Fault, Recorded, State};
 
 type ResponseBody = BoxBody<Bytes, io::Error>;
@@ -402,54 +403,46 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         },
         None => None,
     };
-    let limit = request.param("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
-    let matching: Vec<&Value> = store
-        .list(t, target.namespace.as_deref())
-        .into_iter()
-        .filter(|o| labels.as_ref().is_none_or(|s| s.matches(o)))
-        .filter(|o| fields.as_ref().is_none_or(|s| s.matches(o)))
-        .filter(|o| {
-            after.as_ref().is_none_or(|(ns, name)| {
-                let key =
-                    (o["metadata"]["namespace"].as_str().unwrap_or(""), o["metadata"]["name"].as_str().unwrap_or(""));
-                key > (ns.as_str(), name.as_str())
-            })
-        })
-        .collect();
-    let page = &matching[..limit.map_or(matching.len(), |l| l.min(matching.len()))];
+    let limit = request.param("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let mut matching = store
+        .list_after(t, target.namespace.as_deref(), after)
+        .filter(|o| labels.as_ref().is_none_or(|s| s.matches(&o.value)))
+        .filter(|o| fields.as_ref().is_none_or(|s| s.matches(&o.value)));
+    let page: Vec<&Stored> = matching.by_ref().take(limit).collect();
+    let remaining = matching.count();
     let mut metadata = json!({"resourceVersion": "1000"});
-    if let (true, Some(last)) = (page.len() < matching.len(), page.last()) {
-        metadata["continue"] = Value::from(encode_continue(
-            last["metadata"]["namespace"].as_str().unwrap_or(""),
-            last["metadata"]["name"].as_str().unwrap_or(""),
-        ));
-        metadata["remainingItemCount"] = Value::from(matching.len() - page.len());
+    if let (true, Some(last)) = (remaining > 0, page.last()) {
+        let meta = &last.value["metadata"];
+        metadata["continue"] =
+            Value::from(encode_continue(meta["namespace"].as_str().unwrap_or(""), meta["name"].as_str().unwrap_or("")));
+        metadata["remainingItemCount"] = Value::from(remaining);
     }
-    let (api_version, kind, content_type, items): (String, String, &str, Vec<Value>) = if partial {
-        (
-            "meta.k8s.io/v1".into(),
-            "PartialObjectMetadataList".into(),
+    if partial {
+        let items: Vec<Value> = page.iter().map(|o| metadata_only(&o.value)).collect();
+        return json_response(
+            StatusCode::OK,
             "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
-            page.iter().map(|o| metadata_only(o)).collect(),
-        )
-    } else {
-        // Like a real server, items of a typed list carry no apiVersion or kind.
-        let items = page
-            .iter()
-            .map(|o| {
-                let mut item = (*o).clone();
-                if let Some(map) = item.as_object_mut() {
-                    map.remove("apiVersion");
-                    map.remove("kind");
-                }
-                item
-            })
-            .collect();
-        (t.api_version(), format!("{}List", t.kind), "application/json", items)
-    };
-    json_response(
-        StatusCode::OK,
-        content_type,
-        &json!({"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": items}),
-    )
+            &json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadataList", "metadata": metadata, "items": items}),
+        );
+    }
+    // Like a real server, items of a typed list carry no apiVersion or kind; they were
+    // serialized that way once, at insert, so a page costs a copy.
+    let head = json!({"apiVersion": t.api_version(), "kind": format!("{}List", t.kind), "metadata": metadata});
+    let head = serde_json::to_vec(&head).unwrap_or_default();
+    let mut body = Vec::with_capacity(head.len() + page.iter().map(|o| o.item_json.len() + 1).sum::<usize>() + 16);
+    body.extend_from_slice(&head[..head.len() - 1]);
+    body.extend_from_slice(b",\"items\":[");
+    for (i, object) in page.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&object.item_json);
+    }
+    body.extend_from_slice(b"]}");
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .header("content-length", body.len())
+        .body(full(body))
+        .unwrap_or_else(|_| Response::new(full(Vec::new())))
 }

@@ -2,8 +2,10 @@
 //! server order (namespace, then name).
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
 use std::path::Path;
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::resources::{ResourceType, builtin};
@@ -11,7 +13,27 @@ use crate::resources::{ResourceType, builtin};
 #[derive(Clone, Default)]
 pub struct Store {
     types: Vec<ResourceType>,
-    objects: HashMap<(String, String), BTreeMap<(String, String), Value>>,
+    objects: HashMap<(String, String), BTreeMap<(String, String), Stored>>,
+}
+
+/// An object, and its JSON as an item of a typed List (without `apiVersion` and `kind`),
+/// serialized once so that listing large clusters costs the server only a copy.
+#[derive(Clone)]
+pub struct Stored {
+    pub value: Value,
+    pub item_json: Bytes,
+}
+
+impl Stored {
+    fn new(value: Value) -> Self {
+        let mut item = value.clone();
+        if let Some(map) = item.as_object_mut() {
+            map.remove("apiVersion");
+            map.remove("kind");
+        }
+        let item_json = Bytes::from(serde_json::to_vec(&item).unwrap_or_default());
+        Stored { value, item_json }
+    }
 }
 
 fn group_of(api_version: &str) -> &str {
@@ -42,12 +64,36 @@ impl Store {
 
     /// Adds an object (with `apiVersion`, `kind` and `metadata.name`).
     pub fn insert(&mut self, object: Value) -> Result<(), String> {
+        self.insert_stored(Stored::new(object))
+    }
+
+    /// Adds an object keeping only what selectors need (metadata, `spec.nodeName`,
+    /// `status.phase`) as a document, and the whole object as the JSON lists serve: for
+    /// benchmark clusters of 100 000+ large pods, which would not fit in memory as documents.
+    /// A GET of such an object returns the reduced document.
+    pub fn insert_compact(&mut self, object: Value) -> Result<(), String> {
+        let mut stored = Stored::new(object);
+        let full = std::mem::take(&mut stored.value);
+        let mut slim = serde_json::json!({
+            "apiVersion": full["apiVersion"], "kind": full["kind"], "metadata": full["metadata"],
+            "spec": {"nodeName": full["spec"]["nodeName"]}, "status": {"phase": full["status"]["phase"]}
+        });
+        if let Some(meta) = slim["metadata"].as_object_mut() {
+            meta.remove("managedFields");
+            meta.remove("annotations");
+        }
+        stored.value = slim;
+        self.insert_stored(stored)
+    }
+
+    fn insert_stored(&mut self, stored: Stored) -> Result<(), String> {
+        let object = &stored.value;
         let api_version = object["apiVersion"].as_str().ok_or("object without apiVersion")?.to_string();
         let kind = object["kind"].as_str().ok_or("object without kind")?.to_string();
         let name = object["metadata"]["name"].as_str().ok_or("object without metadata.name")?.to_string();
         let namespace = object["metadata"]["namespace"].as_str().unwrap_or("").to_string();
         let group = group_of(&api_version).to_string();
-        self.objects.entry((group, kind)).or_default().insert((namespace, name), object);
+        self.objects.entry((group, kind)).or_default().insert((namespace, name), stored);
         Ok(())
     }
 
@@ -88,16 +134,31 @@ impl Store {
         Ok(())
     }
 
-    /// Objects of `resource`, in one namespace or all, in API server order.
-    pub fn list(&self, resource: &ResourceType, namespace: Option<&str>) -> Vec<&Value> {
+    /// Objects of `resource` after the key `(namespace, name)` (a continue token), in one
+    /// namespace or all, in API server order.
+    pub fn list_after<'s>(
+        &'s self,
+        resource: &ResourceType,
+        namespace: Option<&'s str>,
+        after: Option<(String, String)>,
+    ) -> Box<dyn Iterator<Item = &'s Stored> + 's> {
         let Some(objects) = self.objects.get(&(resource.group.clone(), resource.kind.clone())) else {
-            return Vec::new();
+            return Box::new(std::iter::empty());
         };
-        objects.iter().filter(|((ns, _), _)| namespace.is_none_or(|want| ns == want)).map(|(_, v)| v).collect()
+        let start = match after {
+            Some(key) => Bound::Excluded(key),
+            None => Bound::Unbounded,
+        };
+        Box::new(
+            objects
+                .range((start, Bound::Unbounded))
+                .filter(move |((ns, _), _)| namespace.is_none_or(|want| ns == want))
+                .map(|(_, stored)| stored),
+        )
     }
 
     pub fn get(&self, resource: &ResourceType, namespace: Option<&str>, name: &str) -> Option<&Value> {
         let objects = self.objects.get(&(resource.group.clone(), resource.kind.clone()))?;
-        objects.get(&(namespace.unwrap_or("").to_string(), name.to_string()))
+        objects.get(&(namespace.unwrap_or("").to_string(), name.to_string())).map(|stored| &stored.value)
     }
 }

@@ -1,0 +1,295 @@
+//! `kubequery-bench`: kubequery's numbers, measured side by side in one run.
+//!
+//! ```text
+//! cargo build --release && cargo run --release -p kubequery-bench -- [OPTIONS]
+//!   --sizes 5000,30000,150000   pods per synthetic cluster
+//!   --pod-size typical|large    ~5 KB or ~15 KB pods
+//!   --runs N                    runs per query (the median is reported) [3]
+//!   --peers-up-to N             run kubectl (+ jq, k8sql when installed) up to N pods [30000]
+//!   --only queries,conversion,start
+//!   --kubequery PATH            the binary to measure [target/release/kubequery]
+//! ```
+//!
+//! For each size it serves a deterministic synthetic cluster from the fixture API server on
+//! loopback and prints, per query, the wall time and peak RSS of a `kubequery query` process,
+//! rows per second and the API requests it made, beside the transport floor (downloading every
+//! page, plus converting it with the table's code compiled natively) and the peers. Then each
+//! built-in table's conversion in wasm against native, extension start-up, and binary size.
+//! Everything is printed as Markdown tables, ready for docs/performance.md.
+
+mod cluster;
+mod conversion;
+mod floor;
+mod measure;
+mod native;
+mod start;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use kubequery_fixture_apiserver::synthetic::PodSize;
+
+const QUERIES: &[(&str, &str)] = &[
+    ("pods (4 columns)", "SELECT name, namespace, node_name, phase FROM kubernetes_pods"),
+    ("pod_containers (*)", "SELECT * FROM kubernetes_pod_containers"),
+    (
+        "pods ⋈ containers",
+        "SELECT p.name, p.node_name, c.name AS container, c.image, c.restart_count FROM kubernetes_pods p \
+         JOIN kubernetes_pod_containers c ON c.pod_name = p.name AND c.namespace = p.namespace",
+    ),
+];
+
+struct Args {
+    sizes: Vec<usize>,
+    pod_size: PodSize,
+    runs: usize,
+    peers_up_to: usize,
+    only: Vec<String>,
+    kubequery: PathBuf,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let root = repo();
+    let mut args = Args {
+        sizes: vec![5_000, 30_000, 150_000],
+        pod_size: PodSize::Typical,
+        runs: 3,
+        peers_up_to: 30_000,
+        only: vec!["queries".into(), "conversion".into(), "start".into()],
+        kubequery: root.join("target/release/kubequery"),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--sizes" => args.sizes = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--pod-size" => {
+                args.pod_size = match value()?.as_str() {
+                    "typical" => PodSize::Typical,
+                    "large" => PodSize::Large,
+                    other => bail!("--pod-size {other}: typical or large"),
+                }
+            }
+            "--runs" => args.runs = value()?.parse()?,
+            "--peers-up-to" => args.peers_up_to = value()?.parse()?,
+            "--only" => args.only = value()?.split(',').map(str::to_string).collect(),
+            "--kubequery" => args.kubequery = PathBuf::from(value()?),
+            other => bail!("unknown argument {other}; see the top of tests/bench/src/main.rs"),
+        }
+    }
+    if !args.kubequery.is_file() {
+        bail!("{} does not exist; run `cargo build --release` first", args.kubequery.display());
+    }
+    Ok(args)
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn main() -> anyhow::Result<()> {
+    // glibc returns large blocks to the kernel on free, so every native conversion of a
+    // page would pay page faults that a component (whose linear memory stays mapped) does
+    // not: keep freed memory, as the component's allocator does.
+    // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    }
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some(measure::SPAWNER) {
+        measure::spawner_main(argv.skip(1));
+    }
+    let args = parse_args()?;
+    let scratch = repo().join("target/bench");
+    std::fs::create_dir_all(&scratch)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("# kubequery benchmark\n");
+    println!("- binary: {} ({:.1} MB)", args.kubequery.display(), mb(std::fs::metadata(&args.kubequery)?.len()));
+    println!("- machine: {cores} cores; pods: {:?}; runs per query: {} (median)\n", args.pod_size, args.runs);
+
+    if args.only.iter().any(|o| o == "queries") {
+        // Compile every component once so that no query pays for it.
+        measure::run(
+            Command::new(&args.kubequery)
+                .env("KUBEQUERY_CACHE_DIR", scratch.join("cache"))
+                .args(["query", "--demo", "SELECT 1"]),
+        )?;
+        for &size in &args.sizes {
+            queries(&args, size, &scratch)?;
+        }
+    }
+    if args.only.iter().any(|o| o == "conversion") {
+        conversion(args.pod_size)?;
+    }
+    if args.only.iter().any(|o| o == "start") {
+        start(&args, &scratch)?;
+    }
+    Ok(())
+}
+
+fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
+    let generated = Instant::now();
+    let cluster = cluster::serve(size, args.pod_size, scratch)?;
+    println!(
+        "## {} pods ({} nodes; median pod {:.1} KB, {:.0} MB of pods; generated in {:.1} s)\n",
+        cluster.pods,
+        cluster.nodes,
+        cluster.median_pod_bytes as f64 / 1024.0,
+        mb(cluster.pod_bytes as u64),
+        generated.elapsed().as_secs_f64()
+    );
+
+    let download = floor::download(&cluster.server.url(), "/api/v1/pods", 500)?;
+    let convert = native::convert("kubernetes_pods").context("native kubernetes_pods")?;
+    let sdk_cluster = kubequery_table_sdk::Cluster { name: "bench".into(), uid: "uid".into() };
+    let parsed = Instant::now();
+    for page in &download.pages {
+        convert(page, &sdk_cluster).map_err(anyhow::Error::msg)?;
+    }
+    let parse = parsed.elapsed();
+    let floor = download.elapsed + parse;
+    println!(
+        "Transport floor: {} pages, {:.0} MB downloaded in {:.3} s, converted natively in {:.3} s: **{:.3} s**.\n",
+        download.pages.len(),
+        mb(download.bytes() as u64),
+        secs(download.elapsed),
+        secs(parse),
+        secs(floor)
+    );
+    println!("| query | wall (s) | × floor | peak RSS (MB) | rows | rows/s | API requests |");
+    println!("|---|---|---|---|---|---|---|");
+    for (label, sql) in QUERIES {
+        let mut walls = Vec::new();
+        let (mut rss, mut rows, mut requests) = (0, 0, 0);
+        for _ in 0..args.runs {
+            cluster.server.clear_requests();
+            let run = measure::run(
+                Command::new(&args.kubequery)
+                    .env("KUBEQUERY_CACHE_DIR", scratch.join("cache"))
+                    .args(["query", "--kubeconfig"])
+                    .arg(&cluster.kubeconfig)
+                    .args(["-o", "jsonl", sql]),
+            )?;
+            walls.push(run.wall);
+            rss = rss.max(run.peak_rss);
+            rows = run.lines;
+            requests = cluster.server.requests().len();
+        }
+        let wall = measure::median(walls);
+        println!(
+            "| {label} | {:.3} | {:.1} | {:.0} | {rows} | {:.0} | {requests} |",
+            secs(wall),
+            secs(wall) / secs(floor),
+            mb(rss),
+            rows as f64 / secs(wall)
+        );
+    }
+    if size <= args.peers_up_to {
+        peers(&cluster)?;
+    } else {
+        println!("\n(peers skipped above {} pods; --peers-up-to changes it)", args.peers_up_to);
+    }
+    println!();
+    Ok(())
+}
+
+fn peers(cluster: &cluster::Cluster) -> anyhow::Result<()> {
+    let kubeconfig = cluster.kubeconfig.display().to_string();
+    let kubectl =
+        measure::run(Command::new("kubectl").args(["--kubeconfig", &kubeconfig, "get", "pods", "-A", "-o", "json"]));
+    match kubectl {
+        Ok(run) => println!(
+            "| `kubectl get pods -A -o json` (no jq) | {:.3} | | {:.0} | {:.0} MB of JSON | | |",
+            secs(run.wall),
+            mb(run.peak_rss),
+            mb(run.bytes as u64)
+        ),
+        Err(e) => println!("| kubectl | failed: {e} | | | | | |"),
+    }
+    let jq = "kubectl --kubeconfig \"$1\" get pods -A -o json | jq -c '.items[] | [.metadata.name, .metadata.namespace, .spec.nodeName, .status.phase]'";
+    if Command::new("jq").arg("--version").output().is_ok() {
+        let run = measure::run(Command::new("sh").args(["-c", jq, "sh", &kubeconfig]))?;
+        println!(
+            "| kubectl + jq (4 columns) | {:.3} | | {:.0} (largest process) | {} | | |",
+            secs(run.wall),
+            mb(run.peak_rss),
+            run.lines
+        );
+    } else {
+        println!("| kubectl + jq | jq is not installed | | | | | |");
+    }
+    if Command::new("k8sql").arg("--version").output().is_ok() {
+        let run = measure::run(
+            Command::new("k8sql")
+                .env("KUBECONFIG", &kubeconfig)
+                .args(["-q", "SELECT name, namespace, spec->>'nodeName', status->>'phase' FROM pods"]),
+        )?;
+        println!("| k8sql (4 columns) | {:.3} | | {:.0} | {} | | |", secs(run.wall), mb(run.peak_rss), run.lines);
+    } else {
+        println!("| k8sql | not installed (`cargo install k8sql`) | | | | | |");
+    }
+    Ok(())
+}
+
+fn conversion(pod_size: PodSize) -> anyhow::Result<()> {
+    println!("## Conversion: wasm component vs the same code native (one page of 500 objects)\n");
+    println!("| table | page (KB) | rows | wasm (µs) | native (µs) | wasm ÷ native |");
+    println!("|---|---|---|---|---|---|");
+    let results = conversion::measure(pod_size, None)?;
+    let (mut wasm_total, mut native_total, mut log_sum) = (Duration::ZERO, Duration::ZERO, 0.0);
+    for c in &results {
+        let ratio = secs(c.wasm) / secs(c.native).max(1e-9);
+        log_sum += ratio.ln();
+        wasm_total += c.wasm;
+        native_total += c.native;
+        println!(
+            "| {} | {:.0} | {} | {:.0} | {:.0} | {:.2} |",
+            c.table,
+            c.page_bytes as f64 / 1024.0,
+            c.rows,
+            c.wasm.as_secs_f64() * 1e6,
+            c.native.as_secs_f64() * 1e6,
+            ratio
+        );
+    }
+    println!(
+        "\nAll {} tables: wasm {:.1} ms, native {:.1} ms, total ratio **{:.2}**, geometric mean of ratios {:.2}.\n",
+        results.len(),
+        wasm_total.as_secs_f64() * 1e3,
+        native_total.as_secs_f64() * 1e3,
+        secs(wasm_total) / secs(native_total),
+        (log_sum / results.len().max(1) as f64).exp()
+    );
+    Ok(())
+}
+
+fn start(args: &Args, scratch: &Path) -> anyhow::Result<()> {
+    println!("## Extension start-up (launch → registered with the fake osqueryd)\n");
+    let python = repo().join("target/test-venv/bin/python");
+    if !python.is_file() {
+        println!("(skipped: {} is missing; `.ci/run` or `cargo test` creates it)\n", python.display());
+        return Ok(());
+    }
+    let peer = repo().join("tests/osquery/peer.py");
+    let started = start::measure(&args.kubequery, &python, &peer, scratch)?;
+    println!("| start | time (ms) | tables registered |");
+    println!("|---|---|---|");
+    println!(
+        "| cold (compiling every component, empty cache) | {:.0} | {} |",
+        started.cold.as_secs_f64() * 1e3,
+        started.tables
+    );
+    println!("| warm (compiled components cached) | {:.0} | {} |\n", started.warm.as_secs_f64() * 1e3, started.tables);
+    Ok(())
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
