@@ -36,7 +36,8 @@ impl ResourceType {
     }
 }
 
-/// The built-in resources of a Kubernetes 1.31 API server that kubequery's tables read.
+/// The built-in resources of a Kubernetes 1.31 API server that kubequery's tables read, and
+/// the CRD list.
 pub fn builtin() -> Vec<ResourceType> {
     let r = ResourceType::new;
     vec![
@@ -84,5 +85,7 @@ pub fn builtin() -> Vec<ResourceType> {
             false,
         ),
         r("events.k8s.io", "v1", "Event", "events", true),
+        // Served by every API server; clients such as k8sql list it to discover CRDs.
+        r("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false),
     ]
 }
