@@ -154,15 +154,10 @@ impl StatementCache {
         self.readers.get(source).is_some_and(|tables| tables.len() > 1)
     }
 
-    /// The tables of the statement reading `source`, sorted, with the columns each uses.
-    pub(crate) fn readers_of(&self, source: &Source) -> Vec<(String, u64)> {
-        let mut readers: Vec<(String, u64)> = self
-            .readers
-            .get(source)
-            .map(|names| {
-                names.iter().map(|n| (n.clone(), self.tables.get(n).map_or(u64::MAX, |t| t.columns_used))).collect()
-            })
-            .unwrap_or_default();
+    /// The tables of the statement reading `source`, sorted.
+    pub(crate) fn readers_of(&self, source: &Source) -> Vec<String> {
+        let mut readers: Vec<String> =
+            self.readers.get(source).map(|n| n.iter().cloned().collect()).unwrap_or_default();
         readers.sort();
         readers
     }

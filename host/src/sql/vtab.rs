@@ -31,17 +31,23 @@ impl Shared {
         Shared { source, tables, cache: Mutex::default() }
     }
 
-    /// The kept rows of `table`, which reads `source` like other tables of the statement do.
-    /// The List is fetched once, and each page is converted by every one of those tables
-    /// before the next is fetched: no raw page outlives its conversion, and each table keeps
-    /// only the columns the statement reads.
+    /// The kept rows of `table`, which reads `source` like other tables of the statement do:
+    /// the List is fetched once and kept for all of them.
     fn shared_rows(&self, source: &Source, table: &str) -> rusqlite::Result<Arc<KeptRows>> {
         if let Some(rows) = self.cache().kept(table) {
             return Ok(rows);
         }
         let readers = self.cache().readers_of(source);
+        self.keep(source, &readers, table)
+    }
+
+    /// Fetches the List of `source` once and keeps the rows of every table in `readers` (of
+    /// which `table` is one) for the rest of the statement. Each page is converted by every
+    /// reader before the next is fetched, so no raw page outlives its conversion, and each
+    /// table keeps only the columns the statement reads.
+    fn keep(&self, source: &Source, readers: &[String], table: &str) -> rusqlite::Result<Arc<KeptRows>> {
         let mut converting = Vec::with_capacity(readers.len());
-        for (name, _) in &readers {
+        for name in readers {
             let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
             let kept = self.cache().keeper(name, component.schema.columns.len());
             converting.push((name, component.scan().map_err(module_error)?, kept));
@@ -269,18 +275,6 @@ impl<'vtab> KubeCursor<'vtab> {
         Ok(Some(wanted))
     }
 
-    /// Every row of the table, keeping the columns the statement reads.
-    fn collect_all(&self) -> rusqlite::Result<KeptRows> {
-        let table = &self.vtab.table;
-        let mut scan = table.scan().map_err(module_error)?;
-        let mut kept = self.vtab.shared.cache().keeper(&table.schema.name, table.schema.columns.len());
-        for page in self.pages(&Selection::default()) {
-            let page = page.map_err(|e| module_error(format!("table {}: {e}", table.schema.name)))?;
-            kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
-        }
-        Ok(kept)
-    }
-
     /// The source's pages for this table, narrowed by `selection`.
     fn pages(&self, selection: &Selection) -> Pages<'vtab> {
         let vtab: &'vtab KubeTable = self.vtab;
@@ -369,10 +363,7 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
                 return self.advance();
             }
             Plan::Cached(rows) => rows,
-            Plan::Materialize => {
-                let kept = self.collect_all()?;
-                self.vtab.shared.cache().store(name, kept)
-            }
+            Plan::Materialize => self.vtab.shared.keep(&table.schema.source, &[name.to_string()], name)?,
         };
         let positions = wanted.as_ref().map(|w| {
             let mut cache = self.vtab.shared.cache();

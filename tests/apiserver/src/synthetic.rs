@@ -279,13 +279,18 @@ pub fn nodes(count: usize) -> Vec<Value> {
 /// Namespaces a realistic cluster spreads its pods over (`team-0`, …).
 pub const NAMESPACES: usize = 50;
 /// Pods per node in a realistic cluster, as in a busy production one.
-pub const PODS_PER_NODE: usize = 30;
+const PODS_PER_NODE: usize = 30;
+
+/// The nodes of a realistic cluster of `pods` pods: one per [`PODS_PER_NODE`], at least 3.
+pub fn node_count(pods: usize) -> usize {
+    pods.div_ceil(PODS_PER_NODE).max(3)
+}
 
 /// Fills `store` with a realistic cluster: kube-system, [`NAMESPACES`] namespaces, a node per
 /// [`PODS_PER_NODE`] pods, and `pods` pods of `size` (kept compact, see
 /// [`Store::insert_compact`]). Returns the size of each pod's JSON.
 pub fn realistic_cluster(store: &mut Store, pods: usize, size: PodSize) -> Result<Vec<usize>, String> {
-    let nodes = pods.div_ceil(PODS_PER_NODE).max(3);
+    let nodes = node_count(pods);
     store.insert(namespace("kube-system"))?;
     for n in 0..NAMESPACES {
         store.insert(namespace(&format!("team-{n}")))?;

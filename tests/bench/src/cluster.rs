@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use kubequery_fixture_apiserver::synthetic::{self, PODS_PER_NODE, PodSize};
+use kubequery_fixture_apiserver::synthetic::{self, PodSize};
 use kubequery_fixture_apiserver::{FixtureServer, Store};
 
 pub struct Cluster {
@@ -17,7 +17,6 @@ pub struct Cluster {
 
 /// Generates `pods` pods of `size` (with their namespaces and nodes) and serves them.
 pub fn serve(pods: usize, size: PodSize, dir: &Path) -> anyhow::Result<Cluster> {
-    let nodes = pods.div_ceil(PODS_PER_NODE).max(3);
     let mut store = Store::new();
     let mut sizes = synthetic::realistic_cluster(&mut store, pods, size).map_err(anyhow::Error::msg)?;
     let pod_bytes = sizes.iter().sum();
@@ -26,5 +25,5 @@ pub fn serve(pods: usize, size: PodSize, dir: &Path) -> anyhow::Result<Cluster> 
     let server = FixtureServer::start(store).context("starting the fixture API server")?;
     let kubeconfig = dir.join(format!("kubeconfig-{pods}"));
     std::fs::write(&kubeconfig, server.kubeconfig("bench")).context("writing the kubeconfig")?;
-    Ok(Cluster { server, kubeconfig, pods, nodes, median_pod_bytes, pod_bytes })
+    Ok(Cluster { server, kubeconfig, pods, nodes: synthetic::node_count(pods), median_pod_bytes, pod_bytes })
 }

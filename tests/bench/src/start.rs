@@ -2,7 +2,7 @@
 //! (fake, tests/osquery/peer.py) osqueryd has its registration with every table — the first
 //! time ever (compiling every component) and with the compile cache warm.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -82,7 +82,7 @@ fn once(
 }
 
 /// The number of tables of a successful registration, once the manager recorded one.
-fn registration(events: &PathBuf) -> Option<usize> {
+fn registration(events: &Path) -> Option<usize> {
     let text = std::fs::read_to_string(events).ok()?;
     text.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).find_map(|e| {
         (e["event"] == "register" && e["code"] == 0)

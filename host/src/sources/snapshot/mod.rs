@@ -56,10 +56,7 @@ impl Snapshot {
         let mut builder = Builder { problems, ..Builder::default() };
         for path in files {
             let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            match fs::read(&path) {
-                Ok(bytes) => builder.add(&path.display().to_string(), &relative, &bytes),
-                Err(e) => builder.problem(&path.display().to_string(), e.to_string()),
-            }
+            builder.read(&path, &relative);
         }
         Ok(builder.finish(name))
     }
@@ -70,10 +67,7 @@ impl Snapshot {
         let mut builder = Builder::default();
         for path in files {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            match fs::read(path) {
-                Ok(bytes) => builder.add(&path.display().to_string(), &name, &bytes),
-                Err(e) => builder.problem(&path.display().to_string(), e.to_string()),
-            }
+            builder.read(path, &name);
         }
         builder.finish(cluster_name)
     }
@@ -233,6 +227,14 @@ impl Builder {
                 }
             }
             Err(reason) => self.problem(display, reason),
+        }
+    }
+
+    /// Reads the file at `path`, known in the snapshot as `relative`.
+    fn read(&mut self, path: &Path, relative: &str) {
+        match fs::read(path) {
+            Ok(bytes) => self.add(&path.display().to_string(), relative, &bytes),
+            Err(e) => self.problem(&path.display().to_string(), e.to_string()),
         }
     }
 
