@@ -16,7 +16,11 @@ fn venv_tool(name: &str) -> std::path::PathBuf {
 }
 
 fn manifest() -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(common::repo().join("docs/deploy/kubequery.yaml")).expect("manifest");
+    documents("kubequery.yaml")
+}
+
+fn documents(file: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(common::repo().join("docs/deploy").join(file)).expect("manifest");
     serde_yaml_ng::Deserializer::from_str(&text)
         .map(|doc| serde_json::Value::deserialize(doc).expect("YAML document"))
         .collect()
@@ -27,13 +31,37 @@ fn object<'a>(docs: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Valu
 }
 
 #[test]
-fn manifest_validates_against_kubernetes_schemas() {
-    let out = Command::new(venv_tool("kubernetes-validate"))
-        .args(["--strict", "--kubernetes-version", "1.31.0"])
-        .arg(common::repo().join("docs/deploy/kubequery.yaml"))
-        .output()
-        .expect("running kubernetes-validate");
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+fn manifests_validate_against_kubernetes_schemas() {
+    for file in ["kubequery.yaml", "secret-metadata.yaml"] {
+        let out = Command::new(venv_tool("kubernetes-validate"))
+            .args(["--strict", "--kubernetes-version", "1.31.0"])
+            .arg(common::repo().join("docs/deploy").join(file))
+            .output()
+            .expect("running kubernetes-validate");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{file}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// `(apiGroups × resources, verbs)` granted by a ClusterRole's resource rules; non-resource
+/// URLs go to `urls`.
+fn granted(role: &serde_json::Value, urls: &mut BTreeSet<String>) -> BTreeSet<(String, String)> {
+    let mut granted = BTreeSet::new();
+    for rule in role["rules"].as_array().expect("rules") {
+        let verbs: Vec<&str> = rule["verbs"].as_array().expect("verbs").iter().filter_map(|v| v.as_str()).collect();
+        if let Some(list) = rule["nonResourceURLs"].as_array() {
+            assert_eq!(verbs, ["get"], "read-only: {rule}");
+            urls.extend(list.iter().filter_map(|u| u.as_str()).map(String::from));
+            continue;
+        }
+        assert_eq!(verbs, ["get", "list"], "read-only: {rule}");
+        for group in rule["apiGroups"].as_array().expect("apiGroups") {
+            for resource in rule["resources"].as_array().expect("resources") {
+                granted.insert((group.as_str().unwrap_or("").to_string(), resource.as_str().unwrap_or("").to_string()));
+            }
+        }
+    }
+    granted
 }
 
 #[test]
@@ -47,11 +75,12 @@ fn dockerfile_passes_hadolint() {
 }
 
 #[test]
-fn cluster_role_grants_exactly_what_the_tables_read() {
+fn cluster_role_grants_exactly_what_the_tables_read_and_secrets_only_in_the_optional_manifest() {
     let mut needed = BTreeSet::new();
     let mut needed_urls = BTreeSet::new();
     for table in common::builtin_catalog().tables() {
         match &table.schema.source {
+            Source::Resource(r) if r.is_secrets() => {}
             Source::Resource(r) => {
                 needed.insert((r.group.clone(), r.resource.clone()));
             }
@@ -63,26 +92,26 @@ fn cluster_role_grants_exactly_what_the_tables_read() {
     }
     // The cluster identity is the uid of the kube-system namespace.
     needed.insert((String::new(), "namespaces".into()));
-    let docs = manifest();
-    let role = object(&docs, "ClusterRole");
-    let mut granted = BTreeSet::new();
     let mut granted_urls = BTreeSet::new();
-    for rule in role["rules"].as_array().expect("rules") {
-        let verbs: Vec<&str> = rule["verbs"].as_array().expect("verbs").iter().filter_map(|v| v.as_str()).collect();
-        if let Some(urls) = rule["nonResourceURLs"].as_array() {
-            assert_eq!(verbs, ["get"], "read-only: {rule}");
-            granted_urls.extend(urls.iter().filter_map(|u| u.as_str()).map(String::from));
-            continue;
-        }
-        assert_eq!(verbs, ["get", "list"], "read-only: {rule}");
-        for group in rule["apiGroups"].as_array().expect("apiGroups") {
-            for resource in rule["resources"].as_array().expect("resources") {
-                granted.insert((group.as_str().unwrap_or("").to_string(), resource.as_str().unwrap_or("").to_string()));
-            }
-        }
-    }
-    assert_eq!(granted, needed, "the ClusterRole must grant exactly the resources the built-in tables read");
+    let granted_main = granted(object(&manifest(), "ClusterRole"), &mut granted_urls);
+    assert_eq!(
+        granted_main, needed,
+        "the ClusterRole must grant exactly the resources the built-in tables read, Secrets aside"
+    );
     assert_eq!(granted_urls, needed_urls, "the ClusterRole must grant exactly the API paths the built-in tables read");
+
+    let optional = documents("secret-metadata.yaml");
+    let mut no_urls = BTreeSet::new();
+    let granted_secrets = granted(object(&optional, "ClusterRole"), &mut no_urls);
+    assert_eq!(granted_secrets, BTreeSet::from([(String::new(), "secrets".to_string())]));
+    assert!(no_urls.is_empty());
+    let binding = object(&optional, "ClusterRoleBinding");
+    assert_eq!(binding["roleRef"]["name"], object(&optional, "ClusterRole")["metadata"]["name"]);
+    assert_eq!(
+        binding["subjects"],
+        object(&manifest(), "ClusterRoleBinding")["subjects"],
+        "binds kubequery's service account"
+    );
 }
 
 #[test]

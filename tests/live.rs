@@ -364,4 +364,13 @@ fn kubectl_speaks_to_the_fixture_server() {
     assert!(listed.contains("kube-system") && listed.contains("ns-9"), "{listed}");
     let resources = kubectl(&["api-resources", "--api-group=apps", "-o", "name"]);
     assert!(resources.contains("deployments.apps"), "{resources}");
+    // Secrets come back in the Table format, which kubectl prints with the server's columns;
+    // it is the format kubequery reads Secret types from.
+    let secrets = kubectl(&["get", "secrets", "-n", "ns-1"]);
+    let header: Vec<&str> = secrets.lines().next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "TYPE", "DATA", "AGE"], "{secrets}");
+    assert!(
+        secrets.lines().nth(1).is_some_and(|row| row.split_whitespace().take(3).eq(["db", "Opaque", "1"])),
+        "{secrets}"
+    );
 }

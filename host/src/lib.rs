@@ -2,7 +2,8 @@
 //!
 //! The crate is organised by the path data takes:
 //!
-//! - [`sources`] fetch raw Kubernetes JSON, one List page at a time (snapshot files today);
+//! - [`sources`] fetch raw Kubernetes JSON, one List page at a time (live clusters, snapshots);
+//! - [`secrets`] keeps Secret values out of every page a table sees;
 //! - [`wasm`] runs each table's component in a sandbox that turns a page into typed rows;
 //! - [`sql`] serves the tables to SQLite as virtual tables;
 //! - [`catalog`] knows which tables exist (built-in and third-party);
@@ -13,6 +14,7 @@ pub mod catalog;
 pub mod osquery;
 pub mod output;
 pub mod schema;
+pub mod secrets;
 pub mod sources;
 pub mod sql;
 pub mod wasm;

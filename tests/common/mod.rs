@@ -192,3 +192,26 @@ pub fn python() -> PathBuf {
         })
         .clone()
 }
+
+/// A copy of the `spelled_source` test component declaring table `name` over
+/// `(group, version, resource, kind)`, metadata-only or not: its spec bytes are rewritten in
+/// place (same length), so one build gives every spelling. Returns the path of the copy.
+pub fn spelled_component(name: &str, source: (&str, &str, &str, &str), metadata_only: bool) -> PathBuf {
+    const MARKER: &[u8] = b"KUBEQUERY-TEST-SOURCE:";
+    const SPEC_LEN: usize = 192;
+    let built = hostile_components().join("spelled_source.wasm");
+    let mut wasm = std::fs::read(&built).expect("reading spelled_source.wasm");
+    let at: Vec<usize> = wasm.windows(MARKER.len()).enumerate().filter(|(_, w)| *w == MARKER).map(|(i, _)| i).collect();
+    assert_eq!(at.len(), 1, "the spec marker must occur once in spelled_source.wasm");
+    let (group, version, resource, kind) = source;
+    let spec = format!("{name}|{group}|{version}|{resource}|{kind}|{}", u8::from(metadata_only));
+    let start = at[0] + MARKER.len();
+    let room = SPEC_LEN - MARKER.len();
+    assert!(spec.len() <= room, "spec too long: {spec}");
+    wasm[start..start + room].copy_from_slice(format!("{spec:<room$}").as_bytes());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spelled");
+    std::fs::create_dir_all(&dir).expect("creating the spelled components directory");
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::write(&path, wasm).expect("writing a spelled component");
+    path
+}

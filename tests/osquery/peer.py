@@ -9,7 +9,7 @@ shared with the Rust side's Thrift code.
         rules, pings them every interval over a fresh connection (deregistering one that
         fails, as osqueryd does), and records each registration in FILE (JSON lines).
 
-    peer.py run SCENARIO --kubequery BIN --schema SPEC.json [--tables-dir DIR]
+    peer.py run SCENARIO --kubequery BIN --schema SPEC.json [--tables-dir DIR] [--env KEY=VALUE]...
         Starts a manager and `kubequery extension` the way osqueryd autoloads it, and checks
         one scenario. Exits 0 when every check passes; otherwise prints what failed.
 """
@@ -208,7 +208,9 @@ class Harness:
         # Exactly what osqueryd's autoloader passes.
         cmd = [self.args.kubequery, "--socket", self.em, "--timeout", str(timeout),
                "--interval", str(interval), "--verbose"]
-        environment = dict(os.environ, KUBEQUERY_DEMO="1", **(env or {}))
+        # The demo cluster unless the scenario's caller chose another source with --env.
+        chosen = dict(item.split("=", 1) for item in (self.args.env or []))
+        environment = dict(os.environ, **(chosen or {"KUBEQUERY_DEMO": "1"}), **(env or {}))
         if self.args.tables_dir:
             environment["KUBEQUERY_TABLES_DIR"] = self.args.tables_dir
         self.extension = subprocess.Popen(cmd, env=environment, stderr=open(self.stderr_path, "w"))
@@ -427,6 +429,20 @@ def scenario_failing_table(h, spec):
     check(h.extension.poll() is None, "the extension died")
 
 
+def scenario_dump_every_table(h, spec):
+    """Calls generate for every registered table and prints each Thrift response as a JSON line,
+    then the extension's stderr, for the caller to search (tests/secrets.rs)."""
+    h.start_manager()
+    h.start_extension()
+    registered = h.wait_registered()
+    for table in sorted(registered["registry"]["table"]):
+        result = generate(h.em, registered["uuid"], table)
+        print(json.dumps({"table": table, "code": result.status.code, "message": result.status.message,
+                          "response": result.response}))
+    check(h.extension.poll() is None, "the extension died")
+    print(h.stderr())
+
+
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
 
@@ -458,6 +474,7 @@ def main():
     r.add_argument("--kubequery", required=True)
     r.add_argument("--schema", required=True)
     r.add_argument("--tables-dir")
+    r.add_argument("--env", action="append", help="KEY=VALUE for the extension, instead of the demo cluster")
     args = parser.parse_args()
     if args.mode == "manager":
         serve_manager(args)

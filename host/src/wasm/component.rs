@@ -103,7 +103,7 @@ impl Runtime {
             source,
         })?;
         table.name = Arc::from(table.schema.name.as_str());
-        // Secret values never enter the process, whatever a component asks for.
+        // A table reading Secrets gets metadata, whatever it declares (see `secrets`).
         if let crate::schema::Source::Resource(resource) = &mut table.schema.source
             && resource.is_secrets()
         {

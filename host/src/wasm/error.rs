@@ -60,6 +60,8 @@ pub enum ScanErrorKind {
     InvalidRow { row: usize, reason: String },
     #[error("cannot be instantiated: {0}")]
     Instantiate(String),
+    #[error("refused a page: {0}; nothing of it reached the table")]
+    Refused(crate::secrets::Refusal),
     #[error("scan was already stopped by an earlier failure")]
     Stopped,
 }

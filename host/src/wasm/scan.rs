@@ -45,6 +45,12 @@ impl Scan<'_> {
         if self.stopped {
             return Err(self.table.error(ScanErrorKind::Stopped));
         }
+        // The last line of the Secret guarantee: whatever a source did, a page a table must not
+        // see never enters the sandbox.
+        if let Err(refusal) = crate::secrets::check_page(&self.table.schema.source, page) {
+            self.stopped = true;
+            return Err(self.table.error(ScanErrorKind::Refused(refusal)));
+        }
         self.store.set_epoch_deadline(self.table.deadline_ticks());
         let result = match &self.instance {
             Instance::V0_1(instance) => v0_1::rows(instance, &mut self.store, page, cluster),

@@ -1,30 +1,43 @@
-//! `kubernetes_secrets`: one row per Secret, from its metadata alone.
+//! `kubernetes_secrets`: one row per Secret, from its metadata and type alone.
 //!
-//! Secrets are listed as metadata only (`PartialObjectMetadataList`), so their values never
-//! reach kubequery; `immutable` and `type` are not part of the metadata and stay NULL.
+//! The host never hands a table a Secret's values: each item is a `PartialObjectMetadata`
+//! whose annotations that copy values (kubectl's last-applied-configuration) are redacted,
+//! plus the Secret's `type` (from the API server's Table format, or the snapshot's object)
+//! and `immutable` where it is known without the values (snapshots; NULL on live clusters).
+
+use std::borrow::Cow;
 
 use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
 use kubequery_table_sdk::{ObjectTable, Row, Source, col, export_table};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
-struct PartialObjectMetadata<'a> {
+struct ValueFreeSecret<'a> {
     #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
+    #[serde(rename = "type", borrow)]
+    secret_type: Option<Cow<'a, str>>,
+    immutable: Option<bool>,
 }
 
 struct Secrets;
 
 impl ObjectTable for Secrets {
     const NAME: &'static str = "kubernetes_secrets";
-    const DESCRIPTION: &'static str = "Secrets, one row each: metadata only; values are never fetched.";
+    const DESCRIPTION: &'static str = "Secrets, one row each: metadata and type only; values never reach kubequery.";
     const SOURCE: Source = Source::resource("", "v1", "secrets", "Secret").namespaced().metadata_only();
-    type Item<'a> = PartialObjectMetadata<'a>;
+    type Item<'a> = ValueFreeSecret<'a>;
 
-    fn write(r: &mut Row, secret: &PartialObjectMetadata) {
+    fn write(r: &mut Row, secret: &ValueFreeSecret) {
         object_columns(r, &secret.metadata, Scope::Namespaced);
-        r.boolean(col("immutable", "immutable (not in metadata-only lists: always NULL)"), None);
-        r.text(col("type", "type (not in metadata-only lists: always NULL)"), None);
+        r.boolean(
+            col("immutable", "immutable (snapshots only; NULL on live clusters, where it needs the values)"),
+            secret.immutable,
+        );
+        r.text(
+            col("type", "type (from the API server's Table format on live clusters)"),
+            secret.secret_type.as_deref(),
+        );
         label_selector_column(r);
     }
 }

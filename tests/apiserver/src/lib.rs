@@ -3,9 +3,9 @@
 //!
 //! It serves discovery (`/version`, `/api`, `/apis`, each group version), List and GET of
 //! namespaced and cluster-scoped resources, paging with opaque continue tokens, label and
-//! field selectors, metadata-only lists (`PartialObjectMetadataList`) — over plain HTTP on
-//! loopback. Faults can be injected per resource (status codes, expired continue tokens,
-//! slow and truncated responses), and every request is recorded so tests can assert the
+//! field selectors, metadata-only lists (`PartialObjectMetadataList`), the `Table` format of
+//! Secrets — over plain HTTP on loopback. Faults can be injected per resource (status codes,
+//! expired continue tokens, slow and truncated responses, an ignored `as=`), and every request is recorded so tests can assert the
 //! exact request a client made.
 
 mod resources;
@@ -34,6 +34,9 @@ pub enum Fault {
     Slow { resource: String, delay: Duration },
     /// Send half of the body and then break the connection, `times` times.
     Truncate { resource: String, times: usize },
+    /// Ignore the `as=` parameter of the Accept header and answer with full objects, as a
+    /// proxy that rewrites Accept would.
+    IgnoreAs { resource: String },
 }
 
 /// A request the server received.

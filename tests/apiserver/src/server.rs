@@ -184,7 +184,9 @@ fn take_fault(state: &State, resource: &str, has_continue: bool) -> Option<Fault
                 *times -= 1;
                 return Some(fault.clone());
             }
-            Fault::Slow { resource: r, .. } if r == resource => return Some(fault.clone()),
+            Fault::Slow { resource: r, .. } | Fault::IgnoreAs { resource: r } if r == resource => {
+                return Some(fault.clone());
+            }
             _ => {}
         }
     }
@@ -213,6 +215,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         Route::NotFound => String::new(),
     };
     let mut truncate = false;
+    let mut recorded = recorded;
     match take_fault(&state, &fault_key, recorded.param("continue").is_some()) {
         Some(Fault::Status { code, .. }) => {
             let (reason, message) = match code {
@@ -235,6 +238,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         }
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
         Some(Fault::Truncate { .. }) => truncate = true,
+        Some(Fault::IgnoreAs { .. }) => recorded.accept = "application/json".into(),
         None => {}
     }
     let response = match route {
@@ -348,6 +352,29 @@ fn metadata_only(object: &Value) -> Value {
     json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": object["metadata"]})
 }
 
+/// Secrets as the API server's `Table` (its printer's columns: Name, Type, Data, Age), each
+/// row with the object's metadata unless `includeObject=None`.
+fn secret_table(secrets: &[&Value], metadata: Value, request: &Recorded) -> Value {
+    let column = |name: &str, ty: &str, format: &str| json!({"name": name, "type": ty, "format": format, "description": "", "priority": 0});
+    let include = request.param("includeObject") != Some("None");
+    let rows: Vec<Value> = secrets
+        .iter()
+        .map(|secret| {
+            let keys = secret["data"].as_object().map_or(0, |data| data.len());
+            let cells = json!([secret["metadata"]["name"], secret["type"].as_str().unwrap_or("Opaque"), keys, "1d"]);
+            if include { json!({"cells": cells, "object": metadata_only(secret)}) } else { json!({"cells": cells}) }
+        })
+        .collect();
+    json!({
+        "kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": metadata,
+        "columnDefinitions": [
+            column("Name", "string", "name"), column("Type", "string", ""),
+            column("Data", "integer", ""), column("Age", "string", "")
+        ],
+        "rows": rows
+    })
+}
+
 /// The continue token: an opaque encoding of the last key returned.
 fn encode_continue(namespace: &str, name: &str) -> String {
     json!([namespace, name]).to_string().bytes().map(|b| format!("{b:02x}")).collect()
@@ -368,10 +395,18 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         Ok(store) => store,
         Err(_) => return status(500, "InternalError", "store lock poisoned"),
     };
-    let partial = request.accept.contains("as=PartialObjectMetadata");
     let t = &target.resource;
+    // Like the API server, the first media type of Accept the server can produce wins; the
+    // fixture server renders tables for Secrets only (kubectl prints the rest itself).
+    let table = t.kind == "Secret" && request.accept.split(',').next().is_some_and(|first| first.contains("as=Table"));
+    let partial = !table && request.accept.contains("as=PartialObjectMetadata");
     if let Some(name) = &target.name {
         return match store.get(t, target.namespace.as_deref(), name) {
+            Some(object) if table => json_response(
+                StatusCode::OK,
+                "application/json;as=Table;g=meta.k8s.io;v=v1",
+                &secret_table(&[object], json!({"resourceVersion": "1000"}), request),
+            ),
             Some(object) if partial => json_response(
                 StatusCode::OK,
                 "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
@@ -416,6 +451,14 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         metadata["continue"] =
             Value::from(encode_continue(meta["namespace"].as_str().unwrap_or(""), meta["name"].as_str().unwrap_or("")));
         metadata["remainingItemCount"] = Value::from(remaining);
+    }
+    if table {
+        let objects: Vec<&Value> = page.iter().map(|o| &o.value).collect();
+        return json_response(
+            StatusCode::OK,
+            "application/json;as=Table;g=meta.k8s.io;v=v1",
+            &secret_table(&objects, metadata, request),
+        );
     }
     if partial {
         let items: Vec<Value> = page.iter().map(|o| metadata_only(&o.value)).collect();

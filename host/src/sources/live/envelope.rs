@@ -100,7 +100,12 @@ pub(crate) fn items_after(body: &Bytes, after: &Key, api_version: &str, kind: &s
 
 /// A List body holding `items` (JSON texts).
 pub(crate) fn wrap(api_version: &str, kind: &str, items: &[&str]) -> Bytes {
-    let mut out = format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{{}},"items":["#);
+    wrap_with_metadata(api_version, kind, "{}", items)
+}
+
+/// A List body with the list metadata `metadata` (a JSON object) holding `items`.
+pub(crate) fn wrap_with_metadata(api_version: &str, kind: &str, metadata: &str, items: &[&str]) -> Bytes {
+    let mut out = format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{metadata},"items":["#);
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');

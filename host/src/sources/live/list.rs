@@ -1,12 +1,14 @@
 //! Listing one resource on one cluster: the requests a selection needs, each paged with
 //! `limit` and `continue`, every page handed on as soon as it arrives.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::ClusterClient;
+use super::answer::{self, accept, list_kind};
 use super::envelope::{self, Key};
 use super::http::{Failure, encode, get};
 use super::progress::Progress;
@@ -95,23 +97,6 @@ fn base_path(resource: &ApiResource, namespace: Option<&str>) -> String {
     path
 }
 
-fn accept(resource: &ApiResource, single: bool) -> &'static str {
-    match (resource.metadata_only, single) {
-        (true, false) => "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json",
-        (true, true) => "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
-        (false, _) => "application/json",
-    }
-}
-
-/// Apiversion and kind of the List pages of `resource`, as the server labels them.
-fn list_kind(resource: &ApiResource) -> (String, String) {
-    if resource.metadata_only {
-        ("meta.k8s.io/v1".into(), "PartialObjectMetadataList".into())
-    } else {
-        (resource.api_version(), format!("{}List", resource.kind))
-    }
-}
-
 /// Runs the planned requests on one cluster, sending each page to `pages`. Returns when done,
 /// when the receiver is gone, or with the error that ended the list.
 pub(crate) async fn run(
@@ -139,13 +124,15 @@ async fn run_all(
     for request in planned {
         let body = match request {
             Planned::Get { namespace, name } => {
-                let path = format!("{}/{}", base_path(resource, namespace.as_deref()), encode(&name));
+                let mut path = format!("{}/{}", base_path(resource, namespace.as_deref()), encode(&name));
+                let parameters = answer::query_parameters(resource);
+                if !parameters.is_empty() {
+                    path.push('?');
+                    path.push_str(parameters);
+                }
                 match get(&cluster.client, &cluster.identity.name, &path, accept(resource, true)).await {
-                    Ok(object) => {
-                        let (api_version, kind) = list_kind(resource);
-                        let text = String::from_utf8_lossy(&object);
-                        envelope::wrap(&api_version, &kind, &[text.trim()])
-                    }
+                    Ok(object) => answer::page(resource, object, true)
+                        .map_err(|reason| fail(format!("getting {resource} {name}: {reason}")))?,
                     // GET of one object: absent is simply no rows.
                     Err(Failure::Status { code: 404, .. }) => continue,
                     Err(failure) => match tolerate(cluster, resource, "get", &failure) {
@@ -156,6 +143,11 @@ async fn run_all(
             }
             Planned::List { namespace, label_selector, field_selector } => {
                 let mut query = format!("?limit={PAGE_SIZE}");
+                let parameters = answer::query_parameters(resource);
+                if !parameters.is_empty() {
+                    query.push('&');
+                    query.push_str(parameters);
+                }
                 if let Some(labels) = &label_selector {
                     query.push_str(&format!("&labelSelector={}", encode(labels)));
                 }
@@ -188,10 +180,20 @@ async fn run_all(
 fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure: &Failure) -> bool {
     match failure {
         Failure::Status { code: 403, message } => {
-            tracing::warn!(
-                "cluster {}: forbidden to {verb} {resource}; no rows from it: {message}",
-                cluster.identity.name
-            );
+            let hint = if resource.is_secrets() {
+                " (listing Secret metadata is an optional grant: see docs/osquery.md#secrets)"
+            } else {
+                ""
+            };
+            // Once per cluster and resource: an extension asks again on every scheduled query.
+            if first_time(&format!("{}\0{verb}\0{resource}", cluster.identity.name)) {
+                tracing::warn!(
+                    "cluster {}: forbidden to {verb} {resource}; no rows from it{hint}: {message}",
+                    cluster.identity.name
+                );
+            } else {
+                tracing::debug!("cluster {}: forbidden to {verb} {resource}: {message}", cluster.identity.name);
+            }
             true
         }
         Failure::Status { code: 404, .. } => {
@@ -205,6 +207,12 @@ fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure
         }
         _ => false,
     }
+}
+
+/// Whether `key` is seen for the first time in this process.
+fn first_time(key: &str) -> bool {
+    static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.to_string())
 }
 
 /// One List request: where, with which parameters, and how to describe it in logs.
@@ -255,6 +263,7 @@ async fn list(
             Err(failure) => return Err(format!("listing {resource}: {failure}")),
         };
         token = envelope::continue_token(&body);
+        body = answer::page(resource, body, false).map_err(|reason| format!("listing {resource}: {reason}"))?;
         if let Some(after) = &skip_through {
             let (api_version, kind) = list_kind(resource);
             match envelope::items_after(&body, after, &api_version, &kind) {

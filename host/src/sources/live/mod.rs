@@ -6,6 +6,7 @@
 //! stays bounded by a few pages whatever the cluster size. Several clusters are listed in
 //! parallel; each page carries its cluster's identity.
 
+mod answer;
 mod config;
 mod envelope;
 mod http;

@@ -4,8 +4,9 @@
 //! Objects are indexed by API group and kind and listed in API-server order (namespace, then
 //! name), `PAGE_SIZE` items per page. A table reading `batch/v1 CronJob` also gets CronJobs
 //! saved as `batch/v1beta1`: a snapshot cannot convert versions as a server would, and
-//! returning nothing would be worse. Secrets are stripped to metadata while loading, so their
-//! values never stay in memory.
+//! returning nothing would be worse. A Secret is reduced to its value-free metadata and type
+//! as its file is read, and only that copy is kept; ConfigMaps lose the annotations that copy
+//! their data (see `secrets`).
 
 mod demo;
 mod load;
@@ -20,7 +21,8 @@ use serde_json::value::RawValue;
 
 use self::load::{Content, Object, parse_file};
 use super::{DataSource, LabelSelector, PAGE_SIZE, Page, Pages, Selection, SourceError};
-use crate::schema::{ApiResource, Cluster, Source};
+use crate::schema::{ApiResource, Cluster, Source, is_core_secret};
+use crate::secrets;
 
 pub use demo::DEMO_NAME;
 
@@ -121,9 +123,14 @@ impl Snapshot {
             .filter(|o| selectors.is_empty() || selectors.iter().any(|s| s.matches(&o.labels)))
             .collect();
         let cluster = self.cluster.clone();
-        let list_kind = format!("{}List", resource.kind);
-        let api_version = resource.api_version();
-        let strip_to_metadata = resource.metadata_only;
+        // Metadata-only pages look like the API server's; Secrets are always served so, and
+        // are already kept as metadata.
+        let strip_to_metadata = resource.lists_metadata_only() && !is_core_secret(&key.0, &key.1);
+        let (api_version, list_kind) = if resource.lists_metadata_only() {
+            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadataList".to_string())
+        } else {
+            (resource.api_version(), format!("{}List", resource.kind))
+        };
         let total = selected.len();
         Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
             let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
@@ -202,6 +209,29 @@ fn metadata_only(json: &RawValue) -> String {
     )
 }
 
+#[derive(Deserialize)]
+struct SecretFields<'a> {
+    #[serde(borrow)]
+    metadata: Option<&'a RawValue>,
+    #[serde(rename = "type", borrow)]
+    secret_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    immutable: Option<&'a RawValue>,
+}
+
+/// The only copy of a Secret a snapshot keeps: its metadata, type and `immutable`.
+fn value_free_secret(json: &RawValue) -> Box<RawValue> {
+    let item = match serde_json::from_str::<SecretFields>(json.get()) {
+        Ok(fields) => {
+            let secret_type = fields.secret_type.and_then(|t| serde_json::from_str::<String>(t.get()).ok());
+            let immutable = fields.immutable.and_then(|i| serde_json::from_str::<bool>(i.get()).ok());
+            secrets::secret_item(fields.metadata, secret_type.as_deref(), immutable)
+        }
+        Err(_) => secrets::secret_item(None, None, None),
+    };
+    RawValue::from_string(item).expect("secret_item writes JSON")
+}
+
 #[derive(Default)]
 struct Builder {
     objects: BTreeMap<(String, String), BTreeMap<(String, String), Object>>,
@@ -217,9 +247,14 @@ impl Builder {
             Ok(Content::Discovery(doc)) => self.discovery.push(doc),
             Ok(Content::Objects(objects)) => {
                 for mut object in objects {
-                    if object.group.is_empty() && object.kind == "Secret" {
-                        object.json = RawValue::from_string(metadata_only(&object.json))
-                            .unwrap_or_else(|_| RawValue::from_string("{}".into()).expect("valid JSON"));
+                    if is_core_secret(&object.group, &object.kind) {
+                        object.json = value_free_secret(&object.json);
+                    } else if object.group.is_empty()
+                        && object.kind == "ConfigMap"
+                        && let Some(cleaned) = secrets::config_map_item(object.json.get())
+                        && let Ok(cleaned) = RawValue::from_string(cleaned)
+                    {
+                        object.json = cleaned;
                     }
                     let by_name = self.objects.entry((object.group.clone(), object.kind.clone())).or_default();
                     // The first copy of an object wins; later files often repeat objects.

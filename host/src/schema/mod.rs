@@ -1,9 +1,13 @@
 //! What a table is, independent of the WIT version its component was built against. Each
 //! `wasm::v*` module converts its generated types into these.
 
+mod names;
+
 use std::fmt;
 
 use thiserror::Error;
+
+pub use names::NameError;
 
 /// osquery column types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,9 +85,17 @@ impl ApiResource {
         if self.group.is_empty() { self.resource.clone() } else { format!("{}.{}", self.resource, self.group) }
     }
 
-    /// Core Secrets, whose values must never be fetched.
+    /// Whether the table gets metadata only: when it asks for it, and always for Secrets.
+    pub fn lists_metadata_only(&self) -> bool {
+        self.metadata_only || self.is_secrets()
+    }
+
+    /// Whether the table would read core Secrets, whose values must never be fetched: the
+    /// core group with the `secrets` resource *or* the `Secret` kind (a snapshot indexes by
+    /// kind, so a table naming another resource with kind `Secret` would get Secrets there).
     pub fn is_secrets(&self) -> bool {
-        self.group.is_empty() && self.resource == "secrets"
+        is_core_secret(&self.group, &self.kind)
+            || (is_core_group(&self.group) && self.resource.eq_ignore_ascii_case("secrets"))
     }
 }
 
@@ -95,6 +107,18 @@ impl fmt::Display for ApiResource {
             write!(f, "{}.{} ({})", self.resource, self.group, self.version)
         }
     }
+}
+
+/// Whether an object of this API group and kind is a core Secret. The kind is compared
+/// without case and `core` counts as the core group, so that no spelling a file may use
+/// slips past the check.
+pub fn is_core_secret(group: &str, kind: &str) -> bool {
+    is_core_group(group) && kind.eq_ignore_ascii_case("Secret")
+}
+
+/// The core group, as an API path spells it (`""`) or as a careless file may (`core`).
+fn is_core_group(group: &str) -> bool {
+    group.is_empty() || group == "core"
 }
 
 /// Where a table's input comes from.
@@ -165,10 +189,8 @@ pub enum SchemaError {
     DuplicateColumn(String),
     #[error("column {0:?} is marked json but is not TEXT")]
     JsonNotText(String),
-    #[error("source {0} is incomplete: version, resource and kind must be set")]
-    IncompleteResource(String),
-    #[error("source path {0:?} must start with '/'")]
-    Path(String),
+    #[error(transparent)]
+    Name(#[from] NameError),
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -198,12 +220,16 @@ impl TableSchema {
             }
         }
         match &self.source {
-            Source::Resource(r) if r.version.is_empty() || r.resource.is_empty() || r.kind.is_empty() => {
-                Err(SchemaError::IncompleteResource(r.to_string()))
+            Source::Resource(r) => {
+                names::check_group(&r.group)?;
+                names::check_version(&r.version)?;
+                names::check_resource(&r.resource)?;
+                names::check_kind(&r.kind)?;
             }
-            Source::Path(path) if !path.starts_with('/') => Err(SchemaError::Path(path.clone())),
-            _ => Ok(()),
+            Source::Path(path) => names::check_path(path)?,
+            Source::Discovery => {}
         }
+        Ok(())
     }
 
     pub fn column_index(&self, name: &str) -> Option<usize> {

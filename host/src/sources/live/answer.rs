@@ -1,0 +1,210 @@
+//! What the host makes of a server's answer before any table sees it: Secrets arrive in the
+//! `Table` format and leave as value-free metadata, other metadata-only answers must be
+//! metadata, and ConfigMaps lose the annotations that copy their data.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::envelope;
+use crate::schema::ApiResource;
+use crate::secrets;
+
+/// `Accept` for listing (`single: false`) or getting `resource`. Secrets ask for the `Table`
+/// format first, because its `Type` column is the only way to learn a Secret's type without
+/// its values; no variant falls back to plain JSON, which would be the full objects.
+pub(crate) fn accept(resource: &ApiResource, single: bool) -> &'static str {
+    match (resource.is_secrets(), resource.lists_metadata_only(), single) {
+        (true, _, false) => {
+            "application/json;as=Table;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+        }
+        (true, _, true) => {
+            "application/json;as=Table;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+        }
+        (false, true, false) => "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        (false, true, true) => "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+        (false, false, _) => "application/json",
+    }
+}
+
+/// Extra query parameters: a `Table` carries only each object's metadata.
+pub(crate) fn query_parameters(resource: &ApiResource) -> &'static str {
+    if resource.is_secrets() { "includeObject=Metadata" } else { "" }
+}
+
+/// API version and kind of the List pages a table gets for `resource`.
+pub(crate) fn list_kind(resource: &ApiResource) -> (String, String) {
+    if resource.lists_metadata_only() {
+        ("meta.k8s.io/v1".into(), "PartialObjectMetadataList".into())
+    } else {
+        (resource.api_version(), format!("{}List", resource.kind))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Answer<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    metadata: Option<&'a RawValue>,
+    #[serde(default)]
+    column_definitions: Vec<ColumnDefinition>,
+    #[serde(borrow, default)]
+    rows: Vec<TableRow<'a>>,
+    #[serde(borrow, default)]
+    items: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ColumnDefinition {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct TableRow<'a> {
+    #[serde(default)]
+    cells: Vec<serde_json::Value>,
+    #[serde(borrow)]
+    object: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Partial<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    metadata: Option<&'a RawValue>,
+}
+
+/// The page a table gets from one answer (a List, or one object when `single`). An answer
+/// that is not what was asked for is refused with a reason that names kinds, never values.
+pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<Bytes, String> {
+    if resource.is_secrets() {
+        return secret_page(&body);
+    }
+    let (api_version, kind) = list_kind(resource);
+    let body =
+        if single { envelope::wrap(&api_version, &kind, &[String::from_utf8_lossy(&body).trim()]) } else { body };
+    if resource.lists_metadata_only() {
+        let answer: Partial = serde_json::from_slice(&body).map_err(|_| "the answer is not JSON".to_string())?;
+        if answer.kind.as_deref() != Some("PartialObjectMetadataList") {
+            return Err(format!(
+                "the server answered with {}, not the metadata the table declared; refused (a proxy between \
+                 kubequery and the API server may drop the `as=` parameter of the Accept header)",
+                secrets::describe_kind(answer.kind.as_deref())
+            ));
+        }
+    } else if is_config_maps(resource)
+        && let Some(cleaned) = secrets::config_map_page(&body)
+    {
+        return Ok(cleaned);
+    }
+    Ok(body)
+}
+
+fn is_config_maps(resource: &ApiResource) -> bool {
+    resource.group.is_empty() && (resource.resource == "configmaps" || resource.kind == "ConfigMap")
+}
+
+/// Secrets, from a `Table` (or plain metadata, from a server without tables), as a
+/// `PartialObjectMetadataList` of value-free items.
+fn secret_page(body: &[u8]) -> Result<Bytes, String> {
+    let refuse = |found: Option<&str>| {
+        format!(
+            "the server answered with {}, not Secret metadata; refused so that no Secret value reaches a table \
+             (a proxy between kubequery and the API server may drop the `as=` parameter of the Accept header)",
+            secrets::describe_kind(found)
+        )
+    };
+    let answer: Answer = serde_json::from_slice(body).map_err(|_| refuse(None))?;
+    let metadata_of = |raw: &RawValue| -> Result<Option<Box<RawValue>>, String> {
+        let partial: Partial = serde_json::from_str(raw.get()).map_err(|_| refuse(None))?;
+        match partial.kind.as_deref() {
+            Some("PartialObjectMetadata") => Ok(partial.metadata.map(ToOwned::to_owned)),
+            other => Err(refuse(other)),
+        }
+    };
+    let mut items = Vec::new();
+    let list_metadata = match answer.kind.as_deref() {
+        Some("Table") => {
+            let type_column = answer.column_definitions.iter().position(|c| c.name == "Type");
+            for row in &answer.rows {
+                let object = row.object.ok_or_else(|| refuse(Some("TableRow")))?;
+                let metadata = metadata_of(object)?;
+                let secret_type = type_column.and_then(|i| row.cells.get(i)).and_then(serde_json::Value::as_str);
+                items.push(secrets::secret_item(metadata.as_deref(), secret_type, None));
+            }
+            answer.metadata
+        }
+        Some("PartialObjectMetadataList") => {
+            for item in &answer.items {
+                items.push(secrets::secret_item(metadata_of(item)?.as_deref(), None, None));
+            }
+            answer.metadata
+        }
+        Some("PartialObjectMetadata") => {
+            items.push(secrets::secret_item(answer.metadata, None, None));
+            None
+        }
+        other => return Err(refuse(other)),
+    };
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    Ok(envelope::wrap_with_metadata(
+        "meta.k8s.io/v1",
+        "PartialObjectMetadataList",
+        list_metadata.map_or("{}", RawValue::get),
+        &items,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secrets() -> ApiResource {
+        ApiResource {
+            group: String::new(),
+            version: "v1".into(),
+            resource: "secrets".into(),
+            kind: "Secret".into(),
+            namespaced: true,
+            metadata_only: true,
+        }
+    }
+
+    #[test]
+    fn a_secret_table_becomes_typed_metadata() {
+        let table = r#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"7","continue":"c"},
+            "columnDefinitions":[{"name":"Name"},{"name":"Type"},{"name":"Data"},{"name":"Age"}],
+            "rows":[{"cells":["s","kubernetes.io/service-account-token",3,"1d"],
+                     "object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"s"}}}]}"#;
+        let page = page(&secrets(), Bytes::from(table), false).expect("accepted");
+        let page: serde_json::Value = serde_json::from_slice(&page).expect("JSON");
+        assert_eq!(page["kind"], "PartialObjectMetadataList");
+        assert_eq!(page["metadata"]["continue"], "c");
+        assert_eq!(page["items"][0]["type"], "kubernetes.io/service-account-token");
+        assert_eq!(page["items"][0]["metadata"]["name"], "s");
+        assert!(
+            crate::secrets::check_page(
+                &crate::schema::Source::Resource(secrets()),
+                &serde_json::to_vec(&page).unwrap()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn full_secrets_are_refused_without_their_values_in_the_reason() {
+        let full =
+            r#"{"kind":"SecretList","apiVersion":"v1","items":[{"metadata":{"name":"s"},"data":{"k":"c2VjcmV0"}}]}"#;
+        let reason = page(&secrets(), Bytes::from(full), false).expect_err("refused");
+        assert!(reason.contains("a SecretList") && !reason.contains("c2VjcmV0"), "{reason}");
+        let row_with_object =
+            r#"{"kind":"Table","rows":[{"cells":[],"object":{"kind":"Secret","data":{"k":"c2VjcmV0"}}}]}"#;
+        assert!(page(&secrets(), Bytes::from(row_with_object), false).is_err());
+    }
+}
