@@ -13,7 +13,7 @@ use kubequery::wasm::{Limits, LoadError, Origin, Runtime};
 
 const LIMITS: Limits = Limits {
     memory_bytes: 64 << 20,
-    cpu_per_page: Duration::from_millis(300),
+    deadline_per_page: Duration::from_millis(300),
     rows_per_page: 100_000,
     bytes_per_page: 128 << 20,
 };
@@ -50,7 +50,7 @@ fn assert_contained(hostile: &str, expected: &str) {
 #[test]
 fn endless_loop_is_stopped_by_the_cpu_deadline() {
     let started = Instant::now();
-    assert_contained("hostile_loop", "exceeded its CPU time limit of 300 ms per page");
+    assert_contained("hostile_loop", "exceeded its deadline of 300 ms per page");
     assert!(started.elapsed() < Duration::from_secs(60), "the deadline must fire");
 }
 
@@ -99,4 +99,32 @@ fn a_table_name_can_only_be_loaded_once() {
     catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect("first copy is accepted");
     let err = catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect_err("second copy clashes");
     assert!(err.to_string().contains("defines table hostile_panic, which"), "{err}");
+}
+
+#[test]
+fn sleeping_and_polling_components_are_stopped_at_once() {
+    // Epoch interruption cannot reach a blocked host call; the sandbox must not block at all.
+    assert_contained("hostile_sleep", "tables may not wait");
+    assert_contained("hostile_poll", "tables may not wait");
+}
+
+#[test]
+fn a_component_sleeping_in_schema_fails_to_load() {
+    let runtime = common::runtime(LIMITS);
+    let path = common::spelled_component_with("sleepy_schema", ("", "v1", "namespaces", "Namespace"), false, "|sleep");
+    let wasm = std::fs::read(&path).expect("spelled component");
+    let error = runtime.load(&wasm, None, Origin::File(path.clone())).err().expect("must not load");
+    let message = error.to_string();
+    assert!(message.contains(&path.display().to_string()) && message.contains("tables may not wait"), "{message}");
+}
+
+#[test]
+fn a_huge_error_message_with_escape_sequences_is_bounded_and_escaped() {
+    let engine = engine_with("hostile_error");
+    let errors = common::run(&engine, "SELECT * FROM hostile_error").expect_err("the scan fails");
+    let message = &errors[0].message;
+    assert!(message.contains("table hostile_error"), "{message}");
+    assert!(message.len() < 8 << 10, "bounded: {} bytes", message.len());
+    assert!(!message.contains('\u{1b}') && !message.contains('\u{7}'), "escaped: {message}");
+    assert!(message.contains("\\u{1b}]52;c;") && message.contains("more bytes)"), "{message}");
 }

@@ -198,3 +198,56 @@ fn missing_directory_is_an_error_naming_it() {
     let err = Snapshot::load_dir(Path::new("/nonexistent/kubequery-snapshot"), None).err().expect("must fail");
     assert!(err.to_string().contains("/nonexistent/kubequery-snapshot"), "{err}");
 }
+
+#[test]
+fn a_hostile_snapshot_directory_cannot_hang_or_walk_the_host() {
+    let dir = common::scratch("hostile-snapshot");
+    write(&dir, "good/pod.json", POD);
+    let link = |target: &str, name: &str| std::os::unix::fs::symlink(target, dir.join(name)).expect("symlink");
+    // Two links back up: an endless walk if links were followed blindly.
+    link("..", "good/up");
+    link("..", "loop");
+    link("/", "root");
+    link("/etc", "etc");
+    link("/dev/zero", "zero.json");
+    link("missing.json", "dangling.json");
+    let fifo = dir.join("f.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    // A sparse file just over the size limit: refused from its length, never read.
+    fs::File::create(dir.join("huge.json")).expect("create").set_len((1 << 30) + 1).expect("set_len");
+    let mut bomb = String::from("a: &a [");
+    bomb.push_str(&vec!["x"; 20_000].join(","));
+    bomb.push_str("]\nb: [");
+    bomb.push_str(&vec!["*a"; 20_000].join(","));
+    bomb.push_str("]\n");
+    write(&dir, "bomb.yaml", &bomb);
+
+    let snapshot = Snapshot::load_dir(&dir, None).expect("loading");
+    assert_eq!(snapshot.len(), 1, "only the pod is loaded");
+    let problems: Vec<String> = snapshot.problems().iter().map(ToString::to_string).collect();
+    let about = |name: &str, reason: &str| {
+        assert!(
+            problems.iter().any(|p| p.contains(name) && p.contains(reason)),
+            "a problem naming {name} ({reason}): {problems:#?}"
+        );
+    };
+    about("root", "outside the snapshot directory");
+    about("etc", "outside the snapshot directory");
+    about("zero.json", "outside the snapshot directory");
+    about("dangling.json", "broken link");
+    about("f.json", "not a regular file");
+    about("huge.json", "over the limit of 1024 MiB");
+    about("bomb.yaml", "expands far beyond its text");
+    assert!(!problems.iter().any(|p| p.contains("/etc/")), "nothing under /etc was read: {problems:#?}");
+
+    // The same through the command line, which must answer with the one pod.
+    let out = common::kubequery()
+        .args(["query", "-o", "csv", "--snapshot"])
+        .arg(&dir)
+        .arg("SELECT name FROM kubernetes_pods")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "name\r\nsolo\r\n", "RFC 4180 CSV");
+}

@@ -313,10 +313,10 @@ fn a_table_over_its_memory_limit_fails_alone() {
 #[test]
 fn a_table_over_its_cpu_limit_fails_alone() {
     assert_limit(
-        "table_limits:\n  hostile_loop: {cpu_ms: 200}\n",
+        "table_limits:\n  hostile_loop: {deadline_ms: 200}\n",
         Some("hostile_loop"),
         "SELECT * FROM hostile_loop",
-        "table hostile_loop: exceeded its CPU time limit of 200 ms per page",
+        "table hostile_loop: exceeded its deadline of 200 ms per page",
     );
 }
 

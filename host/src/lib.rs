@@ -17,4 +17,5 @@ pub mod schema;
 pub mod secrets;
 pub mod sources;
 pub mod sql;
+pub mod text;
 pub mod wasm;

@@ -197,6 +197,16 @@ pub fn python() -> PathBuf {
 /// `(group, version, resource, kind)`, metadata-only or not: its spec bytes are rewritten in
 /// place (same length), so one build gives every spelling. Returns the path of the copy.
 pub fn spelled_component(name: &str, source: (&str, &str, &str, &str), metadata_only: bool) -> PathBuf {
+    spelled_component_with(name, source, metadata_only, "")
+}
+
+/// [`spelled_component`] with extra spec fields (`|sleep`: `schema()` sleeps two minutes).
+pub fn spelled_component_with(
+    name: &str,
+    source: (&str, &str, &str, &str),
+    metadata_only: bool,
+    extra: &str,
+) -> PathBuf {
     const MARKER: &[u8] = b"KUBEQUERY-TEST-SOURCE:";
     const SPEC_LEN: usize = 192;
     let built = hostile_components().join("spelled_source.wasm");
@@ -204,7 +214,7 @@ pub fn spelled_component(name: &str, source: (&str, &str, &str, &str), metadata_
     let at: Vec<usize> = wasm.windows(MARKER.len()).enumerate().filter(|(_, w)| *w == MARKER).map(|(i, _)| i).collect();
     assert_eq!(at.len(), 1, "the spec marker must occur once in spelled_source.wasm");
     let (group, version, resource, kind) = source;
-    let spec = format!("{name}|{group}|{version}|{resource}|{kind}|{}", u8::from(metadata_only));
+    let spec = format!("{name}|{group}|{version}|{resource}|{kind}|{}{extra}", u8::from(metadata_only));
     let start = at[0] + MARKER.len();
     let room = SPEC_LEN - MARKER.len();
     assert!(spec.len() <= room, "spec too long: {spec}");

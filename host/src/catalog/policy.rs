@@ -40,7 +40,9 @@ pub struct Policy {
 #[serde(deny_unknown_fields)]
 pub struct LimitOverrides {
     pub memory_mb: Option<usize>,
-    pub cpu_ms: Option<u64>,
+    /// Deadline per page in ms; `cpu_ms` is its former name.
+    #[serde(alias = "cpu_ms")]
+    pub deadline_ms: Option<u64>,
     pub rows_per_page: Option<usize>,
     pub bytes_per_page: Option<usize>,
 }
@@ -50,7 +52,7 @@ impl LimitOverrides {
     pub fn apply(&self, base: Limits) -> Limits {
         Limits {
             memory_bytes: self.memory_mb.map_or(base.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
-            cpu_per_page: self.cpu_ms.map_or(base.cpu_per_page, Duration::from_millis),
+            deadline_per_page: self.deadline_ms.map_or(base.deadline_per_page, Duration::from_millis),
             rows_per_page: self.rows_per_page.unwrap_or(base.rows_per_page),
             bytes_per_page: self.bytes_per_page.unwrap_or(base.bytes_per_page),
         }
@@ -195,7 +197,7 @@ mod tests {
         let limits = overrides.apply(defaults);
         assert_eq!(limits.memory_bytes, 16 << 20);
         assert_eq!(limits.rows_per_page, 10);
-        assert_eq!(limits.cpu_per_page, defaults.cpu_per_page);
+        assert_eq!(limits.deadline_per_page, defaults.deadline_per_page);
         assert_eq!(limits.bytes_per_page, defaults.bytes_per_page);
     }
 }

@@ -57,9 +57,10 @@ pub struct GlobalArgs {
     /// Memory limit of one table scan, in MiB [default: 256]
     #[arg(long, env = "KUBEQUERY_TABLE_MEMORY_MB", global = true, value_name = "MIB")]
     table_memory_mb: Option<usize>,
-    /// CPU time a table may spend converting one page, in milliseconds [default: 10000]
-    #[arg(long, env = "KUBEQUERY_TABLE_CPU_MS", global = true, value_name = "MS")]
-    table_cpu_ms: Option<u64>,
+    /// Deadline for a table to convert one page, in milliseconds of wall-clock time
+    /// [default: 10000]
+    #[arg(long, alias = "table-cpu-ms", env = "KUBEQUERY_TABLE_DEADLINE_MS", global = true, value_name = "MS")]
+    table_deadline_ms: Option<u64>,
     /// Rows a table may return for one page [default: 100000]
     #[arg(long, env = "KUBEQUERY_TABLE_MAX_ROWS", global = true, value_name = "N")]
     table_max_rows: Option<usize>,

@@ -37,9 +37,9 @@ pub fn run(settings: &Settings, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let several = args.sql.trim().trim_end_matches(';').contains(';');
     for error in &errors {
         if several {
-            eprintln!("kubequery: error: {error}");
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.to_string(), false));
         } else {
-            eprintln!("kubequery: error: {}", error.message);
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.message, false));
         }
     }
     Ok(ExitCode::FAILURE)

@@ -42,7 +42,8 @@ struct ConfigFile {
     cache_dir: Option<PathBuf>,
     no_cache: Option<bool>,
     table_memory_mb: Option<usize>,
-    table_cpu_ms: Option<u64>,
+    #[serde(alias = "table_cpu_ms")]
+    table_deadline_ms: Option<u64>,
     table_max_rows: Option<usize>,
     table_max_bytes: Option<usize>,
     table_limits: Option<BTreeMap<String, LimitOverrides>>,
@@ -72,7 +73,7 @@ impl Settings {
             if no_cache { None } else { global.cache_dir.clone().or(file.cache_dir).or_else(default_cache_dir) };
         let limits = LimitOverrides {
             memory_mb: global.table_memory_mb.or(file.table_memory_mb),
-            cpu_ms: global.table_cpu_ms.or(file.table_cpu_ms),
+            deadline_ms: global.table_deadline_ms.or(file.table_deadline_ms),
             rows_per_page: global.table_max_rows.or(file.table_max_rows),
             bytes_per_page: global.table_max_bytes.or(file.table_max_bytes),
         }

@@ -35,7 +35,7 @@ impl ResultSink for CsvSink<'_> {
     }
 
     fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        let texts: Vec<Option<String>> = values.iter().map(super::text).collect();
+        let texts: Vec<Option<String>> = values.iter().map(|v| super::text(v, true)).collect();
         self.record(texts.iter().map(Option::as_deref))
     }
 

@@ -37,13 +37,15 @@ pub fn sink<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn ResultSink 
     }
 }
 
-/// A value as display text; NULL is `None`.
-fn text(value: &Value) -> Option<String> {
+/// A value as display text, control characters escaped (`keep_layout`: except line breaks
+/// and tabs); NULL is `None`. Cluster objects are written by others: an Event's note must
+/// not reach the operator's terminal as an escape sequence.
+fn text(value: &Value, keep_layout: bool) -> Option<String> {
     match value {
         Value::Null => None,
         Value::Integer(v) => Some(v.to_string()),
         Value::Real(v) => Some(v.to_string()),
-        Value::Text(s) => Some(s.clone()),
+        Value::Text(s) => Some(crate::text::escape_controls(s, keep_layout).into_owned()),
         Value::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
     }
 }

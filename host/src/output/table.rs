@@ -27,8 +27,8 @@ impl ResultSink for TableSink<'_> {
     }
 
     fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        // Newlines would break the grid; show them escaped.
-        self.rows.push(values.iter().map(|v| super::text(v).unwrap_or_default().replace('\n', "\\n")).collect());
+        // Newlines would break the grid: they are escaped with every other control character.
+        self.rows.push(values.iter().map(|v| super::text(v, false).unwrap_or_default()).collect());
         Ok(())
     }
 

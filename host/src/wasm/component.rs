@@ -72,6 +72,7 @@ impl Runtime {
 
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .and_then(|()| super::no_wait::shadow_poll(&mut linker))
             .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?;
         let bindings = if wit_version.starts_with("0.1.") {
             Bindings::V0_1(
@@ -142,11 +143,14 @@ impl TableComponent {
 
     pub(crate) fn deadline_ticks(&self) -> u64 {
         let tick = super::runtime::EPOCH_TICK.as_millis().max(1);
-        u64::try_from(self.limits.cpu_per_page.as_millis().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
+        u64::try_from(self.limits.deadline_per_page.as_millis().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
     }
 
     fn read_schema(&self) -> Result<TableSchema, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: self.origin.clone(), reason: format!("{e:#}") };
+        let fail = |e: wasmtime::Error| LoadError::SchemaCall {
+            origin: self.origin.clone(),
+            reason: crate::text::printable(&format!("{e:#}"), super::error::MAX_MESSAGE),
+        };
         let mut store = self.new_store();
         match &self.bindings {
             Bindings::V0_1(pre) => {

@@ -42,10 +42,12 @@ pub struct ScanError {
 
 #[derive(Debug, Error)]
 pub enum ScanErrorKind {
-    #[error("exceeded its CPU time limit of {} ms per page", .0.as_millis())]
+    #[error("exceeded its deadline of {} ms per page (wall-clock time)", .0.as_millis())]
     Deadline(std::time::Duration),
-    #[error("exceeded its memory limit of {} MiB", .0 >> 20)]
+    #[error("exceeded its memory limit of {} MiB (all its memories and tables together)", .0 >> 20)]
     Memory(usize),
+    #[error("{}", super::no_wait::WouldWait)]
+    Waited,
     #[error("returned {rows} rows for one page, over its limit of {limit} rows per page")]
     TooManyRows { rows: usize, limit: usize },
     #[error("returned {bytes} bytes of cells for one page, over its limit of {limit} bytes per page")]
@@ -65,6 +67,9 @@ pub enum ScanErrorKind {
     #[error("scan was already stopped by an earlier failure")]
     Stopped,
 }
+
+/// Longest text of a component's (error message, log line, stderr tail) the host passes on.
+pub(crate) const MAX_MESSAGE: usize = 4096;
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,6 +12,7 @@
 mod cache;
 mod component;
 mod error;
+mod no_wait;
 mod runtime;
 mod sandbox;
 mod scan;

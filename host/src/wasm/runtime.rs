@@ -8,7 +8,7 @@ use wasmtime::{Config, Engine};
 
 use super::cache::CompileCache;
 
-/// How often the epoch advances; CPU deadlines are counted in these ticks.
+/// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// What one table scan may use. The defaults leave room for the largest built-in table on a
@@ -18,8 +18,9 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 pub struct Limits {
     /// Cap on the component's linear memory.
     pub memory_bytes: usize,
-    /// Wall-clock CPU budget for converting one page.
-    pub cpu_per_page: Duration,
+    /// Wall-clock deadline for converting one page: the time from handing the page in to
+    /// getting rows back, whatever the component spends it on.
+    pub deadline_per_page: Duration,
     /// Rows one page may turn into.
     pub rows_per_page: usize,
     /// Bytes of cells one page may turn into (text length, 8 per number).
@@ -30,7 +31,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             memory_bytes: 256 << 20,
-            cpu_per_page: Duration::from_secs(10),
+            deadline_per_page: Duration::from_secs(10),
             rows_per_page: 100_000,
             bytes_per_page: 128 << 20,
         }

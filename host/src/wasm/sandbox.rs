@@ -8,6 +8,9 @@ use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use super::error::MAX_MESSAGE;
+use crate::text::printable;
+
 /// Bytes of stderr kept per scan; a component that writes more fails its write.
 const STDERR_CAPACITY: usize = 64 << 10;
 /// `log` calls forwarded per scan; later ones are counted and dropped.
@@ -46,6 +49,11 @@ impl Sandbox {
         }
     }
 
+    /// The resources of this scan's WASI context (for the non-blocking `poll`).
+    pub(crate) fn resources(&mut self) -> &mut ResourceTable {
+        &mut self.resources
+    }
+
     /// Logs stderr written since the last call, and returns all of it for error messages.
     pub(crate) fn flush_stderr(&mut self) -> String {
         let all = self.stderr.contents();
@@ -55,7 +63,7 @@ impl Sandbox {
             for line in
                 fresh.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
             {
-                tracing::warn!("table {}: stderr: {line}", self.table);
+                tracing::warn!("table {}: stderr: {}", self.table, printable(line, MAX_MESSAGE));
             }
             self.stderr_logged = all.len();
         }
@@ -73,7 +81,7 @@ impl Sandbox {
             }
             return;
         }
-        let message = truncate(message, MAX_LOG_BYTES);
+        let message = printable(message, MAX_LOG_BYTES);
         match level {
             tracing::Level::ERROR => tracing::error!("table {}: {message}", self.table),
             tracing::Level::WARN => tracing::warn!("table {}: {message}", self.table),
@@ -84,47 +92,60 @@ impl Sandbox {
     }
 }
 
-fn truncate(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.resources }
     }
 }
 
-/// `StoreLimits` that also records whether it refused to grow memory, so that the resulting
-/// abort can be reported as the memory limit rather than an anonymous trap.
+/// Elements of all wasm tables of one scan together (function references: a few bytes
+/// each). A Rust table has hundreds, CPython a few tens of thousands.
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+/// A store's limits, counted over all of its memories and tables together — a component
+/// with four memories gets the memory limit once, not four times — and remembering whether
+/// it refused, so that the resulting abort is reported as the limit rather than an
+/// anonymous trap.
 pub(crate) struct MemoryLimiter {
     limits: StoreLimits,
     pub(crate) limit: usize,
     pub(crate) refused: bool,
+    memory_bytes: usize,
+    table_elements: usize,
 }
 
 impl MemoryLimiter {
     fn new(limit: usize) -> Self {
-        let limits = StoreLimitsBuilder::new().memory_size(limit).instances(16).tables(16).memories(4).build();
-        MemoryLimiter { limits, limit, refused: false }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(limit)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            .instances(16)
+            .tables(16)
+            .memories(4)
+            .build();
+        MemoryLimiter { limits, limit, refused: false, memory_bytes: 0, table_elements: 0 }
     }
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        let total = self.memory_bytes.saturating_sub(current).saturating_add(desired);
+        let allowed = total <= self.limit && self.limits.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.memory_bytes = total;
+        }
         self.refused |= !allowed;
         Ok(allowed)
     }
 
     fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
+        let total = self.table_elements.saturating_sub(current).saturating_add(desired);
+        let allowed = total <= MAX_TABLE_ELEMENTS && self.limits.table_growing(current, desired, maximum)?;
+        if allowed {
+            self.table_elements = total;
+        }
+        self.refused |= !allowed;
+        Ok(allowed)
     }
 
     fn instances(&self) -> usize {
@@ -137,5 +158,48 @@ impl ResourceLimiter for MemoryLimiter {
 
     fn memories(&self) -> usize {
         self.limits.memories()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::{Config, Engine, Instance, Module, Store};
+
+    use super::*;
+
+    /// Instantiates the core module `wat` under a sandbox allowing `memory_bytes`, and calls
+    /// its `grow` export, which returns what its `memory.grow` / `table.grow` calls returned.
+    fn grow(wat: &str, memory_bytes: usize) -> (Vec<i32>, bool) {
+        let engine = Engine::new(&Config::new()).expect("engine");
+        let module = Module::new(&engine, wat::parse_str(wat).expect("WAT")).expect("module");
+        let mut store = Store::new(&engine, Sandbox::new(Arc::from("t"), memory_bytes));
+        store.limiter(|sandbox| &mut sandbox.limiter);
+        let instance = Instance::new(&mut store, &module, &[]).expect("instance");
+        let grow = instance.get_typed_func::<(), (i32, i32)>(&mut store, "grow").expect("grow export");
+        let (a, b) = grow.call(&mut store, ()).expect("call");
+        let refused = store.data().limiter.refused;
+        (vec![a, b], refused)
+    }
+
+    #[test]
+    fn several_memories_share_one_limit() {
+        // Two memories of 1 page; each tries to grow by 40 pages (2.5 MiB) under a 4 MiB cap.
+        let wat = r#"(module (memory $a 1) (memory $b 1)
+            (func (export "grow") (result i32 i32)
+                (memory.grow $a (i32.const 40)) (memory.grow $b (i32.const 40))))"#;
+        let (results, refused) = grow(wat, 4 << 20);
+        assert_eq!(results, vec![1, -1], "the second memory may not take a second allowance");
+        assert!(refused);
+    }
+
+    #[test]
+    fn table_elements_are_bounded() {
+        let wat = r#"(module (table $t 1 funcref)
+            (func (export "grow") (result i32 i32)
+                (table.grow $t (ref.null func) (i32.const 100000))
+                (table.grow $t (ref.null func) (i32.const 100000000))))"#;
+        let (results, refused) = grow(wat, 4 << 20);
+        assert_eq!(results, vec![1, -1], "a hundred million elements are refused");
+        assert!(refused);
     }
 }

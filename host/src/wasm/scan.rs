@@ -3,7 +3,8 @@
 use wasmtime::Store;
 
 use super::component::{Bindings, TableComponent};
-use super::error::{ScanError, ScanErrorKind};
+use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
+use crate::text::printable;
 use super::sandbox::Sandbox;
 use super::v0_1;
 use super::validate::check_row;
@@ -58,7 +59,7 @@ impl Scan<'_> {
         let stderr = self.store.data_mut().flush_stderr();
         let outcome = match result {
             Ok(Ok(rows)) => self.checked(rows),
-            Ok(Err(message)) => Err(ScanErrorKind::Table(message)),
+            Ok(Err(message)) => Err(ScanErrorKind::Table(printable(&message, MAX_MESSAGE))),
             Err(trap) => Err(self.classify(&trap, &stderr)),
         };
         outcome.map_err(|kind| {
@@ -86,21 +87,24 @@ impl Scan<'_> {
         if self.store.data().limiter.refused {
             return ScanErrorKind::Memory(self.store.data().limiter.limit);
         }
+        if trap.chain().any(|cause| cause.is::<super::no_wait::WouldWait>()) {
+            return ScanErrorKind::Waited;
+        }
         if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
-            return ScanErrorKind::Deadline(self.table.limits.cpu_per_page);
+            return ScanErrorKind::Deadline(self.table.limits.deadline_per_page);
         }
         // A Rust guest's panic message is the most useful part of its stderr.
         let detail: Vec<&str> =
             stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with")).collect();
         let detail = detail.join(" ");
         if let Some(at) = detail.find("panicked at ") {
-            return ScanErrorKind::Panic(tail(&detail[at + "panicked at ".len()..], 1024).to_string());
+            return ScanErrorKind::Panic(printable(tail(&detail[at + "panicked at ".len()..], 1024), 1024));
         }
         let trap = trap.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{trap:#}"), ToString::to_string);
         if detail.is_empty() {
             ScanErrorKind::Trap(trap)
         } else {
-            ScanErrorKind::Trap(format!("{trap}; stderr: {}", tail(&detail, 1024)))
+            ScanErrorKind::Trap(format!("{trap}; stderr: {}", printable(tail(&detail, 1024), 1024)))
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Reading snapshot files: single objects, typed Lists (`PodList`, as the API server and
-//! `kubectl cluster-info dump` write them) and `kind: List` (what `kubectl get -o json|yaml`
-//! writes), in JSON or YAML (several documents per YAML file allowed).
+//! `kubectl cluster-info dump` write them), `kind: List` (what `kubectl get -o json|yaml`
+//! writes) and JSON arrays of objects (sonobuoy's query output), in JSON or YAML (several
+//! documents per YAML file allowed). YAML aliases may not expand a document past a budget
+//! proportional to its text, so a small file cannot become gigabytes (a "billion laughs").
 
 use std::borrow::Cow;
 
@@ -91,10 +93,16 @@ fn parse_version(bytes: &[u8]) -> Result<Vec<u8>, String> {
     })
 }
 
+/// Units of expansion a YAML file may use per byte of its text (one per node, plus the length
+/// of each scalar): room for ordinary anchors and aliases, none for exponential ones.
+const YAML_BUDGET_PER_BYTE: usize = 10;
+
 fn yaml_documents(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
+    let budget = std::cell::Cell::new(bytes.len().saturating_mul(YAML_BUDGET_PER_BYTE).saturating_add(10_000));
     for doc in serde_yaml_ng::Deserializer::from_slice(bytes) {
-        let value = serde_json::Value::deserialize(doc).map_err(|e| format!("invalid YAML: {e}"))?;
+        let value = serde::de::DeserializeSeed::deserialize(bounded::Bounded(&budget), doc)
+            .map_err(|e| format!("invalid YAML: {e}"))?;
         if !value.is_null() {
             out.push(serde_json::to_vec(&value).map_err(|e| format!("cannot convert YAML to JSON: {e}"))?);
         }
@@ -102,8 +110,21 @@ fn yaml_documents(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
+/// What a snapshot file may hold, for messages about one that holds something else.
+const ACCEPTED: &str = "expected a Kubernetes object, a List (`kubectl get -o json|yaml`), or a JSON array of objects";
+
 fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
-    let doc: Document = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        // sonobuoy writes a bare array of objects: read it like the items of a `kind: List`.
+        let items: Vec<&RawValue> =
+            serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON array ({ACCEPTED}): {e}"))?;
+        return parse_items(items, "", "List", out);
+    }
+    if first != Some(&b'{') {
+        return Err(format!("not a JSON object: {ACCEPTED}"));
+    }
+    let doc: Document = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON ({ACCEPTED}): {e}"))?;
     let kind = doc.kind.as_deref().filter(|k| !k.is_empty()).ok_or("not a Kubernetes object: it has no `kind`")?;
     let api_version = doc.api_version.as_deref().unwrap_or_default();
     let Some(items) = doc.items else {
@@ -115,6 +136,11 @@ fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
         out.push(object(api_version, kind, &doc.metadata, json));
         return Ok(());
     };
+    parse_items(items, api_version, kind, out)
+}
+
+/// The items of a List of `kind` (`PodList`, `List`) whose apiVersion is `api_version`.
+fn parse_items(items: Vec<&RawValue>, api_version: &str, kind: &str, out: &mut Vec<Object>) -> Result<(), String> {
     // Items of a typed List (`PodList`) may omit apiVersion and kind: they are the list's.
     let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
     for (index, item) in items.into_iter().enumerate() {
@@ -146,5 +172,143 @@ fn object(api_version: &str, kind: &str, meta: &Meta, json: Box<RawValue>) -> Ob
         uid: meta.uid.as_deref().unwrap_or_default().to_string(),
         labels: meta.labels.clone().unwrap_or_default(),
         json,
+    }
+}
+
+/// A `serde_json::Value` deserializer that spends a budget as it builds the value: one unit
+/// per node plus the length of each string. YAML aliases replay their anchor, so without a
+/// budget a 150 KB file can expand to billions of nodes.
+mod bounded {
+    use std::cell::Cell;
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    pub(super) struct Bounded<'b>(pub(super) &'b Cell<usize>);
+
+    impl Bounded<'_> {
+        fn spend<E: de::Error>(&self, units: usize) -> Result<(), E> {
+            match self.0.get().checked_sub(units.saturating_add(1)) {
+                Some(left) => {
+                    self.0.set(left);
+                    Ok(())
+                }
+                None => Err(E::custom(
+                    "the document expands far beyond its text (YAML aliases repeating an anchor); refused",
+                )),
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Bounded<'_> {
+        type Value = Value;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Bounded<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a YAML document")
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+            self.spend(0)?;
+            Ok(Value::Bool(v))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+            self.spend(0)?;
+            Ok(Value::from(v))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+            self.spend(0)?;
+            Ok(Value::from(v))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+            self.spend(0)?;
+            Ok(Value::from(v))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+            self.spend(v.len())?;
+            Ok(Value::String(v.to_string()))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+            self.spend(v.len())?;
+            Ok(Value::String(v))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+            self.spend(0)?;
+            Ok(Value::Null)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            self.visit_unit()
+        }
+
+        fn visit_some<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            self.spend(0)?;
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(Bounded(self.0))? {
+                items.push(item);
+            }
+            Ok(Value::Array(items))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            self.spend(0)?;
+            let mut object = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                self.spend(key.len())?;
+                let value = map.next_value_seed(Bounded(self.0))?;
+                object.insert(key, value);
+            }
+            Ok(Value::Object(object))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_yaml_alias_bomb_is_refused_quickly() {
+        let mut bomb = String::from("a: &a [");
+        bomb.push_str(&vec!["x"; 20_000].join(","));
+        bomb.push_str("]\nb: [");
+        bomb.push_str(&vec!["*a"; 20_000].join(","));
+        bomb.push_str("]\n");
+        let error = parse_file("bomb.yaml", bomb.as_bytes()).err().expect("refused");
+        assert!(error.contains("expands far beyond its text"), "{error}");
+    }
+
+    #[test]
+    fn ordinary_anchors_still_work() {
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {app: x}}\ndata: {copy: *l}\n";
+        assert!(matches!(parse_file("a.yaml", yaml.as_bytes()), Ok(Content::Objects(o)) if o.len() == 1));
+    }
+
+    #[test]
+    fn a_json_array_of_objects_is_read_like_a_list() {
+        let array = br#"[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"n"}}]"#;
+        assert!(matches!(parse_file("a.json", array), Ok(Content::Objects(o)) if o.len() == 2));
+        let error = parse_file("b.json", br#""text""#).err().expect("refused");
+        assert!(error.contains("a JSON array of objects"), "{error}");
+        let error = parse_file("c.json", br#"[{"metadata":{"name":"p"}}]"#).err().expect("refused");
+        assert!(error.contains("item 0") && error.contains("kind"), "{error}");
     }
 }

@@ -9,6 +9,7 @@
 //! their data (see `secrets`).
 
 mod demo;
+mod files;
 mod load;
 
 use std::collections::{BTreeMap, HashMap};
@@ -47,10 +48,7 @@ impl Snapshot {
         if !meta.is_dir() {
             return Err(SourceError::Directory { dir: dir.display().to_string(), reason: "not a directory".into() });
         }
-        let mut files = Vec::new();
-        let mut problems = Vec::new();
-        walk(dir, &mut files, &mut problems);
-        files.sort();
+        let (files, problems) = files::find(dir);
         let name = cluster_name.unwrap_or_else(|| {
             let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
             canonical.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
@@ -267,9 +265,9 @@ impl Builder {
 
     /// Reads the file at `path`, known in the snapshot as `relative`.
     fn read(&mut self, path: &Path, relative: &str) {
-        match fs::read(path) {
+        match files::read(path) {
             Ok(bytes) => self.add(&path.display().to_string(), relative, &bytes),
-            Err(e) => self.problem(&path.display().to_string(), e.to_string()),
+            Err(reason) => self.problem(&path.display().to_string(), reason),
         }
     }
 
@@ -291,31 +289,6 @@ impl Builder {
             version: self.version,
             discovery: self.discovery,
             problems: self.problems,
-        }
-    }
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<SourceError>) {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            problems.push(SourceError::Directory { dir: dir.display().to_string(), reason: e.to_string() });
-            return;
-        }
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        if hidden {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files, problems);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
-            Some("json" | "yaml" | "yml")
-        ) {
-            files.push(path);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! component would show up in the output.
 //!
 //! The spec is `SPEC_MARKER` followed by `name|group|version|resource|kind|metadata-only`
-//! (`0` or `1`), padded with spaces to the fixed length; tests/common rewrites the bytes after
+//! (`0` or `1`), optionally `|sleep` (then `schema()` sleeps for two minutes first), padded with spaces to the fixed length; tests/common rewrites the bytes after
 //! the marker in the built `.wasm` (same length, so the binary stays valid).
 
 use hostile::{Cell, Cluster};
@@ -41,6 +41,9 @@ impl Guest for Spelled {
     fn schema() -> TableSchema {
         let spec = spec();
         let field = |i: usize| spec.get(i).map_or("", String::as_str);
+        if field(6) == "sleep" {
+            std::thread::sleep(std::time::Duration::from_secs(120));
+        }
         let mut schema = hostile::schema(field(0), "Echoes its pages", (field(1), field(2), field(3), field(4)));
         if let Source::Resource(resource) = &mut schema.source {
             resource.metadata_only = field(5) == "1";
