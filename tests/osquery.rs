@@ -76,3 +76,8 @@ fn sigterm_ends_cleanly() {
 fn a_failing_table_returns_a_failure_status_and_the_extension_lives_on() {
     run_scenario("failing_table", true);
 }
+
+#[test]
+fn hostile_bytes_and_idle_connections_on_the_socket_cannot_stop_the_extension() {
+    scenario("hostile_client");
+}

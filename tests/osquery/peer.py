@@ -429,6 +429,38 @@ def scenario_failing_table(h, spec):
     check(h.extension.poll() is None, "the extension died")
 
 
+def scenario_hostile_client(h, spec):
+    """Raw bytes on the extension socket: a negative and a 2 GiB string length, garbage, and
+    twelve connections that never speak. The extension must survive all of it and still
+    answer a real call (idle connections are dropped after a few seconds)."""
+    import socket
+    import struct
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    path = f"{h.em}.{uuid}"
+
+    def raw(payload):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        s.sendall(payload)
+        return s
+
+    header = b"\x80\x01\x00\x01"
+    hostile = [raw(header + struct.pack(">i", -1)), raw(header + struct.pack(">i", 0x7fffffff)),
+               raw(header + struct.pack(">i", 4) + b"call" + struct.pack(">i", 1) + b"\x0f\x0b\x7f\xff\xff\xff"),
+               raw(b"GET / HTTP/1.1\r\n\r\n")]
+    idle = [raw(b"") for _ in range(12)]
+    started = time.time()
+    result = generate(h.em, uuid, "kubernetes_namespaces")
+    check(result.status.code == 0 and result.response, f"a real call still works: {result.status}")
+    check(time.time() - started < 30, "idle connections were not dropped")
+    check(h.extension.poll() is None, f"the extension died:\n{h.stderr()}")
+    for s in hostile + idle:
+        s.close()
+    check("panicked" not in h.stderr(), f"a worker panicked:\n{h.stderr()}")
+
+
 def scenario_dump_every_table(h, spec):
     """Calls generate for every registered table and prints each Thrift response as a JSON line,
     then the extension's stderr, for the caller to search (tests/secrets.rs)."""

@@ -3,7 +3,9 @@
 // Restrict access to osquery API to osquery-rust
 // Users of osquery-rust are not allowed to access osquery API directly
 pub(crate) mod _osquery;
+mod bounded_protocol;
 pub(crate) mod client;
+mod listener;
 pub mod plugin;
 pub(crate) mod server;
 mod util;

@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 use strum::VariantNames;
-use thrift::protocol::*;
-use thrift::transport::*;
 
 use crate::_osquery as osquery;
 use crate::_osquery::{TExtensionManagerSyncClient, TExtensionSyncClient};
@@ -373,30 +371,16 @@ impl<P: OsqueryPlugin + Clone + Send + 'static> Server<P> {
             self.last_inbound_ping.clone(),
             self.epoch,
         )?);
-        let i_tr_fact: Box<dyn TReadTransportFactory + Send> =
-            Box::new(TBufferedReadTransportFactory::new());
-        let i_pr_fact: Box<dyn TInputProtocolFactory + Send> =
-            Box::new(TBinaryInputProtocolFactory::new());
-        let o_tr_fact: Box<dyn TWriteTransportFactory + Send> =
-            Box::new(TBufferedWriteTransportFactory::new());
-        let o_pr_fact: Box<dyn TOutputProtocolFactory + Send> =
-            Box::new(TBinaryOutputProtocolFactory::new());
-
-        let mut server =
-            thrift::server::TServer::new(i_tr_fact, i_pr_fact, o_tr_fact, o_pr_fact, processor, 10);
-
         // Store the listen path for wake-up connection on shutdown
         self.listen_path = Some(listen_path.clone());
 
-        // Spawn the listener in a background thread so we can check shutdown flag
-        // in run_loop(). The thrift listen_uds() blocks forever, so without this
-        // the server cannot gracefully shutdown.
-        let listener_thread = thread::spawn(move || {
-            if let Err(e) = server.listen_uds(listen_path) {
-                // Log but don't panic - listener exiting is expected on shutdown
-                log::debug!("Listener thread exited: {e}");
-            }
-        });
+        // kubequery patch 9: our own accept loop instead of thrift's TServer, so that every
+        // connection gets an idle timeout and the bounded request reader, and the loop ends
+        // when shutdown is flagged (the wake-up connection) instead of being orphaned.
+        let listener = std::os::unix::net::UnixListener::bind(&listen_path)?;
+        let stop = self.shutdown_flag.clone();
+        let processor = Arc::new(processor);
+        let listener_thread = thread::spawn(move || crate::listener::serve(listener, processor, stop));
 
         self.listener_thread = Some(listener_thread);
         self.started = true;
