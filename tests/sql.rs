@@ -111,3 +111,45 @@ fn a_table_kept_for_a_join_keeps_every_column_any_of_its_uses_reads() {
     assert_eq!(joined.len(), 1234);
     assert_eq!(joined, plain);
 }
+
+#[test]
+fn sql_cannot_write_files_on_the_host() {
+    let dir = common::scratch("hostile-sql");
+    let statements = [
+        "ATTACH 'x.db' AS x; CREATE TABLE x.t AS SELECT 1",
+        "ATTACH 'file:y.db?mode=rwc' AS y",
+        "VACUUM INTO 'z.db'",
+        "CREATE TABLE t AS SELECT name FROM kubernetes_pods",
+        "PRAGMA writable_schema = 1",
+    ];
+    for sql in statements {
+        let out = common::kubequery().current_dir(&dir).args(["query", "--demo", sql]).output().expect("run");
+        assert!(!out.status.success(), "{sql} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("not authorized") || stderr.contains("too many attached"), "{sql}: {stderr}");
+    }
+    let written: Vec<_> = std::fs::read_dir(&dir).expect("scratch").filter_map(Result::ok).map(|e| e.path()).collect();
+    assert!(written.is_empty(), "files written: {written:?}");
+    // Reading, joins and the documented introspection still work.
+    let out = common::kubequery()
+        .args(["query", "--demo", "-o", "csv", "SELECT count(*) AS n FROM pragma_table_info('kubernetes_pods')"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn rows_kept_for_joins_have_a_cap() {
+    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
+    let engine = kubequery::sql::Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine");
+    engine.set_max_kept_bytes(1000);
+    let errors = common::run(
+        &engine,
+        "SELECT p.name, c.name FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+         ON c.namespace = p.namespace AND c.pod_name = p.name",
+    )
+    .expect_err("over the cap");
+    assert!(errors[0].message.contains("keeps more than 0 MiB of rows for its joins"), "{}", errors[0].message);
+    engine.set_max_kept_bytes(kubequery::sql::MAX_KEPT_BYTES);
+    assert!(common::run(&engine, "SELECT count(*) FROM kubernetes_pods").is_ok(), "the engine still answers");
+}

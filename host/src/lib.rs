@@ -11,6 +11,8 @@
 //! - [`output`] prints results; `main.rs` is the command line.
 
 pub mod catalog;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod osquery;
 pub mod output;
 pub mod schema;

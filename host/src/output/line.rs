@@ -32,7 +32,12 @@ impl ResultSink for LineSink<'_> {
         }
         self.first = false;
         for (column, value) in self.columns.iter().zip(values) {
-            writeln!(self.out, "{column:>width$} = {}", super::text(value, false).unwrap_or_default(), width = self.width)?;
+            writeln!(
+                self.out,
+                "{column:>width$} = {}",
+                super::text(value, false).unwrap_or_default(),
+                width = self.width
+            )?;
         }
         Ok(())
     }

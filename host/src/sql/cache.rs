@@ -86,13 +86,18 @@ impl KeptRows {
         KeptRows { positions, rows: Vec::new() }
     }
 
-    /// Keeps the used columns of `rows` (one page's worth, so unused cells never pile up).
-    pub(crate) fn extend(&mut self, rows: Vec<Row>) {
+    /// Keeps the used columns of `rows` (one page's worth, so unused cells never pile up);
+    /// returns the bytes of cells kept.
+    pub(crate) fn extend(&mut self, rows: Vec<Row>) -> usize {
         let positions = &self.positions;
-        self.rows
-            .extend(rows.into_iter().map(|row| {
-                row.into_iter().zip(positions).filter(|(_, p)| p.is_some()).map(|(cell, _)| cell).collect()
-            }));
+        let mut bytes = 0;
+        self.rows.extend(rows.into_iter().map(|row| {
+            let kept: Box<[Cell]> =
+                row.into_iter().zip(positions).filter(|(_, p)| p.is_some()).map(|(cell, _)| cell).collect();
+            bytes += kept.iter().map(Cell::size).sum::<usize>() + std::mem::size_of_val(&*kept);
+            kept
+        }));
+        bytes
     }
 
     pub(crate) fn len(&self) -> usize {

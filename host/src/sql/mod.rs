@@ -10,6 +10,7 @@
 //! fetched once and shared.
 
 mod cache;
+mod read_only;
 mod vtab;
 
 use std::sync::Arc;
@@ -37,14 +38,27 @@ pub struct Engine {
     shared: Arc<vtab::Shared>,
 }
 
+/// Bytes of rows one statement may keep for its joins, by default: far more than any join
+/// of a large cluster's tables needs once projected, far less than the machine.
+pub const MAX_KEPT_BYTES: usize = 4 << 30;
+
 impl Engine {
+    /// An in-memory SQLite connection serving `tables`, read-only towards the host: no file
+    /// can be attached, vacuumed into or created, and no statement may write (see
+    /// `read_only.rs`).
     pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
-        let conn = Connection::open_in_memory()?;
+        let mut conn = read_only::open()?;
         let shared = Arc::new(vtab::Shared::new(source, tables));
         for table in tables {
             vtab::register(&conn, table.clone(), shared.clone())?;
         }
+        read_only::lock(&mut conn);
         Ok(Engine { conn, shared })
+    }
+
+    /// Changes how many bytes of rows one statement may keep for its joins.
+    pub fn set_max_kept_bytes(&self, bytes: usize) {
+        self.shared.max_kept_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
@@ -62,7 +76,7 @@ impl Engine {
                 Ok(None) => break,
                 Err(e) => {
                     // SQLite cannot find where a statement that does not parse ends.
-                    errors.push(QueryError { statement: number, message: e.to_string() });
+                    errors.push(QueryError { statement: number, message: describe(&e) });
                     break;
                 }
             };
@@ -107,7 +121,7 @@ fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) 
                 if width > 0 {
                     sink.end().map_err(|e| e.to_string())?;
                 }
-                return Err(e.to_string());
+                return Err(describe(&e));
             }
         }
     }
@@ -115,6 +129,16 @@ fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) 
         sink.end().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// An SQLite error as the user should read it.
+fn describe(error: &rusqlite::Error) -> String {
+    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) {
+        return "not authorized: kubequery's SQL is read-only (SELECT and read-only PRAGMAs; no ATTACH, \
+                VACUUM, CREATE, INSERT or setting PRAGMAs)"
+            .to_string();
+    }
+    error.to_string()
 }
 
 /// A statement that failed.

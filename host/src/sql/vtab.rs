@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use fallible_streaming_iterator::FallibleStreamingIterator;
@@ -23,12 +24,22 @@ pub(crate) struct Shared {
     source: Arc<dyn DataSource>,
     tables: HashMap<String, Arc<TableComponent>>,
     cache: Mutex<StatementCache>,
+    /// Bytes of rows one statement may keep for its joins.
+    pub(crate) max_kept_bytes: AtomicUsize,
+    /// Bytes kept by the running statement.
+    kept_bytes: AtomicUsize,
 }
 
 impl Shared {
     pub(crate) fn new(source: Arc<dyn DataSource>, tables: &[Arc<TableComponent>]) -> Self {
         let tables = tables.iter().map(|t| (t.schema.name.clone(), t.clone())).collect();
-        Shared { source, tables, cache: Mutex::default() }
+        Shared {
+            source,
+            tables,
+            cache: Mutex::default(),
+            max_kept_bytes: AtomicUsize::new(super::MAX_KEPT_BYTES),
+            kept_bytes: AtomicUsize::new(0),
+        }
     }
 
     /// The kept rows of `table`, which reads `source` like other tables of the statement do:
@@ -55,7 +66,16 @@ impl Shared {
         for page in self.source.pages(table, source, &Selection::default()) {
             let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
             for (_, scan, kept) in &mut converting {
-                kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+                let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+                let total = self.kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+                let limit = self.max_kept_bytes.load(Ordering::Relaxed);
+                if total > limit {
+                    return Err(module_error(format!(
+                        "table {table}: the statement keeps more than {} MiB of rows for its joins; \
+                         narrow it with WHERE (namespace = …, name = …) or join fewer tables",
+                        limit >> 20
+                    )));
+                }
             }
         }
         let mut cache = self.cache();
@@ -66,6 +86,7 @@ impl Shared {
     }
 
     pub(crate) fn begin_statement(&self) {
+        self.kept_bytes.store(0, Ordering::Relaxed);
         self.cache().clear();
     }
 

@@ -23,6 +23,7 @@ pub use component::{Origin, TableComponent};
 pub use error::{LoadError, ScanError, ScanErrorKind};
 pub use runtime::{Limits, Runtime, default_cache_dir};
 pub use scan::Scan;
+pub use validate::check_row;
 
 /// WIT package versions of `kubequery:table` this host loads, oldest first.
 pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1"];

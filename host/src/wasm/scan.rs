@@ -4,11 +4,11 @@ use wasmtime::Store;
 
 use super::component::{Bindings, TableComponent};
 use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
-use crate::text::printable;
 use super::sandbox::Sandbox;
 use super::v0_1;
 use super::validate::check_row;
 use crate::schema::{Cell, Cluster, Row};
+use crate::text::printable;
 
 enum Instance {
     V0_1(v0_1::Instance),

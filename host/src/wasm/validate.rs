@@ -3,7 +3,7 @@
 use crate::schema::{Cell, ColumnType, TableSchema};
 
 /// Why `row` does not fit `schema`, if it does not.
-pub(crate) fn check_row(schema: &TableSchema, row: &[Cell]) -> Result<(), String> {
+pub fn check_row(schema: &TableSchema, row: &[Cell]) -> Result<(), String> {
     if row.len() != schema.columns.len() {
         return Err(format!("it has {} cells, the schema has {} columns", row.len(), schema.columns.len()));
     }

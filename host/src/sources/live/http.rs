@@ -84,6 +84,10 @@ pub(crate) async fn get(
     }
 }
 
+/// The largest response body read: a page is 500 objects, and etcd keeps objects under
+/// 1.5 MiB, so a real List page stays well below; a larger body is refused, not buffered.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1 << 30;
+
 async fn once(client: &kube::Client, path_and_query: &str, accept: &str) -> Result<(u16, Bytes), String> {
     let request = http::Request::get(path_and_query)
         .header(http::header::ACCEPT, accept)
@@ -91,8 +95,23 @@ async fn once(client: &kube::Client, path_and_query: &str, accept: &str) -> Resu
         .map_err(|e| e.to_string())?;
     let response = client.send(request).await.map_err(|e| e.to_string())?;
     let code = response.status().as_u16();
-    let body = response.into_body().collect().await.map_err(|e| format!("reading the response: {e}"))?.to_bytes();
+    let body = read_body(response.into_body(), MAX_RESPONSE_BYTES).await?;
     Ok((code, body))
+}
+
+/// The whole body, or an error once it passes `limit` bytes.
+async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, String>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(format!("the response is larger than {} MiB; refused", limit >> 20))
+        }
+        Err(e) => Err(format!("reading the response: {e}")),
+    }
 }
 
 /// Percent-encodes a query component.
@@ -105,4 +124,18 @@ pub(crate) fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_are_refused() {
+        let body = http_body_util::Full::new(Bytes::from(vec![b'x'; 3 << 20]));
+        let error = read_body(body, 2 << 20).await.expect_err("over the limit");
+        assert!(error.contains("larger than 2 MiB"), "{error}");
+        let body = http_body_util::Full::new(Bytes::from_static(b"{}"));
+        assert_eq!(read_body(body, 2 << 20).await.expect("small"), Bytes::from_static(b"{}"));
+    }
 }

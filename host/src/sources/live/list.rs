@@ -25,9 +25,36 @@ pub(crate) enum Planned {
     Get { namespace: Option<String>, name: String },
 }
 
+/// Requests one scan may make on one cluster before its selection is widened.
+pub(crate) const MAX_REQUESTS: usize = 100;
+
+/// The requests for `selection`, at most [`MAX_REQUESTS`] (plus one per label selector): when
+/// the constraints multiply past that — `namespace IN (1000 values) AND name IN (1000
+/// values)` is a million GETs — names, then field values, then namespaces are dropped from
+/// the plan, so fewer, broader lists fetch a superset. SQLite and osquery re-check every row,
+/// so widening never changes a result. Label selectors are kept: they fill a column.
+pub(crate) fn plan(resource: &ApiResource, selection: &Selection) -> Vec<Planned> {
+    let mut selection = selection.clone();
+    loop {
+        let planned = plan_exactly(resource, &selection);
+        let labels = selection.label_selectors.len().max(1);
+        if planned.len() <= MAX_REQUESTS.max(labels) {
+            return planned;
+        }
+        tracing::debug!("{} requests for {resource} would exceed {MAX_REQUESTS}; listing more broadly", planned.len());
+        if !selection.names.is_empty() {
+            selection.names.clear();
+        } else if !selection.fields.is_empty() {
+            selection.fields.clear();
+        } else {
+            selection.namespaces.clear();
+        }
+    }
+}
+
 /// The requests that fetch what `selection` asks for, no more: one per namespace, object
 /// name, label selector and combination of field-selector values (the API cannot OR).
-pub(crate) fn plan(resource: &ApiResource, selection: &Selection) -> Vec<Planned> {
+fn plan_exactly(resource: &ApiResource, selection: &Selection) -> Vec<Planned> {
     let namespaces: Vec<Option<String>> = if resource.namespaced && !selection.namespaces.is_empty() {
         selection.namespaces.iter().cloned().map(Some).collect()
     } else {
@@ -314,6 +341,17 @@ mod tests {
             label_selector: labels.map(Into::into),
             field_selector: fields.map(Into::into),
         }
+    }
+
+    #[test]
+    fn a_million_combinations_become_one_list() {
+        let many = |prefix: &str| (0..1000).map(|i| format!("{prefix}{i}")).collect::<Vec<_>>();
+        let selection = Selection { namespaces: many("ns-"), names: many("pod-"), ..Default::default() };
+        assert_eq!(plan(&pods(), &selection), vec![list(None, None, None)]);
+        let selection = Selection { namespaces: many("ns-")[..50].to_vec(), names: many("pod-"), ..Default::default() };
+        assert_eq!(plan(&pods(), &selection).len(), 50, "one list per namespace instead of 50 000 GETs");
+        let labels = Selection { label_selectors: many("app=")[..150].to_vec(), ..Default::default() };
+        assert_eq!(plan(&pods(), &labels).len(), 150, "label selectors are kept: they fill a column");
     }
 
     #[test]

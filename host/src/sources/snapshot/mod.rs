@@ -72,6 +72,14 @@ impl Snapshot {
         builder.finish(cluster_name)
     }
 
+    /// One file's contents as a cluster, read as if the file were `relative` in a snapshot
+    /// directory (for `table test` style checks and the fuzz targets).
+    pub fn from_file_bytes(relative: &str, bytes: &[u8], cluster_name: String) -> Self {
+        let mut builder = Builder::default();
+        builder.add(relative, relative, bytes);
+        builder.finish(cluster_name)
+    }
+
     /// The demo cluster embedded in the binary.
     pub fn demo(cluster_name: Option<String>) -> Self {
         let mut builder = Builder::default();

@@ -5,10 +5,7 @@ use std::time::Duration;
 use thrift::protocol::{TBinaryInputProtocol, TBinaryOutputProtocol};
 
 pub struct Client {
-    client: osquery::ExtensionManagerSyncClient<
-        TBinaryInputProtocol<UnixStream>,
-        TBinaryOutputProtocol<UnixStream>,
-    >,
+    client: osquery::ExtensionManagerSyncClient<TBinaryInputProtocol<UnixStream>, TBinaryOutputProtocol<UnixStream>>,
 }
 
 impl Client {
@@ -25,9 +22,7 @@ impl Client {
         let in_proto = TBinaryInputProtocol::new(socket_tx, true);
         let out_proto = TBinaryOutputProtocol::new(socket_rx, true);
 
-        Ok(Client {
-            client: osquery::ExtensionManagerSyncClient::new(in_proto, out_proto),
-        })
+        Ok(Client { client: osquery::ExtensionManagerSyncClient::new(in_proto, out_proto) })
     }
 }
 
@@ -51,10 +46,7 @@ impl osquery::TExtensionManagerSyncClient for Client {
         self.client.register_extension(info, registry)
     }
 
-    fn deregister_extension(
-        &mut self,
-        _uuid: osquery::ExtensionRouteUUID,
-    ) -> thrift::Result<osquery::ExtensionStatus> {
+    fn deregister_extension(&mut self, _uuid: osquery::ExtensionRouteUUID) -> thrift::Result<osquery::ExtensionStatus> {
         self.client.deregister_extension(_uuid)
     }
 

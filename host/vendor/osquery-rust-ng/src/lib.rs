@@ -10,7 +10,7 @@ pub mod plugin;
 pub(crate) mod server;
 mod util;
 
-pub use crate::server::{Server, ServerStopHandle, ShutdownReason};
+pub use crate::server::{serve_request_bytes, Server, ServerStopHandle, ShutdownReason};
 
 // Re-exports
 pub type ExtensionResponse = _osquery::osquery::ExtensionResponse;
@@ -28,7 +28,5 @@ pub mod prelude {
     pub use crate::Server;
     pub use crate::ServerStopHandle;
     pub use crate::ShutdownReason;
-    pub use crate::{
-        ExtensionPluginRequest, ExtensionPluginResponse, ExtensionResponse, ExtensionStatus,
-    };
+    pub use crate::{ExtensionPluginRequest, ExtensionPluginResponse, ExtensionResponse, ExtensionStatus};
 }

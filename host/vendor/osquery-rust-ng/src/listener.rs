@@ -74,7 +74,8 @@ fn work<P: TProcessor>(waiting: &Mutex<Receiver<UnixStream>>, processor: &P) {
 fn connection<P: TProcessor>(stream: UnixStream, processor: &P) -> std::io::Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let mut input = BoundedBinaryInputProtocol::new(TBufferedReadTransport::new(stream.try_clone()?), MAX_REQUEST_BYTES);
+    let mut input =
+        BoundedBinaryInputProtocol::new(TBufferedReadTransport::new(stream.try_clone()?), MAX_REQUEST_BYTES);
     let mut output = TBinaryOutputProtocol::new(TBufferedWriteTransport::new(stream), true);
     loop {
         if let Err(e) = processor.process(&mut input, &mut output) {

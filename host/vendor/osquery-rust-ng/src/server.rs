@@ -259,7 +259,10 @@ impl<P: OsqueryPlugin + Clone + Send + 'static> Server<P> {
         match self.client.ping() {
             Ok(status) if status.code.unwrap_or(0) != 0 => {
                 let message = status.message.unwrap_or_default();
-                return Some(ShutdownReason::ManagerUnreachable(format!("ping returned status {}: {message}", status.code.unwrap_or(0))));
+                return Some(ShutdownReason::ManagerUnreachable(format!(
+                    "ping returned status {}: {message}",
+                    status.code.unwrap_or(0)
+                )));
             }
             Ok(_) => {}
             Err(e) => return Some(ShutdownReason::ManagerUnreachable(e.to_string())),
@@ -481,9 +484,7 @@ impl<P: OsqueryPlugin + Clone + Send + 'static> Server<P> {
     /// `stop()` on the handle will cause the server's `run()` method to exit
     /// gracefully on the next iteration.
     pub fn get_stop_handle(&self) -> ServerStopHandle {
-        ServerStopHandle {
-            shutdown_flag: self.shutdown_flag.clone(),
-        }
+        ServerStopHandle { shutdown_flag: self.shutdown_flag.clone() }
     }
 
     /// Request the server to stop.
@@ -532,13 +533,7 @@ impl<P: OsqueryPlugin + Clone> Handler<P> {
                 .insert(plugin.name(), plugin.clone());
         }
 
-        Ok(Handler {
-            registry: reg,
-            shutdown_flag,
-            shutdown_requested,
-            last_inbound_ping,
-            epoch,
-        })
+        Ok(Handler { registry: reg, shutdown_flag, shutdown_requested, last_inbound_ping, epoch })
     }
 }
 
@@ -562,20 +557,9 @@ impl<P: OsqueryPlugin + Clone> osquery::ExtensionSyncHandler for Handler<P> {
         let plugin = self
             .registry
             .get(registry.as_str())
-            .ok_or_thrift_err(|| {
-                format!(
-                    "Failed to get registry:{} from registries",
-                    registry.as_str()
-                )
-            })?
+            .ok_or_thrift_err(|| format!("Failed to get registry:{} from registries", registry.as_str()))?
             .get(item.as_str())
-            .ok_or_thrift_err(|| {
-                format!(
-                    "Failed to item:{} from registry:{}",
-                    item.as_str(),
-                    registry.as_str()
-                )
-            })?;
+            .ok_or_thrift_err(|| format!("Failed to item:{} from registry:{}", item.as_str(), registry.as_str()))?;
 
         Ok(plugin.handle_call(request))
     }
@@ -647,4 +631,25 @@ impl<P: OsqueryPlugin + Clone> osquery::ExtensionManagerSyncHandler for Handler<
             vec![],
         ))
     }
+}
+
+/// The extension's request path without a socket, for fuzzing (kubequery patch 10): `request`
+/// is read as the bytes of one connection, with the same bounded reader and processor the
+/// socket server uses; returns the bytes written back.
+#[doc(hidden)]
+pub fn serve_request_bytes<P: OsqueryPlugin + Clone + Send + Sync + 'static>(plugins: &[P], request: &[u8]) -> Vec<u8> {
+    use thrift::server::TProcessor;
+    let flag = Arc::new(AtomicBool::new(false));
+    let Ok(handler) = Handler::new(plugins, flag.clone(), flag, Arc::new(AtomicU64::new(0)), Instant::now()) else {
+        return Vec::new();
+    };
+    let processor = osquery::ExtensionManagerSyncProcessor::new(handler);
+    let mut input =
+        crate::bounded_protocol::BoundedBinaryInputProtocol::new(request, crate::bounded_protocol::MAX_REQUEST_BYTES);
+    let mut written = Vec::new();
+    {
+        let mut output = thrift::protocol::TBinaryOutputProtocol::new(&mut written, true);
+        while processor.process(&mut input, &mut output).is_ok() {}
+    }
+    written
 }

@@ -12,10 +12,7 @@ impl<T> OptionToThriftResult<T> for Option<T> {
         F: FnOnce() -> String,
     {
         self.ok_or_else(|| {
-            thrift::Error::Application(ApplicationError::new(
-                ApplicationErrorKind::InternalError,
-                err_fn(),
-            ))
+            thrift::Error::Application(ApplicationError::new(ApplicationErrorKind::InternalError, err_fn()))
         })
     }
 }

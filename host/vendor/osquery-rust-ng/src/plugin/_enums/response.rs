@@ -1,5 +1,5 @@
-use crate::ExtensionResponse;
 use crate::_osquery::ExtensionStatus;
+use crate::ExtensionResponse;
 use std::collections::BTreeMap;
 
 pub enum ExtensionResponseEnum {

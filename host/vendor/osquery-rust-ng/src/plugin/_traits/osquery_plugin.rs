@@ -5,9 +5,6 @@ pub trait OsqueryPlugin: Send + Sync {
     fn registry(&self) -> Registry;
     fn routes(&self) -> crate::_osquery::ExtensionPluginResponse;
     fn ping(&self) -> crate::_osquery::ExtensionStatus;
-    fn handle_call(
-        &self,
-        request: crate::_osquery::ExtensionPluginRequest,
-    ) -> crate::_osquery::ExtensionResponse;
+    fn handle_call(&self, request: crate::_osquery::ExtensionPluginRequest) -> crate::_osquery::ExtensionResponse;
     fn shutdown(&self);
 }

@@ -38,9 +38,7 @@ pub struct ConfigPluginWrapper {
 
 impl ConfigPluginWrapper {
     pub fn new<C: ConfigPlugin>(plugin: C) -> Self {
-        Self {
-            plugin: Arc::new(plugin),
-        }
+        Self { plugin: Arc::new(plugin) }
     }
 }
 
@@ -101,8 +99,7 @@ impl OsqueryPlugin for ConfigPluginWrapper {
                     Err(e) => ExtensionResponseEnum::Failure(e).into(),
                 }
             }
-            _ => ExtensionResponseEnum::Failure(format!("Unknown config plugin action: {action}"))
-                .into(),
+            _ => ExtensionResponseEnum::Failure(format!("Unknown config plugin action: {action}")).into(),
         }
     }
 

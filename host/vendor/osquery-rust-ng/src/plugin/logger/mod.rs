@@ -54,8 +54,8 @@
 
 use crate::_osquery::osquery::{ExtensionPluginRequest, ExtensionPluginResponse};
 use crate::_osquery::osquery::{ExtensionResponse, ExtensionStatus};
-use crate::plugin::OsqueryPlugin;
 use crate::plugin::_enums::response::ExtensionResponseEnum;
+use crate::plugin::OsqueryPlugin;
 use serde_json::Value;
 use std::fmt;
 
@@ -167,11 +167,7 @@ pub struct LogStatus {
 
 impl fmt::Display for LogStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "[{}] {}:{} - {}",
-            self.severity, self.filename, self.line, self.message
-        )
+        write!(f, "[{}] {}:{} - {}", self.severity, self.filename, self.line, self.message)
     }
 }
 
@@ -326,11 +322,7 @@ impl<L: LoggerPlugin> LoggerPluginWrapper<L> {
         }
 
         // Check for features query
-        if request
-            .get("action")
-            .map(|a| a == "features")
-            .unwrap_or(false)
-        {
+        if request.get("action").map(|a| a == "features").unwrap_or(false) {
             return LogRequestType::Features;
         }
 
@@ -344,40 +336,23 @@ impl<L: LoggerPlugin> LoggerPluginWrapper<L> {
 
     /// Parse status entries from JSON array string
     fn parse_status_entries(&self, log_data: &str) -> Result<Vec<StatusEntry>, String> {
-        let entries: Vec<Value> = serde_json::from_str(log_data)
-            .map_err(|e| format!("Failed to parse status log array: {e}"))?;
+        let entries: Vec<Value> =
+            serde_json::from_str(log_data).map_err(|e| format!("Failed to parse status log array: {e}"))?;
 
         let mut status_entries = Vec::new();
 
         for entry in entries {
             if let Some(obj) = entry.as_object() {
-                let severity = obj
-                    .get("s")
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or(0)
-                    .try_into()
-                    .unwrap_or(LogSeverity::Info);
+                let severity =
+                    obj.get("s").and_then(|v| v.as_i64()).unwrap_or(0).try_into().unwrap_or(LogSeverity::Info);
 
-                let filename = obj
-                    .get("f")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("unknown")
-                    .to_string();
+                let filename = obj.get("f").and_then(|v| v.as_str()).unwrap_or("unknown").to_string();
 
                 let line = obj.get("i").and_then(|v| v.as_i64()).unwrap_or(0) as u32;
 
-                let message = obj
-                    .get("m")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string();
+                let message = obj.get("m").and_then(|v| v.as_str()).unwrap_or("").to_string();
 
-                status_entries.push(StatusEntry {
-                    severity,
-                    filename,
-                    line,
-                    message,
-                });
+                status_entries.push(StatusEntry { severity, filename, line, message });
             }
         }
 
@@ -400,8 +375,7 @@ impl<L: LoggerPlugin> LoggerPluginWrapper<L> {
                 Ok(())
             }
             LogRequestType::QueryResult(value) => {
-                let formatted =
-                    serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
+                let formatted = serde_json::to_string_pretty(&value).unwrap_or_else(|_| value.to_string());
                 self.logger.log_string(&formatted)
             }
             LogRequestType::RawString(s) => self.logger.log_string(&s),
@@ -467,15 +441,11 @@ mod tests {
 
     impl TestLogger {
         fn new() -> Self {
-            Self {
-                custom_features: None,
-            }
+            Self { custom_features: None }
         }
 
         fn with_features(features: i32) -> Self {
-            Self {
-                custom_features: Some(features),
-            }
+            Self { custom_features: Some(features) }
         }
     }
 
@@ -507,10 +477,7 @@ mod tests {
         // The status code should be LOG_STATUS (1)
         let status = response.status.as_ref();
         assert!(status.is_some(), "response should have status");
-        assert_eq!(
-            status.and_then(|s| s.code),
-            Some(LoggerFeatures::LOG_STATUS)
-        );
+        assert_eq!(status.and_then(|s| s.code), Some(LoggerFeatures::LOG_STATUS));
     }
 
     #[test]

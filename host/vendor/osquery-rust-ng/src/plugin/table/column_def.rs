@@ -38,11 +38,7 @@ bitflags! {
 
 impl ColumnDef {
     pub fn new(name: &str, t: ColumnType, o: ColumnOptions) -> Self {
-        ColumnDef {
-            name: name.to_owned(),
-            t,
-            o,
-        }
+        ColumnDef { name: name.to_owned(), t, o }
     }
 
     pub(crate) fn name(&self) -> String {

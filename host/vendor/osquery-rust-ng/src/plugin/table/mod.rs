@@ -6,11 +6,9 @@ pub(crate) mod query_constraint;
 #[allow(unused_imports)]
 pub use query_constraint::QueryConstraints;
 
-use crate::_osquery::{
-    osquery, ExtensionPluginRequest, ExtensionPluginResponse, ExtensionResponse, ExtensionStatus,
-};
-use crate::plugin::ExtensionResponseEnum::SuccessWithId;
+use crate::_osquery::{osquery, ExtensionPluginRequest, ExtensionPluginResponse, ExtensionResponse, ExtensionStatus};
 use crate::plugin::_enums::response::ExtensionResponseEnum;
+use crate::plugin::ExtensionResponseEnum::SuccessWithId;
 use crate::plugin::{OsqueryPlugin, Registry};
 use enum_dispatch::enum_dispatch;
 use serde_json::Value;
@@ -106,10 +104,8 @@ impl OsqueryPlugin for TablePlugin {
             "update" => self.update(request),
             "delete" => self.delete(request),
             "insert" => self.insert(request),
-            _ => ExtensionResponseEnum::Failure(format!(
-                "Invalid table plugin action:{action:?} request:{request:?}"
-            ))
-            .into(),
+            _ => ExtensionResponseEnum::Failure(format!("Invalid table plugin action:{action:?} request:{request:?}"))
+                .into(),
         }
     }
 
@@ -135,10 +131,8 @@ impl TablePlugin {
         match self {
             TablePlugin::Writeable(table) => {
                 let Ok(table) = table.lock() else {
-                    return ExtensionResponseEnum::Failure(
-                        "Plugin was unavailable, could not lock table".to_string(),
-                    )
-                    .into();
+                    return ExtensionResponseEnum::Failure("Plugin was unavailable, could not lock table".to_string())
+                        .into();
                 };
 
                 table.generate(req)
@@ -153,15 +147,11 @@ impl TablePlugin {
         };
 
         let Ok(mut table) = table.lock() else {
-            return ExtensionResponseEnum::Failure(
-                "Plugin was unavailable, could not lock table".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Plugin was unavailable, could not lock table".to_string()).into();
         };
 
         let Some(id) = req.get("id") else {
-            return ExtensionResponseEnum::Failure("Could not deserialize the id".to_string())
-                .into();
+            return ExtensionResponseEnum::Failure("Could not deserialize the id".to_string()).into();
         };
 
         let Ok(id) = id.parse::<u64>() else {
@@ -169,18 +159,12 @@ impl TablePlugin {
         };
 
         let Some(json_value_array) = req.get("json_value_array") else {
-            return ExtensionResponseEnum::Failure(
-                "Could not deserialize the json_value_array".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Could not deserialize the json_value_array".to_string()).into();
         };
 
         // "json_value_array": "[1,\"lol\"]"
         let Ok(row) = serde_json::from_str::<Value>(json_value_array) else {
-            return ExtensionResponseEnum::Failure(
-                "Could not parse the json_value_array".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Could not parse the json_value_array".to_string()).into();
         };
 
         match table.update(id, &row) {
@@ -196,15 +180,11 @@ impl TablePlugin {
         };
 
         let Ok(mut table) = table.lock() else {
-            return ExtensionResponseEnum::Failure(
-                "Plugin was unavailable, could not lock table".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Plugin was unavailable, could not lock table".to_string()).into();
         };
 
         let Some(id) = req.get("id") else {
-            return ExtensionResponseEnum::Failure("Could not deserialize the id".to_string())
-                .into();
+            return ExtensionResponseEnum::Failure("Could not deserialize the id".to_string()).into();
         };
 
         let Ok(id) = id.parse::<u64>() else {
@@ -213,9 +193,7 @@ impl TablePlugin {
 
         match table.delete(id) {
             DeleteResult::Success => ExtensionResponseEnum::Success().into(),
-            DeleteResult::Err(e) => {
-                ExtensionResponseEnum::Failure(format!("Plugin error {e}").to_string()).into()
-            }
+            DeleteResult::Err(e) => ExtensionResponseEnum::Failure(format!("Plugin error {e}").to_string()).into(),
         }
     }
 
@@ -225,27 +203,18 @@ impl TablePlugin {
         };
 
         let Ok(mut table) = table.lock() else {
-            return ExtensionResponseEnum::Failure(
-                "Plugin was unavailable, could not lock table".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Plugin was unavailable, could not lock table".to_string()).into();
         };
 
         let auto_rowid = req.get("auto_rowid").unwrap_or(&"false".to_string()) == "true";
 
         let Some(json_value_array) = req.get("json_value_array") else {
-            return ExtensionResponseEnum::Failure(
-                "Could not deserialize the json_value_array".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Could not deserialize the json_value_array".to_string()).into();
         };
 
         // "json_value_array": "[1,\"lol\"]"
         let Ok(row) = serde_json::from_str::<Value>(json_value_array) else {
-            return ExtensionResponseEnum::Failure(
-                "Could not parse the json_value_array".to_string(),
-            )
-            .into();
+            return ExtensionResponseEnum::Failure("Could not parse the json_value_array".to_string()).into();
         };
 
         match table.insert(auto_rowid, &row) {
