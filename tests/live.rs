@@ -374,3 +374,45 @@ fn kubectl_speaks_to_the_fixture_server() {
         "{secrets}"
     );
 }
+
+#[test]
+fn a_hostile_kubeconfig_gets_a_clear_message() {
+    let dir = common::scratch("hostile-kubeconfig");
+    // A broken kubeconfig inside a pod must not silently switch to the pod's service account.
+    let broken = dir.join("broken");
+    std::fs::write(&broken, "apiVersion: v1\nclusters: [ {\n").expect("write");
+    let out = common::kubequery()
+        .env("KUBECONFIG", &broken)
+        .env("KUBERNETES_SERVICE_HOST", "10.0.0.1")
+        .env("KUBERNETES_SERVICE_PORT", "443")
+        .args(["query", "SELECT 1"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("kubeconfig {}", broken.display())), "names the file: {stderr}");
+    assert!(!stderr.contains("in-cluster"), "no fallback to the service account: {stderr}");
+
+    // insecure-skip-tls-verify is honoured, but never silently.
+    let server = cluster(3, "uid-a");
+    let insecure = server.kubeconfig("risky").replace("    server:", "    insecure-skip-tls-verify: true\n    server:");
+    let path = write_kubeconfig("insecure", &insecure);
+    let out = common::kubequery()
+        .args(["query", "--kubeconfig"])
+        .arg(&path)
+        .arg("SELECT count(*) FROM kubernetes_namespaces")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("context risky") && stderr.contains("insecure-skip-tls-verify"), "{stderr}");
+
+    // An unreachable server: kubequery's message naming the cluster, not kube's bare ERROR lines.
+    let unreachable = server.kubeconfig("gone").replace(&server.url(), "http://127.0.0.1:1");
+    let path = write_kubeconfig("unreachable", &unreachable);
+    let out = common::kubequery().args(["query", "--kubeconfig"]).arg(&path).arg("SELECT 1").output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("cluster gone"), "{stderr}");
+    assert!(!stderr.contains("failed with error"), "kube's own error lines are not shown: {stderr}");
+}

@@ -81,3 +81,23 @@ fn a_failing_table_returns_a_failure_status_and_the_extension_lives_on() {
 fn hostile_bytes_and_idle_connections_on_the_socket_cannot_stop_the_extension() {
     scenario("hostile_client");
 }
+
+#[test]
+fn a_third_party_table_named_like_an_osquery_core_table_is_left_out_not_the_extension() {
+    let dir = common::scratch("core-name-clash");
+    for name in ["processes", "clash_survivor"] {
+        let component = common::spelled_component(name, ("", "v1", "namespaces", "Namespace"), false);
+        std::fs::copy(&component, dir.join(format!("{name}.wasm"))).expect("copy");
+    }
+    let output = Command::new(common::python())
+        .arg(common::repo().join("tests/osquery/peer.py"))
+        .args(["run", "core_name_clash", "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
+        .arg(common::fixture("kubequery-1.1.1-schema.json"))
+        .arg("--tables-dir")
+        .arg(&dir)
+        .env("KUBEQUERY_CACHE_DIR", common::cache_dir())
+        .output()
+        .expect("running the osquery peer");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains("ok core_name_clash"), "{stdout}");
+}

@@ -128,3 +128,36 @@ fn a_huge_error_message_with_escape_sequences_is_bounded_and_escaped() {
     assert!(!message.contains('\u{1b}') && !message.contains('\u{7}'), "escaped: {message}");
     assert!(message.contains("\\u{1b}]52;c;") && message.contains("more bytes)"), "{message}");
 }
+
+#[test]
+fn a_compiled_entry_planted_in_the_cache_is_not_trusted() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::scratch("planted-cache");
+    let cache = dir.join("cache");
+    let runtime = Runtime::new(Some(cache.clone()), LIMITS).expect("runtime");
+    let entries = || -> std::collections::BTreeSet<std::path::PathBuf> {
+        std::fs::read_dir(&cache).expect("cache dir").filter_map(Result::ok).map(|e| e.path()).collect()
+    };
+    // The real compiled code of a hostile component...
+    load(&runtime, "hostile_panic").expect("hostile_panic loads");
+    let hostile_entry = entries().into_iter().next().expect("one entry");
+    // ...planted, writable by others, under the key of the secret_reader component.
+    let before = entries();
+    load(&runtime, "secret_reader").expect("secret_reader loads");
+    let target = entries().difference(&before).next().cloned().expect("a second entry");
+    std::fs::copy(&hostile_entry, &target).expect("plant");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let runtime = Runtime::new(Some(cache.clone()), LIMITS).expect("runtime");
+    let table = load(&runtime, "secret_reader").expect("loads from source, not the planted entry");
+    assert_eq!(table.schema.name, "secret_reader", "the planted code was not deserialized");
+    // The same planted bytes owned by another user are ignored too (needs root to chown).
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let chown = std::process::Command::new("chown").arg("65534").arg(&target).status();
+    if chown.is_ok_and(|s| s.success()) {
+        let runtime = Runtime::new(Some(cache), LIMITS).expect("runtime");
+        let table = load(&runtime, "secret_reader").expect("loads");
+        assert_eq!(table.schema.name, "secret_reader");
+    } else {
+        eprintln!("SKIPPED: cannot chown (not root); the other-owner case was not checked");
+    }
+}

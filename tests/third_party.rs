@@ -449,3 +449,28 @@ fn table_new_output_builds_and_passes_table_test() {
     assert!(!output.status.success());
     assert!(stderr.contains("already exists"), "{stderr}");
 }
+
+#[test]
+fn names_sqlite_owns_are_refused_naming_the_file() {
+    for (name, reason) in [
+        ("json_each", "one of SQLite's own tables or table functions"),
+        ("fts5", "one of SQLite's own tables or table functions"),
+        ("pragma_table_info", "reserved by SQLite"),
+        ("sqlite_schema", "reserved by SQLite"),
+    ] {
+        let component = common::spelled_component(name, ("", "v1", "namespaces", "Namespace"), false);
+        let (output, _, stderr) = run(common::kubequery().arg("--table").arg(&component).args([
+            "query",
+            "--demo",
+            "-o",
+            "csv",
+            "SELECT count(*) AS n FROM json_each('[1,2,3]')",
+        ]));
+        assert!(output.status.success(), "{stderr}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "n\r\n3\r\n", "json_each is SQLite's, untouched");
+        assert!(
+            stderr.contains(&component.display().to_string()) && stderr.contains(reason),
+            "{name}: the refusal names the file and why:\n{stderr}"
+        );
+    }
+}

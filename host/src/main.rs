@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&format!("{e:#}"), false));
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&format!("{e:#}"), true));
             ExitCode::FAILURE
         }
     }

@@ -33,6 +33,9 @@ from thrift.transport import TSocket, TTransport
 
 OSQUERY_TYPES = {"TEXT", "INTEGER", "BIGINT", "DOUBLE", "BLOB", "UNSIGNED BIGINT"}
 
+# A few of osqueryd's own tables (owner uuid 0): registering a table of the same name is refused.
+CORE_TABLES = ["processes", "users", "os_version", "osquery_info", "time", "file"]
+
 
 # --------------------------------------------------------------------------- wire helpers
 
@@ -77,7 +80,7 @@ class Manager(ExtensionManager.Iface):
         self.events = events
         self.lock = threading.Lock()
         self.extensions_by_uuid = {}
-        self.tables = {}
+        self.tables = {name: 0 for name in CORE_TABLES}
         self.next_uuid = 1000
         for name in preregistered:
             self.extensions_by_uuid[self.next_uuid] = InternalExtensionInfo(name=name, version="0", sdk_version="0", min_sdk_version="0")
@@ -138,6 +141,13 @@ class Manager(ExtensionManager.Iface):
         return ExtensionStatus(code=0, message="OK")
 
     def query(self, sql):
+        """Only what extensions ask osqueryd: the table registry."""
+        if "osquery_registry" in sql:
+            with self.lock:
+                rows = [{"name": name, "owner_uuid": str(owner)} for name, owner in self.tables.items()
+                        if "owner_uuid = 0" not in sql or owner == 0]
+            self.record({"event": "query", "sql": sql})
+            return ExtensionResponse(status=ExtensionStatus(code=0, message="OK"), response=rows)
         return ExtensionResponse(status=ExtensionStatus(code=1, message="no SQL in the fake manager"), response=[])
 
     def getQueryColumns(self, sql):
@@ -459,6 +469,20 @@ def scenario_hostile_client(h, spec):
     for s in hostile + idle:
         s.close()
     check("panicked" not in h.stderr(), f"a worker panicked:\n{h.stderr()}")
+
+
+def scenario_core_name_clash(h, spec):
+    """A third-party table named like an osquery core table is left out, with a message naming
+    its file; osqueryd accepts the rest of the extension."""
+    h.start_manager()
+    h.start_extension()
+    registered = h.wait_registered()
+    tables = registered["registry"]["table"]
+    check("processes" not in tables, "the clashing table was left out")
+    check("clash_survivor" in tables and "kubernetes_pods" in tables, f"the other tables are registered: {sorted(tables)}")
+    check("processes.wasm" in h.stderr() and "osquery core table" in h.stderr(), h.stderr())
+    result = generate(h.em, registered["uuid"], "clash_survivor")
+    check(result.status.code == 0, f"the surviving third-party table answers: {result.status}")
 
 
 def scenario_dump_every_table(h, spec):

@@ -34,6 +34,8 @@ pub enum CatalogError {
     NameClash { table: String, new: Origin, existing: Origin },
     #[error("{origin}: refused: {source}")]
     Refused { origin: Origin, source: PolicyError },
+    #[error("{origin}: refused: the table name {table} is {reason}; rename the table")]
+    ReservedName { origin: Origin, table: String, reason: &'static str },
     #[error("{}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
 }

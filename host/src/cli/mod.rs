@@ -141,6 +141,9 @@ pub fn init_logging(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    // kube and hyper log a connection failure as a bare ERROR before kubequery reports it with
+    // the cluster's name; below trace level their logs only repeat kubequery's own.
+    let default = if verbose >= 3 { default.to_string() } else { format!("{default},kube_client=off,hyper_util=off") };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KUBEQUERY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()

@@ -37,9 +37,9 @@ pub fn run(settings: &Settings, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let several = args.sql.trim().trim_end_matches(';').contains(';');
     for error in &errors {
         if several {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.to_string(), false));
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.to_string(), true));
         } else {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.message, false));
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.message, true));
         }
     }
     Ok(ExitCode::FAILURE)

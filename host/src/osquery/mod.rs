@@ -71,11 +71,51 @@ pub fn serve(
     // osqueryd pings every extension each interval; three silent intervals mean it is hung or
     // has dropped us, and exiting lets osqueryd (or Kubernetes) start a fresh extension.
     server.set_inbound_ping_timeout(options.interval * 3 + options.timeout);
-    for table in tables {
+    let tables = without_core_names(tables, options, manager_timeout);
+    for table in &tables {
         server.register_plugin(Plugin::readonly_table(OsqueryTable::new(table.clone(), source.clone())));
     }
     tracing::info!("registering {} tables with osquery at {}", tables.len(), options.socket);
     server.run_with_signal_handling().map_err(|e| ExtensionError::Registration(e.to_string()))
+}
+
+/// `tables` without the third-party ones named like an osquery core table: osqueryd refuses a
+/// whole extension when one of its tables clashes, so one badly named file must not take the
+/// others down. osqueryd is asked which core tables it has, since that depends on its version
+/// and platform.
+fn without_core_names(
+    tables: &[Arc<TableComponent>],
+    options: &ExtensionOptions,
+    timeout: Duration,
+) -> Vec<Arc<TableComponent>> {
+    const CORE_TABLES: &str = "SELECT name FROM osquery_registry WHERE registry = 'table' AND owner_uuid = 0";
+    let core: std::collections::HashSet<String> =
+        match osquery_rust_ng::query_manager(&options.socket, timeout, CORE_TABLES) {
+            Ok(rows) => rows.into_iter().filter_map(|mut row| row.remove("name")).collect(),
+            Err(e) => {
+                tracing::warn!(
+                    "could not ask osqueryd for its tables ({e}); a third-party table named like an osquery \
+                     table would make osqueryd refuse the whole extension"
+                );
+                return tables.to_vec();
+            }
+        };
+    tables
+        .iter()
+        .filter(|table| {
+            let clash = matches!(table.origin, crate::wasm::Origin::File(_)) && core.contains(&table.schema.name);
+            if clash {
+                tracing::error!(
+                    "skipping table component: {}: refused: the table name {} is an osquery core table; \
+                     rename the table",
+                    table.origin,
+                    table.schema.name
+                );
+            }
+            !clash
+        })
+        .cloned()
+        .collect()
 }
 
 /// Waits until osqueryd accepts connections on `socket`: autoload starts extensions in

@@ -38,6 +38,30 @@ pub struct Engine {
     shared: Arc<vtab::Shared>,
 }
 
+/// Table-valued functions SQLite provides without listing them in `pragma_module_list`.
+const SQLITE_TABLE_FUNCTIONS: &[&str] =
+    &["json_each", "json_tree", "jsonb_each", "jsonb_tree", "generate_series", "carray"];
+
+/// Why no table may be called `name`, if that is so: SQLite's own modules (a table named
+/// `json_each` would replace the JSON function every query may use), the `pragma_` tables
+/// and the `sqlite_` names SQLite reserves.
+pub fn reserved_name(name: &str) -> Option<&'static str> {
+    static MODULES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if name.starts_with("sqlite_") || name.starts_with("pragma_") {
+        return Some("reserved by SQLite (sqlite_*, pragma_*)");
+    }
+    let modules = MODULES.get_or_init(|| {
+        let listed: rusqlite::Result<Vec<String>> = Connection::open_in_memory().and_then(|conn| {
+            let mut stmt = conn.prepare("SELECT name FROM pragma_module_list")?;
+            stmt.query_map([], |row| row.get(0))?.collect()
+        });
+        let mut modules = listed.unwrap_or_default();
+        modules.extend(SQLITE_TABLE_FUNCTIONS.iter().map(|m| m.to_string()));
+        modules
+    });
+    modules.iter().any(|m| m == name).then_some("one of SQLite's own tables or table functions")
+}
+
 /// Bytes of rows one statement may keep for its joins, by default: far more than any join
 /// of a large cluster's tables needs once projected, far less than the machine.
 pub const MAX_KEPT_BYTES: usize = 4 << 30;
@@ -52,7 +76,7 @@ impl Engine {
         for table in tables {
             vtab::register(&conn, table.clone(), shared.clone())?;
         }
-        read_only::lock(&mut conn);
+        read_only::lock(&mut conn)?;
         Ok(Engine { conn, shared })
     }
 

@@ -31,9 +31,9 @@ pub(super) fn open() -> rusqlite::Result<Connection> {
 }
 
 /// Once the tables are registered: no attached databases, and the read-only authorizer.
-pub(super) fn lock(conn: &mut Connection) {
-    conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0);
-    conn.authorizer(Some(authorize));
+pub(super) fn lock(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+    conn.authorizer(Some(authorize))
 }
 
 fn authorize(context: AuthContext<'_>) -> Authorization {
@@ -59,7 +59,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kubequery-read-only-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("scratch dir");
         let mut conn = open().expect("open");
-        lock(&mut conn);
+        lock(&mut conn).expect("lock");
         let one: i64 = conn.query_row("SELECT 1 + 0", [], |r| r.get(0)).expect("select");
         assert_eq!(one, 1);
         conn.query_row("SELECT count(*) FROM json_each('[1,2]')", [], |r| r.get::<_, i64>(0)).expect("json_each");

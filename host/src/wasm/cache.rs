@@ -1,8 +1,10 @@
 //! Compiled components on disk, so that only the first start pays for Cranelift.
 //!
 //! Entries are keyed by the component's SHA-256 and the engine's compatibility hash, written
-//! atomically, and only ever read back from a directory this process created with owner-only
-//! permissions: deserializing compiled code is trusted, so nobody else may write there.
+//! atomically with owner-only permissions, and only read back from a directory this user owns
+//! with owner-only permissions. Deserializing compiled code is trusted, so each entry is also
+//! checked before it is read: a regular file (not a link), owned by this user, writable by
+//! nobody else. An entry planted while the directory was open to others is ignored.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs;
@@ -21,7 +23,6 @@ pub(crate) struct CompileCache {
 impl CompileCache {
     pub(crate) fn open(dir: PathBuf) -> io::Result<Self> {
         fs::create_dir_all(&dir)?;
-        #[cfg(unix)]
         {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let meta = fs::metadata(&dir)?;
@@ -52,17 +53,26 @@ impl CompileCache {
     ) -> wasmtime::Result<Component> {
         let sha256 = sha256.map_or_else(|| hex_sha256(wasm), str::to_string);
         let entry = self.entry(engine, &sha256);
-        if entry.is_file() {
-            // SAFETY: entries are written only by `store` below, into a directory created
-            // owner-only by this program, and are keyed by the engine's compatibility hash;
-            // an incompatible or damaged file is rejected by wasmtime's header checks.
-            match unsafe { Component::deserialize_file(engine, &entry) } {
-                Ok(component) => return Ok(component),
-                Err(e) => tracing::debug!("recompiling: cached {} unusable: {e}", entry.display()),
+        let mut replaceable = true;
+        match trusted(&entry) {
+            Ok(true) => {
+                // SAFETY: the entry is a regular file owned by this user and writable by no
+                // one else, in an owner-only directory of this user, so only this program
+                // (`store` below) wrote it; it is keyed by the engine's compatibility hash,
+                // and an incompatible or damaged file is rejected by wasmtime's header checks.
+                match unsafe { Component::deserialize_file(engine, &entry) } {
+                    Ok(component) => return Ok(component),
+                    Err(e) => tracing::debug!("recompiling: cached {} unusable: {e}", entry.display()),
+                }
+            }
+            Ok(false) => {}
+            Err(reason) => {
+                tracing::warn!("ignoring compiled-table cache entry {}: {reason}", entry.display());
+                replaceable = false;
             }
         }
         let compiled = engine.precompile_component(wasm)?;
-        if let Err(e) = store(&entry, &compiled) {
+        if replaceable && let Err(e) = store(&entry, &compiled) {
             tracing::warn!("cannot write compiled table to {}: {e}", entry.display());
         }
         // SAFETY: `compiled` was produced by this engine just above.
@@ -70,16 +80,38 @@ impl CompileCache {
     }
 }
 
-/// The effective user id, read from the process's own files (no libc dependency).
-#[cfg(unix)]
+/// The effective user id.
 fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Whether `entry` exists and may be deserialized: `Ok(false)` when absent, an error naming
+/// why when it is there but not provably ours.
+fn trusted(entry: &Path) -> Result<bool, String> {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(u32::MAX)
+    let meta = match fs::symlink_metadata(entry) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e.to_string()),
+    };
+    if !meta.file_type().is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.uid() != effective_uid() {
+        return Err(format!("owned by uid {}, not by this user", meta.uid()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(format!("writable by others (mode {:o})", meta.mode() & 0o777));
+    }
+    Ok(true)
 }
 
 fn store(entry: &Path, compiled: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = entry.with_extension(format!("tmp{}", std::process::id()));
-    fs::write(&tmp, compiled)?;
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?.write_all(compiled)?;
     fs::rename(&tmp, entry).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })

@@ -54,12 +54,18 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
         None => match Kubeconfig::read() {
             Ok(config) => Some(config),
             // No kubeconfig at all: fall back to the pod's service account, as kubectl does.
+            // A kubeconfig that is there but broken is an error, never a reason to switch
+            // to another cluster's credentials.
             Err(_)
                 if contexts.is_empty()
                     && !live.all_contexts
+                    && default_kubeconfig().is_none()
                     && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() =>
             {
                 None
+            }
+            Err(e) if let Some(path) = default_kubeconfig() => {
+                return Err(config_error(format!("kubeconfig {path}: {e}")));
             }
             Err(e) => {
                 return Err(config_error(format!(
@@ -103,6 +109,13 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
                 let mut config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
                     .await
                     .map_err(|e| error(&context, e))?;
+                if config.accept_invalid_certs {
+                    tracing::warn!(
+                        "context {context}: the kubeconfig sets insecure-skip-tls-verify, so the API server's \
+                         certificate is not checked: anyone on the network path can read and change what \
+                         kubequery sends and receives, credentials included"
+                    );
+                }
                 apply_timeouts(&mut config, live.request_timeout);
                 let name = live.cluster_name.clone().unwrap_or_else(|| context.clone());
                 targets.push(Target { name, config });
@@ -110,6 +123,17 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
         }
     }
     Ok(targets)
+}
+
+/// The kubeconfig `Kubeconfig::read` would read, when there is one: `KUBECONFIG` (its first
+/// entry), else `~/.kube/config` if it exists.
+fn default_kubeconfig() -> Option<String> {
+    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        return std::env::split_paths(&list).next().map(|p| p.display().to_string());
+    }
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    let path = std::path::Path::new(&home).join(".kube/config");
+    path.exists().then(|| path.display().to_string())
 }
 
 fn apply_timeouts(config: &mut kube::Config, timeout: Duration) {

@@ -80,3 +80,21 @@ impl osquery::TExtensionSyncClient for Client {
         self.client.shutdown()
     }
 }
+
+/// Runs `sql` on osqueryd through its extension manager socket and returns the rows
+/// (kubequery patch 11: an extension asks osqueryd which tables exist before registering).
+pub fn query_manager(
+    socket_path: &str,
+    timeout: Duration,
+    sql: &str,
+) -> Result<Vec<std::collections::BTreeMap<String, String>>, String> {
+    use osquery::TExtensionManagerSyncClient;
+    let mut client = Client::new(socket_path, timeout).map_err(|e| e.to_string())?;
+    let response = client.query(sql.to_string()).map_err(|e| e.to_string())?;
+    match response.status {
+        Some(status) if status.code.unwrap_or(0) != 0 => {
+            Err(status.message.unwrap_or_else(|| "osqueryd refused the query".into()))
+        }
+        _ => Ok(response.response.unwrap_or_default()),
+    }
+}

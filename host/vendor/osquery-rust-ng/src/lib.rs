@@ -10,6 +10,7 @@ pub mod plugin;
 pub(crate) mod server;
 mod util;
 
+pub use crate::client::query_manager;
 pub use crate::server::{serve_request_bytes, Server, ServerStopHandle, ShutdownReason};
 
 // Re-exports
