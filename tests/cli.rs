@@ -226,3 +226,41 @@ fn settings_come_from_flags_then_environment_then_config_file() {
     assert!(!out.status.success());
     assert!(stderr.contains("kubequery.yaml") && stderr.contains("clustr_name"), "{stderr}");
 }
+
+#[test]
+fn escape_sequences_from_the_cluster_never_reach_the_terminal() {
+    // Anyone who may create an Event controls its note: an OSC 52 clipboard write and a
+    // clear-screen must come out escaped in every human-readable format.
+    let dir = common::scratch("escape-sequences");
+    let note = "pulled\u{1b}]52;c;aGFja2Vk\u{7}\u{1b}[2J\u{9b}31mred";
+    let event = serde_json::json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": "e", "namespace": "default", "uid": "u", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "note": note, "reason": "Pulled", "type": "Normal", "regarding": {"kind": "Pod", "name": "p"}
+    });
+    std::fs::write(dir.join("event.json"), event.to_string()).expect("write");
+    for format in ["table", "line", "csv"] {
+        let out = common::kubequery()
+            .args(["query", "-o", format, "--snapshot"])
+            .arg(&dir)
+            .arg("SELECT note FROM kubernetes_events")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\u{9b}'),
+            "{format}: {stdout:?}"
+        );
+        assert!(stdout.contains("\\u{1b}]52;c;aGFja2Vk\\u{7}"), "{format} shows the sequence escaped: {stdout}");
+    }
+    // JSON escapes control characters by itself, and keeps the exact text.
+    let out = common::kubequery()
+        .args(["query", "-o", "json", "--snapshot"])
+        .arg(&dir)
+        .arg("SELECT note FROM kubernetes_events")
+        .output()
+        .expect("run");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(rows[0]["note"], note);
+}

@@ -311,7 +311,7 @@ fn a_table_over_its_memory_limit_fails_alone() {
 }
 
 #[test]
-fn a_table_over_its_cpu_limit_fails_alone() {
+fn a_table_over_its_deadline_fails_alone() {
     assert_limit(
         "table_limits:\n  hostile_loop: {deadline_ms: 200}\n",
         Some("hostile_loop"),
