@@ -149,7 +149,8 @@ mod tests {
     #[test]
     fn regression_inputs_still_pass() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz/regressions");
-        let targets: [(&str, fn(&[u8])); 6] = [
+        type Target = (&'static str, fn(&[u8]));
+        let targets: [Target; 6] = [
             ("snapshot_json", |d| super::snapshot_file("fuzz.json", d)),
             ("snapshot_yaml", |d| super::snapshot_file("fuzz.yaml", d)),
             ("label_selector", super::label_selector),
