@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Command;
 
 fn scenario(name: &str) {
     run_scenario(name, false);
@@ -12,15 +11,7 @@ fn scenario(name: &str) {
 
 /// Runs one scenario of the peer; `hostile` adds the hostile components as third-party tables.
 fn run_scenario(name: &str, hostile: bool) {
-    let mut peer = Command::new(common::python());
-    peer.arg(common::repo().join("tests/osquery/peer.py"))
-        .args(["run", name, "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
-        .arg(common::fixture("kubequery-1.1.1-schema.json"))
-        .env("KUBEQUERY_CACHE_DIR", common::cache_dir());
-    if hostile {
-        peer.arg("--tables-dir").arg(common::hostile_components());
-    }
-    let output = peer.output().expect("running the osquery peer");
+    let output = common::osquery_peer(name, hostile.then(common::hostile_components), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "scenario {name}:\n{stdout}\n{stderr}");
@@ -89,15 +80,7 @@ fn a_third_party_table_named_like_an_osquery_core_table_is_left_out_not_the_exte
         let component = common::spelled_component(name, ("", "v1", "namespaces", "Namespace"), false);
         std::fs::copy(&component, dir.join(format!("{name}.wasm"))).expect("copy");
     }
-    let output = Command::new(common::python())
-        .arg(common::repo().join("tests/osquery/peer.py"))
-        .args(["run", "core_name_clash", "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
-        .arg(common::fixture("kubequery-1.1.1-schema.json"))
-        .arg("--tables-dir")
-        .arg(&dir)
-        .env("KUBEQUERY_CACHE_DIR", common::cache_dir())
-        .output()
-        .expect("running the osquery peer");
+    let output = common::osquery_peer("core_name_clash", Some(&dir), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && stdout.contains("ok core_name_clash"), "{stdout}");
 }

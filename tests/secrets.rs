@@ -471,18 +471,12 @@ fn sweep_every_table_through_query_table_test_and_osquery_leaks_nothing() {
     for file in &files {
         std::fs::copy(file, tables_dir.join(file.file_name().expect("file name"))).expect("copy");
     }
-    let output = Command::new(common::python())
-        .arg(common::repo().join("tests/osquery/peer.py"))
-        .args(["run", "dump_every_table", "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
-        .arg(common::fixture("kubequery-1.1.1-schema.json"))
-        .arg("--tables-dir")
-        .arg(&tables_dir)
-        .args(["--env", &format!("KUBECONFIG={kubeconfig}")])
-        .args(["--env", &format!("KUBEQUERY_TABLE_GRANT_SECRETS={}", hostile.join(","))])
-        .args(["--env", "KUBEQUERY_LOG=trace"])
-        .env("KUBEQUERY_CACHE_DIR", common::cache_dir())
-        .output()
-        .expect("running the osquery peer");
+    let env = [
+        format!("KUBECONFIG={kubeconfig}"),
+        format!("KUBEQUERY_TABLE_GRANT_SECRETS={}", hostile.join(",")),
+        "KUBEQUERY_LOG=trace".to_string(),
+    ];
+    let output = common::osquery_peer("dump_every_table", Some(&tables_dir), &env);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && stdout.contains("ok dump_every_table"), "{stdout}");
     for table in &tables {

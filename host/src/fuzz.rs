@@ -17,14 +17,7 @@ use crate::sources::snapshot::Snapshot;
 use crate::sources::{DataSource, LabelSelector, Selection};
 
 fn core(resource: &str, kind: &str) -> Source {
-    Source::Resource(ApiResource {
-        group: String::new(),
-        version: "v1".into(),
-        resource: resource.into(),
-        kind: kind.into(),
-        namespaced: true,
-        metadata_only: false,
-    })
+    Source::Resource(ApiResource::core(resource, kind))
 }
 
 /// A snapshot file (`name` says JSON or YAML) must load without panicking or hanging, and

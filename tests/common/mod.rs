@@ -17,12 +17,8 @@ use rusqlite::types::Value;
 /// The source of a namespaced core (`v1`) resource.
 pub fn core_source(resource: &str, kind: &str, metadata_only: bool) -> kubequery::schema::Source {
     kubequery::schema::Source::Resource(kubequery::schema::ApiResource {
-        group: String::new(),
-        version: "v1".into(),
-        resource: resource.into(),
-        kind: kind.into(),
-        namespaced: true,
         metadata_only,
+        ..kubequery::schema::ApiResource::core(resource, kind)
     })
 }
 
@@ -224,4 +220,22 @@ pub fn spelled_component_with(
     let path = dir.join(format!("{name}.wasm"));
     std::fs::write(&path, wasm).expect("writing a spelled component");
     path
+}
+
+/// Runs scenario `scenario` of the osquery peer (tests/osquery/peer.py) against the built
+/// binary, with third-party tables from `tables_dir` and `env` (`KEY=VALUE`) for the
+/// extension instead of the demo cluster. The caller checks the output.
+pub fn osquery_peer(scenario: &str, tables_dir: Option<&Path>, env: &[String]) -> std::process::Output {
+    let mut peer = Command::new(python());
+    peer.arg(repo().join("tests/osquery/peer.py"))
+        .args(["run", scenario, "--kubequery", env!("CARGO_BIN_EXE_kubequery"), "--schema"])
+        .arg(fixture("kubequery-1.1.1-schema.json"))
+        .env("KUBEQUERY_CACHE_DIR", cache_dir());
+    if let Some(dir) = tables_dir {
+        peer.arg("--tables-dir").arg(dir);
+    }
+    for variable in env {
+        peer.args(["--env", variable]);
+    }
+    peer.output().expect("running the osquery peer")
 }

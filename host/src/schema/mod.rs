@@ -75,6 +75,18 @@ pub struct ApiResource {
 }
 
 impl ApiResource {
+    /// A namespaced resource of the core group (`v1`), listed whole: `pods`/`Pod`.
+    pub fn core(resource: &str, kind: &str) -> Self {
+        ApiResource {
+            group: String::new(),
+            version: "v1".into(),
+            resource: resource.into(),
+            kind: kind.into(),
+            namespaced: true,
+            metadata_only: false,
+        }
+    }
+
     /// `apiVersion` as objects carry it: `v1`, `apps/v1`.
     pub fn api_version(&self) -> String {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }

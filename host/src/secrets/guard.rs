@@ -125,14 +125,7 @@ mod tests {
     use crate::schema::ApiResource;
 
     fn resource(resource: &str, kind: &str, metadata_only: bool) -> Source {
-        Source::Resource(ApiResource {
-            group: String::new(),
-            version: "v1".into(),
-            resource: resource.into(),
-            kind: kind.into(),
-            namespaced: true,
-            metadata_only,
-        })
+        Source::Resource(ApiResource { metadata_only, ..ApiResource::core(resource, kind) })
     }
 
     #[test]

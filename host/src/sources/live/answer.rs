@@ -166,14 +166,7 @@ mod tests {
     use super::*;
 
     fn secrets() -> ApiResource {
-        ApiResource {
-            group: String::new(),
-            version: "v1".into(),
-            resource: "secrets".into(),
-            kind: "Secret".into(),
-            namespaced: true,
-            metadata_only: true,
-        }
+        ApiResource { metadata_only: true, ..ApiResource::core("secrets", "Secret") }
     }
 
     #[test]

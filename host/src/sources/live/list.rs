@@ -325,14 +325,7 @@ mod tests {
     use super::*;
 
     fn pods() -> ApiResource {
-        ApiResource {
-            group: String::new(),
-            version: "v1".into(),
-            resource: "pods".into(),
-            kind: "Pod".into(),
-            namespaced: true,
-            metadata_only: false,
-        }
+        ApiResource::core("pods", "Pod")
     }
 
     fn list(ns: Option<&str>, labels: Option<&str>, fields: Option<&str>) -> Planned {
