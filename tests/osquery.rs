@@ -4,7 +4,6 @@
 
 mod common;
 
-
 fn scenario(name: &str) {
     run_scenario(name, false);
 }

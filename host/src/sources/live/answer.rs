@@ -86,19 +86,22 @@ pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<
     if resource.is_secrets() {
         return secret_page(&body);
     }
-    let (api_version, kind) = list_kind(resource);
-    let body =
-        if single { envelope::wrap(&api_version, &kind, &[String::from_utf8_lossy(&body).trim()]) } else { body };
     if resource.lists_metadata_only() {
         let answer: Partial = serde_json::from_slice(&body).map_err(|_| "the answer is not JSON".to_string())?;
-        if answer.kind.as_deref() != Some("PartialObjectMetadataList") {
+        let expected = if single { "PartialObjectMetadata" } else { "PartialObjectMetadataList" };
+        if answer.kind.as_deref() != Some(expected) {
             return Err(format!(
                 "the server answered with {}, not the metadata the table declared; refused (a proxy between \
                  kubequery and the API server may drop the `as=` parameter of the Accept header)",
                 secrets::describe_kind(answer.kind.as_deref())
             ));
         }
-    } else if is_config_maps(resource)
+    }
+    let (api_version, kind) = list_kind(resource);
+    let body =
+        if single { envelope::wrap(&api_version, &kind, &[String::from_utf8_lossy(&body).trim()]) } else { body };
+    if !resource.lists_metadata_only()
+        && is_config_maps(resource)
         && let Some(cleaned) = secrets::config_map_page(&body)
     {
         return Ok(cleaned);
@@ -199,5 +202,17 @@ mod tests {
         let row_with_object =
             r#"{"kind":"Table","rows":[{"cells":[],"object":{"kind":"Secret","data":{"k":"c2VjcmV0"}}}]}"#;
         assert!(page(&secrets(), Bytes::from(row_with_object), false).is_err());
+    }
+
+    #[test]
+    fn other_metadata_only_answers_must_be_metadata() {
+        let widgets = ApiResource { metadata_only: true, ..ApiResource::core("widgets", "Widget") };
+        let full = r#"{"kind":"Widget","apiVersion":"v1","metadata":{"name":"w"},"spec":{}}"#;
+        assert!(page(&widgets, Bytes::from(full), true).is_err());
+        let list = r#"{"kind":"WidgetList","items":[]}"#;
+        assert!(page(&widgets, Bytes::from(list), false).expect_err("refused").contains("a WidgetList"));
+        let one = r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"w"}}"#;
+        let wrapped = page(&widgets, Bytes::from(one), true).expect("metadata");
+        assert!(String::from_utf8_lossy(&wrapped).contains("PartialObjectMetadataList"));
     }
 }
