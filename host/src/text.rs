@@ -16,13 +16,18 @@ pub fn escape_controls(text: &str, keep_layout: bool) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if escaped(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        push(&mut out, c, escaped(c));
     }
     Cow::Owned(out)
+}
+
+/// Appends `c` to `out`, Rust-escaped when `escape`.
+fn push(out: &mut String, c: char, escape: bool) {
+    if escape {
+        out.extend(c.escape_default());
+    } else {
+        out.push(c);
+    }
 }
 
 /// At most `max` bytes of `text` with every control character escaped, cut at a character
@@ -34,11 +39,7 @@ pub fn printable(text: &str, max: usize) -> String {
             out.push_str(&format!("… ({} more bytes)", text.len() - at));
             break;
         }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        push(&mut out, c, c.is_control());
     }
     out
 }

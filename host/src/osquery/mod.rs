@@ -105,12 +105,12 @@ fn without_core_names(
         .filter(|table| {
             let clash = matches!(table.origin, crate::wasm::Origin::File(_)) && core.contains(&table.schema.name);
             if clash {
-                tracing::error!(
-                    "skipping table component: {}: refused: the table name {} is an osquery core table; \
-                     rename the table",
-                    table.origin,
-                    table.schema.name
-                );
+                let refused = crate::catalog::CatalogError::ReservedName {
+                    origin: table.origin.clone(),
+                    table: table.schema.name.clone(),
+                    reason: "an osquery core table",
+                };
+                tracing::error!("skipping table component: {refused}");
             }
             !clash
         })

@@ -97,6 +97,22 @@ impl ApiResource {
         if self.group.is_empty() { self.resource.clone() } else { format!("{}.{}", self.resource, self.group) }
     }
 
+    /// API version and kind of the List pages a table reading this resource gets:
+    /// `meta.k8s.io/v1 PartialObjectMetadataList` when it gets metadata only, else `v1
+    /// PodList` and the like — the same from a live cluster and a snapshot.
+    pub fn list_kind(&self) -> (String, String) {
+        if self.lists_metadata_only() {
+            ("meta.k8s.io/v1".into(), "PartialObjectMetadataList".into())
+        } else {
+            (self.api_version(), format!("{}List", self.kind))
+        }
+    }
+
+    /// Whether the table reads core ConfigMaps, whose annotations are redacted like a Secret's.
+    pub fn is_config_maps(&self) -> bool {
+        is_core_config_map(&self.group, &self.kind) || (self.group.is_empty() && self.resource == "configmaps")
+    }
+
     /// Whether the table gets metadata only: when it asks for it, and always for Secrets.
     pub fn lists_metadata_only(&self) -> bool {
         self.metadata_only || self.is_secrets()
@@ -126,6 +142,11 @@ impl fmt::Display for ApiResource {
 /// slips past the check.
 pub fn is_core_secret(group: &str, kind: &str) -> bool {
     is_core_group(group) && kind.eq_ignore_ascii_case("Secret")
+}
+
+/// Whether an object of this API group and kind is a core ConfigMap.
+pub fn is_core_config_map(group: &str, kind: &str) -> bool {
+    group.is_empty() && kind == "ConfigMap"
 }
 
 /// The core group, as an API path spells it (`""`) or as a careless file may (`core`).

@@ -13,8 +13,12 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 /// kubectl?" can still be answered.
 pub(crate) const REDACTED: &str = "(redacted by kubequery: a copy of the object's values)";
 
-/// Fields of a manifest that hold values, as they appear inside an annotation.
-const VALUE_FIELDS: [&str; 3] = ["data", "stringData", "binaryData"];
+/// The fields of a manifest that hold values (`data`, `stringData`, `binaryData`), spelled as
+/// they appear in an annotation's value: quoted in JSON, as a key in YAML, and quoted inside
+/// a JSON string (the escaped quotes of a whole object's text).
+const QUOTED_FIELDS: [&str; 3] = [r#""data""#, r#""stringData""#, r#""binaryData""#];
+const YAML_KEYS: [&str; 3] = ["data:", "stringData:", "binaryData:"];
+const ESCAPED_FIELDS: [&str; 3] = [r#"\"data\""#, r#"\"stringData\""#, r#"\"binaryData\""#];
 
 /// Whether an annotation copies an object's values: kubectl's last-applied-configuration,
 /// or any value holding a manifest with `data`, `stringData` or `binaryData` — JSON (as
@@ -24,11 +28,8 @@ pub(crate) fn copies_values(key: &str, value: &str) -> bool {
         return false;
     }
     key == LAST_APPLIED
-        || VALUE_FIELDS.iter().any(|field| value.contains(&format!("\"{field}\"")))
-        || value.lines().any(|line| {
-            let line = line.trim_start();
-            VALUE_FIELDS.iter().any(|field| line.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))
-        })
+        || QUOTED_FIELDS.iter().any(|field| value.contains(field))
+        || value.lines().any(|line| YAML_KEYS.iter().any(|key| line.trim_start().starts_with(key)))
 }
 
 /// Redacts, in place, every annotation of `metadata` that copies values. Returns whether
@@ -78,11 +79,7 @@ pub fn secret_item(metadata: Option<&RawValue>, secret_type: Option<&str>, immut
 /// the common case through untouched.
 fn may_copy_values(json: &[u8]) -> bool {
     memmem::find(json, LAST_APPLIED.as_bytes()).is_some()
-        || VALUE_FIELDS.iter().any(|field| {
-            // Inside a JSON string a quoted field is `\"data\"`; a YAML line is `\ndata:`.
-            memmem::find(json, format!("\\\"{field}\\\"").as_bytes()).is_some()
-                || memmem::find(json, format!("{field}:").as_bytes()).is_some()
-        })
+        || ESCAPED_FIELDS.iter().chain(&YAML_KEYS).any(|pattern| memmem::find(json, pattern.as_bytes()).is_some())
 }
 
 /// A ConfigMap (or any object) with its value-copying annotations redacted, or `None` when

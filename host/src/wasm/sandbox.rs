@@ -15,8 +15,6 @@ use crate::text::printable;
 const STDERR_CAPACITY: usize = 64 << 10;
 /// `log` calls forwarded per scan; later ones are counted and dropped.
 const MAX_LOG_MESSAGES: usize = 1000;
-/// Longest forwarded log message.
-const MAX_LOG_BYTES: usize = 4096;
 
 pub(crate) struct Sandbox {
     wasi: WasiCtx,
@@ -81,7 +79,7 @@ impl Sandbox {
             }
             return;
         }
-        let message = printable(message, MAX_LOG_BYTES);
+        let message = printable(message, MAX_MESSAGE);
         match level {
             tracing::Level::ERROR => tracing::error!("table {}: {message}", self.table),
             tracing::Level::WARN => tracing::warn!("table {}: {message}", self.table),

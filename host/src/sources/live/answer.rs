@@ -34,15 +34,6 @@ pub(crate) fn query_parameters(resource: &ApiResource) -> &'static str {
     if resource.is_secrets() { "includeObject=Metadata" } else { "" }
 }
 
-/// API version and kind of the List pages a table gets for `resource`.
-pub(crate) fn list_kind(resource: &ApiResource) -> (String, String) {
-    if resource.lists_metadata_only() {
-        ("meta.k8s.io/v1".into(), "PartialObjectMetadataList".into())
-    } else {
-        (resource.api_version(), format!("{}List", resource.kind))
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Answer<'a> {
@@ -97,20 +88,16 @@ pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<
             ));
         }
     }
-    let (api_version, kind) = list_kind(resource);
+    let (api_version, kind) = resource.list_kind();
     let body =
         if single { envelope::wrap(&api_version, &kind, &[String::from_utf8_lossy(&body).trim()]) } else { body };
     if !resource.lists_metadata_only()
-        && is_config_maps(resource)
+        && resource.is_config_maps()
         && let Some(cleaned) = secrets::config_map_page(&body)
     {
         return Ok(cleaned);
     }
     Ok(body)
-}
-
-fn is_config_maps(resource: &ApiResource) -> bool {
-    resource.group.is_empty() && (resource.resource == "configmaps" || resource.kind == "ConfigMap")
 }
 
 /// Secrets, from a `Table` (or plain metadata, from a server without tables), as a

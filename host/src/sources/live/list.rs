@@ -8,7 +8,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::ClusterClient;
-use super::answer::{self, accept, list_kind};
+use super::answer::{self, accept};
 use super::envelope::{self, Key};
 use super::http::{Failure, encode, get};
 use super::progress::Progress;
@@ -292,7 +292,7 @@ async fn list(
         token = envelope::continue_token(&body);
         body = answer::page(resource, body, false).map_err(|reason| format!("listing {resource}: {reason}"))?;
         if let Some(after) = &skip_through {
-            let (api_version, kind) = list_kind(resource);
+            let (api_version, kind) = resource.list_kind();
             match envelope::items_after(&body, after, &api_version, &kind) {
                 Some(rest) => body = rest,
                 None => return Err(format!("listing {resource}: a page after a restart is not a List")),

@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 
 use self::load::{Content, Object, parse_file};
 use super::{DataSource, LabelSelector, PAGE_SIZE, Page, Pages, Selection, SourceError};
-use crate::schema::{ApiResource, Cluster, Source, is_core_secret};
+use crate::schema::{ApiResource, Cluster, Source, is_core_config_map, is_core_secret};
 use crate::secrets;
 
 pub use demo::DEMO_NAME;
@@ -132,11 +132,7 @@ impl Snapshot {
         // Metadata-only pages look like the API server's; Secrets are always served so, and
         // are already kept as metadata.
         let strip_to_metadata = resource.lists_metadata_only() && !is_core_secret(&key.0, &key.1);
-        let (api_version, list_kind) = if resource.lists_metadata_only() {
-            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadataList".to_string())
-        } else {
-            (resource.api_version(), format!("{}List", resource.kind))
-        };
+        let (api_version, list_kind) = resource.list_kind();
         let total = selected.len();
         Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
             let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
@@ -255,8 +251,7 @@ impl Builder {
                 for mut object in objects {
                     if is_core_secret(&object.group, &object.kind) {
                         object.json = value_free_secret(&object.json);
-                    } else if object.group.is_empty()
-                        && object.kind == "ConfigMap"
+                    } else if is_core_config_map(&object.group, &object.kind)
                         && let Some(cleaned) = secrets::config_map_item(object.json.get())
                         && let Ok(cleaned) = RawValue::from_string(cleaned)
                     {
