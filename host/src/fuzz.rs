@@ -118,7 +118,7 @@ impl ReadOnlyTable for ContextTable {
     fn generate(&self, request: ExtensionPluginRequest) -> ExtensionResponse {
         let status = match parse_constraints(request.get("context").map(String::as_str)) {
             Ok(_) => ExtensionStatus::new(0, "OK".to_string(), None),
-            Err(message) => ExtensionStatus::new(1, message, None),
+            Err(error) => ExtensionStatus::new(1, error.to_string(), None),
         };
         ExtensionResponse::new(status, Vec::new())
     }

@@ -7,9 +7,10 @@
 //! - [`wasm`] runs each table's component in a sandbox that turns a page into typed rows;
 //! - [`sql`] serves the tables to SQLite as virtual tables;
 //! - [`catalog`] knows which tables exist (built-in and third-party);
-//! - [`osquery`] serves the tables to osqueryd as an extension;
+//! - [`osquery`] serves the tables to osqueryd as an extension, within a [`budget`] of memory;
 //! - [`output`] prints results; `main.rs` is the command line.
 
+pub mod budget;
 pub mod catalog;
 #[doc(hidden)]
 pub mod fuzz;

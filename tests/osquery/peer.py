@@ -12,6 +12,15 @@ shared with the Rust side's Thrift code.
     peer.py run SCENARIO --kubequery BIN --schema SPEC.json [--tables-dir DIR] [--env KEY=VALUE]...
         Starts a manager and `kubequery extension` the way osqueryd autoloads it, and checks
         one scenario. Exits 0 when every check passes; otherwise prints what failed.
+
+    peer.py load --kubequery BIN --concurrency N --table T... [--small T2] [--calls M] [--env KEY=VALUE]...
+        Starts a manager that pings every 3 s (as osqueryd does by default) and the extension,
+        then makes M `generate` calls of the tables T in turn (N at a time), every fifth one of
+        T2 instead when given, each the osqueryd way (a ping, then the call, on fresh
+        connections, waiting up to osqueryd's default --thrift_timeout of 300 s). Prints one
+        JSON document: each call's table, seconds, status and row count (or the transport
+        error), the extension's peak RSS, the manager's failed pings, and whether the extension
+        is still alive and registered. Used by tests/osquery.rs and the benchmark.
 """
 
 import argparse
@@ -62,12 +71,17 @@ def call_extension(em, uuid, registry, item, request, timeout_ms=60000):
         transport.close()
 
 
-def generate(em, uuid, table, constraints=None):
+def generate(em, uuid, table, constraints=None, timeout_ms=60000):
     context = {"constraints": [
         {"name": column, "list": [{"op": 2, "expr": value} for value in values], "affinity": "TEXT"}
         for column, values in (constraints or {}).items()
     ]}
-    return call_extension(em, uuid, "table", table, {"action": "generate", "context": json.dumps(context)})
+    return call_extension(em, uuid, "table", table, {"action": "generate", "context": json.dumps(context)},
+                          timeout_ms)
+
+
+# osqueryd's --thrift_timeout: how long it waits for a call before closing the connection.
+THRIFT_TIMEOUT_MS = 300000
 
 
 # --------------------------------------------------------------------------- fake manager
@@ -232,8 +246,14 @@ class Harness:
     def events_of(self, kind):
         if not os.path.exists(self.events):
             return []
+        events = []
         with open(self.events) as f:
-            return [e for e in map(json.loads, f) if e["event"] == kind]
+            for line in f:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass  # the manager is still writing this line
+        return [e for e in events if e["event"] == kind]
 
     def wait_registered(self, timeout=30):
         deadline = time.time() + timeout
@@ -485,6 +505,42 @@ def scenario_core_name_clash(h, spec):
     check(result.status.code == 0, f"the surviving third-party table answers: {result.status}")
 
 
+def scenario_hang_up(h, spec):
+    """A caller that gives up on a slow call: the extension notices, stops the scan, and keeps
+    answering. The caller (tests/osquery.rs) serves pods slowly and counts the pages fetched."""
+    h.start_manager()
+    h.start_extension()
+    uuid = h.wait_registered()["uuid"]
+    started = time.time()
+    try:
+        generate(h.em, uuid, "kubernetes_pods", timeout_ms=1500)
+        raise Failed("the slow call was expected to time out on the caller's side")
+    except Failed:
+        raise
+    except Exception:  # noqa: BLE001 - the caller's timeout, as osqueryd's --thrift_timeout
+        pass
+    deadline = time.time() + 15
+    while "caller hung up" not in h.stderr():
+        check(time.time() < deadline, f"the extension did not notice the caller left:\n{h.stderr()}")
+        time.sleep(0.1)
+    print(f"noticed after {time.time() - started:.1f} s")
+    result = generate(h.em, uuid, "kubernetes_namespaces")
+    check(result.status.code == 0 and result.response, f"the next call works: {result.status}")
+
+
+def scenario_response_cap(h, spec):
+    """An answer over the response cap is a clear failure status, not a dropped connection."""
+    h.start_manager()
+    h.start_extension(env={"KUBEQUERY_MAX_RESPONSE": "8Ki"})
+    uuid = h.wait_registered()["uuid"]
+    result = generate(h.em, uuid, "kubernetes_pods")
+    check(result.status.code == 1, f"over the cap: {result.status}")
+    check("kubernetes_pods" in result.status.message and "8 KiB" in result.status.message
+          and "narrow the query" in result.status.message, result.status.message)
+    small = generate(h.em, uuid, "kubernetes_namespaces")
+    check(small.status.code == 0 and small.response, f"a small answer still fits: {small.status}")
+
+
 def scenario_dump_every_table(h, spec):
     """Calls generate for every registered table and prints each Thrift response as a JSON line,
     then the extension's stderr, for the caller to search (tests/secrets.rs)."""
@@ -498,6 +554,56 @@ def scenario_dump_every_table(h, spec):
     check(h.extension.poll() is None, "the extension died")
     print(h.stderr())
 
+
+
+# --------------------------------------------------------------------------- load
+
+def peak_rss(pid):
+    """The process's peak resident set (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def load(args):
+    h = Harness(args)
+    try:
+        h.start_manager(interval=3)
+        h.start_extension(timeout=3, interval=3)
+        uuid = h.wait_registered(timeout=120)["uuid"]
+        tables = [args.small if args.small and i % 5 == 4 else args.table[i % len(args.table)]
+                  for i in range(args.calls or args.concurrency)]
+
+        def one(table):
+            started = time.time()
+            try:
+                result = generate(h.em, uuid, table, timeout_ms=THRIFT_TIMEOUT_MS)
+                return {"table": table, "seconds": time.time() - started, "code": result.status.code,
+                        "message": result.status.message, "rows": len(result.response)}
+            except Exception as e:  # noqa: BLE001 - a dropped connection is a result to report
+                return {"table": table, "seconds": time.time() - started, "error": f"{type(e).__name__}: {e}"}
+
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            calls = list(pool.map(one, tables))
+        elapsed = time.time() - started
+        alive = h.extension.poll() is None
+        report = {
+            "concurrency": args.concurrency,
+            "seconds": elapsed,
+            "calls": calls,
+            "peak_rss": peak_rss(h.extension.pid) if alive else None,
+            "alive": alive,
+            "registered": alive and not h.events_of("deregister") and not h.events_of("ping-failed"),
+            "ping_failures": h.events_of("ping-failed"),
+            "stderr_tail": h.stderr()[-4000:],
+        }
+        print(json.dumps(report))
+        return 0
+    finally:
+        h.close()
 
 SCENARIOS = {name[len("scenario_"):]: fn for name, fn in globals().items() if name.startswith("scenario_")}
 
@@ -531,7 +637,17 @@ def main():
     r.add_argument("--schema", required=True)
     r.add_argument("--tables-dir")
     r.add_argument("--env", action="append", help="KEY=VALUE for the extension, instead of the demo cluster")
+    lo = sub.add_parser("load")
+    lo.add_argument("--kubequery", required=True)
+    lo.add_argument("--concurrency", type=int, required=True)
+    lo.add_argument("--calls", type=int, help="calls in all (default: --concurrency)")
+    lo.add_argument("--table", required=True, action="append", help="repeat to take turns")
+    lo.add_argument("--small", help="a table asked for in every fifth call instead")
+    lo.add_argument("--env", action="append", help="KEY=VALUE for the extension")
+    lo.set_defaults(tables_dir=None)
     args = parser.parse_args()
+    if args.mode == "load":
+        return load(args)
     if args.mode == "manager":
         serve_manager(args)
         return 0

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use kubequery::osquery::{ExtensionOptions, serve};
+use kubequery::budget::{Bytes, default_budget};
+use kubequery::osquery::{CallLimits, ExtensionOptions, MAX_RESPONSE_BYTES, serve};
 use osquery_rust_ng::ShutdownReason;
 
 use super::{Settings, SourceArgs};
@@ -21,6 +22,18 @@ pub struct ExtensionArgs {
     /// Seconds between health checks of osqueryd (--extensions_interval)
     #[arg(long, default_value_t = 3, value_name = "SECONDS")]
     interval: u64,
+    /// Memory for the whole process (768Mi, 1Gi, …); concurrent calls wait for their share
+    /// [default: 3/4 of the container's memory limit, else 768Mi]
+    #[arg(long, env = "KUBEQUERY_MEMORY_BUDGET", value_name = "SIZE")]
+    memory_budget: Option<Bytes>,
+    /// The longest one call may take, waiting for memory included (osqueryd's --thrift_timeout)
+    /// [default: 300]
+    #[arg(long, env = "KUBEQUERY_CALL_TIMEOUT", value_name = "SECONDS")]
+    call_timeout: Option<u64>,
+    /// The most bytes of rows one answer may carry (osqueryd refuses messages over 100 MiB)
+    /// [default: 96Mi]
+    #[arg(long, env = "KUBEQUERY_MAX_RESPONSE", value_name = "SIZE")]
+    max_response: Option<Bytes>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -33,6 +46,14 @@ pub fn run(settings: &Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode
         socket: args.socket.clone(),
         timeout: Duration::from_secs(args.timeout),
         interval: Duration::from_secs(args.interval.max(1)),
+        memory_budget: args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget),
+        call_limits: CallLimits {
+            call_timeout: Duration::from_secs(args.call_timeout.or(settings.call_timeout).unwrap_or(300).max(1)),
+            max_response: args
+                .max_response
+                .or(settings.max_response)
+                .map_or(MAX_RESPONSE_BYTES, |size| usize::try_from(size.0).unwrap_or(usize::MAX)),
+        },
     };
     let reason = serve(&tables, source, &options)?;
     match reason {

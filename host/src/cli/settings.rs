@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use super::{GlobalArgs, SourceArgs};
+use kubequery::budget::Bytes;
 use kubequery::catalog::{Catalog, LimitOverrides, Policy};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{LiveConfig, LiveSource};
@@ -47,6 +48,9 @@ struct ConfigFile {
     table_max_rows: Option<usize>,
     table_max_bytes: Option<usize>,
     table_limits: Option<BTreeMap<String, LimitOverrides>>,
+    memory_budget: Option<Bytes>,
+    call_timeout: Option<u64>,
+    max_response: Option<Bytes>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -61,6 +65,10 @@ pub struct Settings {
     /// Limits of every table unless `policy` says otherwise for it.
     pub limits: Limits,
     pub policy: Policy,
+    /// The extension's settings from the config file (its flags and variables win).
+    pub memory_budget: Option<Bytes>,
+    pub call_timeout: Option<u64>,
+    pub max_response: Option<Bytes>,
 }
 
 impl Settings {
@@ -112,6 +120,9 @@ impl Settings {
             cache_dir,
             limits,
             policy,
+            memory_budget: file.memory_budget,
+            call_timeout: file.call_timeout,
+            max_response: file.max_response,
         })
     }
 

@@ -9,6 +9,12 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use thiserror::Error;
+
+/// A query context that is not the JSON osqueryd sends.
+#[derive(Debug, Error)]
+#[error("invalid query context: {0}")]
+pub struct ContextError(#[source] serde_json::Error);
 
 /// Equality constraints on one column: the row's value must be one of `values`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,9 +39,9 @@ struct ColumnConstraints {
 const EQUALS: i64 = 2;
 
 /// The equality constraints of a context document; an absent or empty context has none.
-pub fn parse_constraints(context: Option<&str>) -> Result<Vec<Constraint>, String> {
+pub fn parse_constraints(context: Option<&str>) -> Result<Vec<Constraint>, ContextError> {
     let Some(text) = context.filter(|t| !t.trim().is_empty()) else { return Ok(Vec::new()) };
-    let context: Context = serde_json::from_str(text).map_err(|e| format!("invalid query context: {e}"))?;
+    let context: Context = serde_json::from_str(text).map_err(ContextError)?;
     let mut out: Vec<Constraint> = Vec::new();
     for column in context.constraints {
         let Value::Array(list) = column.list else { continue };

@@ -10,8 +10,11 @@
 //! - parsing the query context, so `WHERE namespace = …` narrows what the source fetches;
 //! - osquery's value rules (strings everywhere, NULL as a missing key, 32-bit INTEGER) and
 //!   its 100 MiB message limit;
-//! - a failure status naming the table and the cause instead of a dead worker.
+//! - a failure status naming the table and the cause instead of a dead worker;
+//! - a memory budget every call is admitted against ([`crate::budget`]), a deadline per call,
+//!   and a call stopped as soon as osqueryd hangs up on it.
 
+mod calls;
 mod context;
 mod table;
 
@@ -23,10 +26,12 @@ use osquery_rust_ng::plugin::Plugin;
 use osquery_rust_ng::{Server, ShutdownReason};
 use thiserror::Error;
 
+use crate::budget::{BudgetError, Bytes, MemoryBudget, resident_bytes};
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
 
-pub use context::{Constraint, parse_constraints};
+pub use calls::{CallLimits, Calls};
+pub use context::{Constraint, ContextError, parse_constraints};
 pub use table::{MAX_RESPONSE_BYTES, OsqueryTable};
 
 /// The extension name osqueryd sees (and `--extensions_require` refers to).
@@ -41,6 +46,10 @@ pub struct ExtensionOptions {
     pub timeout: Duration,
     /// How often to check on osqueryd (`--interval`), which pings us at the same interval.
     pub interval: Duration,
+    /// Memory for the whole process, which concurrent calls are admitted against.
+    pub memory_budget: Bytes,
+    /// Limits of each call.
+    pub call_limits: CallLimits,
 }
 
 #[derive(Debug, Error)]
@@ -49,6 +58,8 @@ pub enum ExtensionError {
     SocketUnavailable { socket: String, timeout: Duration, last: String },
     #[error("{0}")]
     Registration(String),
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
 }
 
 /// Registers `tables` with osqueryd and serves them until osqueryd or a signal ends it.
@@ -57,6 +68,17 @@ pub fn serve(
     source: Arc<dyn DataSource>,
     options: &ExtensionOptions,
 ) -> Result<ShutdownReason, ExtensionError> {
+    // What the process holds at rest (code, compiled tables, the source) is not for scans.
+    let baseline = resident_bytes().unwrap_or(Bytes(0));
+    let budget = Arc::new(MemoryBudget::new(options.memory_budget, baseline)?);
+    tracing::info!(
+        "memory budget {}: {} held at rest, {} for table scans",
+        options.memory_budget,
+        baseline,
+        Bytes(budget.for_scans())
+    );
+    let calls = Arc::new(Calls { budget, limits: options.call_limits });
+
     wait_for_socket(&options.socket, options.timeout)?;
     let manager_timeout = options.timeout.max(Duration::from_secs(3));
     let mut server = Server::with_timeout(Some(EXTENSION_NAME), &options.socket, manager_timeout).map_err(|e| {
@@ -73,7 +95,7 @@ pub fn serve(
     server.set_inbound_ping_timeout(options.interval * 3 + options.timeout);
     let tables = without_core_names(tables, options, manager_timeout);
     for table in &tables {
-        server.register_plugin(Plugin::readonly_table(OsqueryTable::new(table.clone(), source.clone())));
+        server.register_plugin(Plugin::readonly_table(OsqueryTable::new(table.clone(), source.clone(), calls.clone())));
     }
     tracing::info!("registering {} tables with osquery at {}", tables.len(), options.socket);
     server.run_with_signal_handling().map_err(|e| ExtensionError::Registration(e.to_string()))

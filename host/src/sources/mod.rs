@@ -19,6 +19,11 @@ use crate::schema::{Cluster, Pushdown, Source, TableSchema};
 /// Items per page, as a live List with `limit=500` would return.
 pub const PAGE_SIZE: usize = 500;
 
+/// Pages a source may read ahead of the page being converted (a live source downloads the
+/// next pages while a table converts the current one). A scan holds at most this many pages
+/// plus the one it converts and the one downloading; memory accounting counts on it.
+pub const PAGES_AHEAD: usize = 2;
+
 /// One page of input: a List body (or a document for path sources) and the cluster it
 /// came from. Bodies are reference-counted so that one List can feed several tables.
 #[derive(Clone)]

@@ -123,6 +123,11 @@ impl MemoryLimiter {
             .build();
         MemoryLimiter { limits, limit, refused: false, memory_bytes: 0, table_elements: 0 }
     }
+
+    /// Bytes of all memories of the store together.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.memory_bytes
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {

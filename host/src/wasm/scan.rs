@@ -68,6 +68,11 @@ impl Scan<'_> {
         })
     }
 
+    /// Bytes of linear memory the component holds now (it never shrinks during a scan).
+    pub fn memory_bytes(&self) -> usize {
+        self.store.data().limiter.memory_bytes()
+    }
+
     fn checked(&self, rows: Vec<Row>) -> Result<Vec<Row>, ScanErrorKind> {
         let limits = &self.table.limits;
         if rows.len() > limits.rows_per_page {

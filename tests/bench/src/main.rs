@@ -6,7 +6,8 @@
 //!   --pod-size typical|large    ~5 KB or ~15 KB pods
 //!   --runs N                    runs per query (the median is reported) [3]
 //!   --peers-up-to N             run kubectl (+ jq, k8sql when installed) up to N pods [30000]
-//!   --only queries,conversion,start
+//!   --only queries,conversion,start,load
+//!   --concurrency 1,4,8,16,32   concurrent osquery calls for `load`
 //!   --kubequery PATH            the binary to measure [target/release/kubequery]
 //! ```
 //!
@@ -14,12 +15,15 @@
 //! loopback and prints, per query, the wall time and peak RSS of a `kubequery query` process,
 //! rows per second and the API requests it made, beside the transport floor (downloading every
 //! page, plus converting it with the table's code compiled natively) and the peers. Then each
-//! built-in table's conversion in wasm against native, extension start-up, and binary size.
+//! built-in table's conversion in wasm against native, extension start-up, the extension
+//! under concurrent `generate` calls (`--only load`, not run by default: minutes per size),
+//! and binary size.
 //! Everything is printed as Markdown tables, ready for docs/performance.md.
 
 mod cluster;
 mod conversion;
 mod floor;
+mod load;
 mod measure;
 mod native;
 mod start;
@@ -47,6 +51,7 @@ struct Args {
     runs: usize,
     peers_up_to: usize,
     only: Vec<String>,
+    concurrency: Vec<usize>,
     kubequery: PathBuf,
 }
 
@@ -58,6 +63,7 @@ fn parse_args() -> anyhow::Result<Args> {
         runs: 3,
         peers_up_to: 30_000,
         only: vec!["queries".into(), "conversion".into(), "start".into()],
+        concurrency: vec![1, 4, 8, 16, 32],
         kubequery: root.join("target/release/kubequery"),
     };
     let mut it = std::env::args().skip(1);
@@ -75,6 +81,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--runs" => args.runs = value()?.parse()?,
             "--peers-up-to" => args.peers_up_to = value()?.parse()?,
             "--only" => args.only = value()?.split(',').map(str::to_string).collect(),
+            "--concurrency" => args.concurrency = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--kubequery" => args.kubequery = PathBuf::from(value()?),
             other => bail!("unknown argument {other}; see the top of tests/bench/src/main.rs"),
         }
@@ -126,6 +133,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.only.iter().any(|o| o == "start") {
         start(&args, &scratch)?;
+    }
+    if args.only.iter().any(|o| o == "load") {
+        load(&args, &scratch)?;
     }
     Ok(())
 }
@@ -263,6 +273,37 @@ fn conversion(pod_size: PodSize) -> anyhow::Result<()> {
         secs(wasm_total) / secs(native_total),
         (log_sum / results.len().max(1) as f64).exp()
     );
+    Ok(())
+}
+
+fn load(args: &Args, scratch: &Path) -> anyhow::Result<()> {
+    println!("## The osquery extension under load (N concurrent generate calls of kubernetes_pods)\n");
+    let python = repo().join("target/test-venv/bin/python");
+    if !python.is_file() {
+        println!("(skipped: {} is missing; `.ci/run` or `cargo test` creates it)\n", python.display());
+        return Ok(());
+    }
+    println!("Default memory budget (768 MiB without a container limit); pings every 3 s.\n");
+    println!(
+        "| pods | N | wall (s) | median call (s) | slowest call (s) | peak RSS (MiB) | failed calls | registered throughout |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for &size in &args.sizes {
+        let cluster = cluster::serve(size, args.pod_size, scratch)?;
+        for &n in &args.concurrency {
+            let run = load::measure(&args.kubequery, &python, &cluster.kubeconfig, n)?;
+            println!(
+                "| {size} | {n} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
+                run.seconds,
+                run.median_call,
+                run.slowest_call,
+                mb(run.peak_rss),
+                run.failed,
+                if run.survived { "yes" } else { "**no**" }
+            );
+        }
+    }
+    println!();
     Ok(())
 }
 

@@ -25,9 +25,6 @@ use self::progress::Progress;
 use super::{DataSource, Page, Pages, Selection, SourceError};
 use crate::schema::{Cluster, Source};
 
-/// Pages buffered between the network and the table.
-const PIPELINE_DEPTH: usize = 2;
-
 /// A connected cluster.
 pub(crate) struct ClusterClient {
     pub(crate) identity: Arc<Cluster>,
@@ -99,7 +96,7 @@ impl LiveSource {
         F: Fn(Arc<ClusterClient>, mpsc::Sender<Result<Page, SourceError>>) -> Fut,
         Fut: std::future::Future<Output = Result<(), SourceError>> + Send + 'static,
     {
-        let (tx, rx) = mpsc::channel(PIPELINE_DEPTH);
+        let (tx, rx) = mpsc::channel(super::PAGES_AHEAD);
         let several = self.clusters.len() > 1;
         let tasks: Vec<_> = self.clusters.iter().map(|cluster| task(cluster.clone(), tx.clone())).collect();
         let total = tasks.len();

@@ -8,11 +8,14 @@ pub(crate) mod _osquery;
 mod bounded_protocol;
 pub(crate) mod client;
 mod listener;
+mod packed;
 pub mod plugin;
 pub(crate) mod server;
 mod util;
 
 pub use crate::client::query_manager;
+pub use crate::listener::caller_hung_up;
+pub use crate::packed::{PackedRows, PackedRowsFull};
 pub use crate::server::{serve_request_bytes, Server, ServerStopHandle, ShutdownReason};
 
 // Re-exports

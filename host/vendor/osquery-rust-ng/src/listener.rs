@@ -1,12 +1,15 @@
-//! The extension's socket server (kubequery patch 9, see PATCHES.md): a fixed pool of
-//! workers, each connection read with a byte budget per request and an idle timeout, so a
-//! client that connects and says nothing, or sends a hostile length, costs one worker for a
-//! few seconds at most and never the process.
+//! The extension's socket server (kubequery patches 9 and 13, see PATCHES.md): a thread per
+//! connection, up to a cap, each connection read with a byte budget per request and an idle
+//! timeout. A client that connects and says nothing, or sends a hostile length, costs one
+//! thread for a few seconds at most and never the process. Long `generate` calls hold only
+//! their own connection's thread, so osqueryd's pings (a fresh connection each) are always
+//! answered however many calls are running: what limits concurrent work is the extension's
+//! own admission of calls, not this socket.
 
+use std::cell::RefCell;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -16,55 +19,68 @@ use thrift::transport::{TBufferedReadTransport, TBufferedWriteTransport};
 
 use crate::bounded_protocol::{BoundedBinaryInputProtocol, MAX_REQUEST_BYTES};
 
-/// Calls served at once, as thrift's `TServer` did for the upstream crate.
-const WORKERS: usize = 10;
-/// Accepted connections waiting for a worker; more are closed at once (osqueryd retries).
-const QUEUE: usize = 4 * WORKERS;
+/// Connections served at once; more are closed at once (osqueryd retries). Far above what
+/// osqueryd opens (two per table call plus a ping per interval), so only a flood hits it.
+const MAX_CONNECTIONS: usize = 256;
 /// How long a connection may stay silent (before or between requests).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long writing a response may block on a reader that does not read.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Stack of a connection thread: the table code that runs on it keeps its data on the heap.
+const STACK_BYTES: usize = 1 << 20;
+
+thread_local! {
+    /// The connection whose request this thread is processing.
+    static CALLER: RefCell<Option<UnixStream>> = const { RefCell::new(None) };
+}
+
+/// Whether the client of the request this thread is processing has closed its connection
+/// (osqueryd gave up on the call after `--thrift_timeout`, or the process went away), so the
+/// work can stop. False outside a request, and when the client is still there.
+pub fn caller_hung_up() -> bool {
+    CALLER.with(|caller| {
+        let caller = caller.borrow();
+        let Some(stream) = caller.as_ref() else { return false };
+        // A peek that does not block: end of stream means the client closed its side.
+        match rustix::net::recv(stream, &mut [0u8; 1], rustix::net::RecvFlags::PEEK | rustix::net::RecvFlags::DONTWAIT)
+        {
+            Ok((0, _)) => true,
+            Ok(_) => false,
+            Err(e) => e != rustix::io::Errno::AGAIN && e != rustix::io::Errno::INTR,
+        }
+    })
+}
 
 /// Accepts connections until `stop` is set (checked after each accept: the server's shutdown
 /// wakes the loop with a connection of its own).
 pub fn serve<P: TProcessor + Send + Sync + 'static>(listener: UnixListener, processor: Arc<P>, stop: Arc<AtomicBool>) {
-    let (queue, waiting) = mpsc::sync_channel::<UnixStream>(QUEUE);
-    let waiting = Arc::new(Mutex::new(waiting));
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let waiting = waiting.clone();
-            let processor = processor.clone();
-            thread::spawn(move || work(&waiting, &*processor))
-        })
-        .collect();
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         if stop.load(Ordering::Acquire) {
             break;
         }
-        match stream {
-            Ok(stream) => match queue.try_send(stream) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => log::warn!("every extension worker is busy; closing a new connection"),
-                Err(TrySendError::Disconnected(_)) => break,
-            },
-            Err(e) => log::warn!("failed to accept a connection on the extension socket: {e}"),
-        }
-    }
-    drop(queue);
-    for worker in workers {
-        let _ = worker.join();
-    }
-}
-
-fn work<P: TProcessor>(waiting: &Mutex<Receiver<UnixStream>>, processor: &P) {
-    loop {
-        let next = match waiting.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => return,
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                log::warn!("failed to accept a connection on the extension socket: {e}");
+                continue;
+            }
         };
-        let Ok(stream) = next else { return };
-        if let Err(e) = connection(stream, processor) {
-            log::debug!("extension connection ended: {e}");
+        if open.fetch_add(1, Ordering::AcqRel) >= MAX_CONNECTIONS {
+            open.fetch_sub(1, Ordering::AcqRel);
+            log::warn!("{MAX_CONNECTIONS} connections are open on the extension socket; closing a new one");
+            continue;
+        }
+        let (processor, done) = (processor.clone(), open.clone());
+        let spawned = thread::Builder::new().name("osquery-call".into()).stack_size(STACK_BYTES).spawn(move || {
+            if let Err(e) = connection(stream, &*processor) {
+                log::debug!("extension connection ended: {e}");
+            }
+            done.fetch_sub(1, Ordering::AcqRel);
+        });
+        if let Err(e) = spawned {
+            open.fetch_sub(1, Ordering::AcqRel);
+            log::warn!("cannot start a thread for a connection on the extension socket: {e}");
         }
     }
 }
@@ -76,10 +92,14 @@ fn connection<P: TProcessor>(stream: UnixStream, processor: &P) -> std::io::Resu
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let mut input =
         BoundedBinaryInputProtocol::new(TBufferedReadTransport::new(stream.try_clone()?), MAX_REQUEST_BYTES);
+    let caller = stream.try_clone()?;
     let mut output = TBinaryOutputProtocol::new(TBufferedWriteTransport::new(stream), true);
-    loop {
+    CALLER.with(|c| *c.borrow_mut() = Some(caller));
+    let result = loop {
         if let Err(e) = processor.process(&mut input, &mut output) {
-            return Err(std::io::Error::other(e.to_string()));
+            break Err(std::io::Error::other(e.to_string()));
         }
-    }
+    };
+    CALLER.with(|c| *c.borrow_mut() = None);
+    result
 }

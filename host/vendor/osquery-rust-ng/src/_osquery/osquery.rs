@@ -364,6 +364,8 @@ impl TSerializable for ExtensionStatus {
 pub struct ExtensionResponse {
   pub status: Option<ExtensionStatus>,
   pub response: Option<ExtensionPluginResponse>,
+  /// kubequery patch 12: rows written as field 2 in place of `response` (never read).
+  pub packed: Option<crate::packed::PackedRows>,
 }
 
 impl ExtensionResponse {
@@ -371,6 +373,7 @@ impl ExtensionResponse {
     ExtensionResponse {
       status: status.into(),
       response: response.into(),
+      packed: None,
     }
   }
 }
@@ -418,6 +421,7 @@ impl TSerializable for ExtensionResponse {
     let ret = ExtensionResponse {
       status: f_1,
       response: f_2,
+      packed: None,
     };
     Ok(ret)
   }
@@ -429,7 +433,13 @@ impl TSerializable for ExtensionResponse {
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
-    if let Some(ref fld_var) = self.response {
+    if let Some(ref packed) = self.packed {
+      o_prot.write_field_begin(&TFieldIdentifier::new("response", TType::List, 2))?;
+      o_prot.write_list_begin(&TListIdentifier::new(TType::Map, packed.len() as i32))?;
+      packed.write_elements(o_prot)?;
+      o_prot.write_list_end()?;
+      o_prot.write_field_end()?
+    } else if let Some(ref fld_var) = self.response {
       o_prot.write_field_begin(&TFieldIdentifier::new("response", TType::List, 2))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Map, fld_var.len() as i32))?;
       for e in fld_var {
