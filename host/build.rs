@@ -93,7 +93,48 @@ fn target_dir(root: &Path, out_dir: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
+/// Makes sure the `wasm32-wasip2` standard library is installed before anything is built
+/// for it. rustup adds a toolchain file's targets only when it installs the toolchain itself
+/// (and not at all with `RUSTUP_AUTO_INSTALL=0`); without this check the build would run for
+/// minutes and then fail with "can't find crate for `std`".
+fn ensure_wasm_target() {
+    const TARGET: &str = "wasm32-wasip2";
+    if has_std(TARGET) {
+        return;
+    }
+    println!("cargo:warning=the {TARGET} target is missing; adding it with `rustup target add {TARGET}`");
+    // rustup picks the toolchain the way it did for this build: RUSTUP_TOOLCHAIN when cargo
+    // runs through its proxy, else rust-toolchain.toml above this directory.
+    let added = Command::new("rustup").args(["target", "add", TARGET]).status();
+    if has_std(TARGET) {
+        return;
+    }
+    let why = match added {
+        Ok(status) => format!("`rustup target add {TARGET}` failed ({status})"),
+        Err(e) => format!("rustup is not available ({e})"),
+    };
+    panic!(
+        "the table components are built for {TARGET}, but its standard library is not installed and {why}. \
+         Install it with `rustup target add {TARGET}` (or your distribution's rust-std package for {TARGET}) \
+         and build again."
+    );
+}
+
+/// Whether the compiler building this crate has the standard library for `target`.
+fn has_std(target: &str) -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let Ok(output) = Command::new(rustc).args(["--print", "target-libdir", "--target", target]).output() else {
+        return false;
+    };
+    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    output.status.success()
+        && fs::read_dir(dir).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with("libstd-"))
+        })
+}
+
 fn build_components(tables: &Path, target_dir: &Path) -> PathBuf {
+    ensure_wasm_target();
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(tables).args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"]).arg(target_dir);

@@ -170,6 +170,19 @@ fn errors_name_what_is_missing() {
 }
 
 #[test]
+fn misspelt_tables_and_columns_get_a_suggestion() {
+    let (ok, _, err) = run(&["query", "--demo", "SELECT name FROM kubernetes_podz"]);
+    assert!(!ok);
+    assert!(err.contains("no such table: kubernetes_podz; did you mean kubernetes_pods?"), "{err}");
+    let (ok, _, err) = run(&["query", "--demo", "SELECT p.nmae FROM kubernetes_pods p"]);
+    assert!(!ok);
+    assert!(err.contains("no such column: p.nmae; did you mean name?"), "{err}");
+    let (ok, _, err) = run(&["schema", "kubernetes_nodez"]);
+    assert!(!ok);
+    assert!(err.contains("did you mean kubernetes_nodes?"), "{err}");
+}
+
+#[test]
 fn tables_and_schema_commands() {
     let (ok, out, _) = run(&["tables"]);
     assert!(ok);

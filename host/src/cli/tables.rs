@@ -25,7 +25,10 @@ pub fn schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow:
     let tables: Vec<&TableSchema> = match table {
         Some(name) => match catalog.get(name) {
             Some(table) => vec![&table.schema],
-            None => bail!("no table named {name:?}; `kubequery tables` lists them"),
+            None => match kubequery::sql::closest(name, catalog.tables().map(|t| t.schema.name.as_str())) {
+                Some(close) => bail!("no table named {name:?}; did you mean {close}? `kubequery tables` lists them"),
+                None => bail!("no table named {name:?}; `kubequery tables` lists them"),
+            },
         },
         None => catalog.tables().map(|t| &t.schema).collect(),
     };

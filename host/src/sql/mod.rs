@@ -11,7 +11,10 @@
 
 mod cache;
 mod read_only;
+mod suggest;
 mod vtab;
+
+pub use suggest::closest;
 
 use std::sync::Arc;
 
@@ -36,6 +39,8 @@ pub trait ResultSink {
 pub struct Engine {
     conn: Connection,
     shared: Arc<vtab::Shared>,
+    /// Table and column names, for "did you mean …" in errors.
+    names: suggest::Names,
 }
 
 /// Table-valued functions SQLite provides without listing them in `pragma_module_list`.
@@ -73,11 +78,13 @@ impl Engine {
     pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
         let mut conn = read_only::open()?;
         let shared = Arc::new(vtab::Shared::new(source, tables));
+        let mut names = suggest::Names::default();
         for table in tables {
             vtab::register(&conn, table.clone(), shared.clone())?;
+            names.add(&table.schema.name, table.schema.columns.iter().map(|c| c.name.clone()));
         }
         read_only::lock(&mut conn)?;
-        Ok(Engine { conn, shared })
+        Ok(Engine { conn, shared, names })
     }
 
     /// Changes how many bytes of rows one statement may keep for its joins.
@@ -100,16 +107,30 @@ impl Engine {
                 Ok(None) => break,
                 Err(e) => {
                     // SQLite cannot find where a statement that does not parse ends.
-                    errors.push(QueryError { statement: number, message: describe(&e) });
+                    errors.push(QueryError { statement: number, message: self.describe(&e) });
                     break;
                 }
             };
-            if let Err(message) = run_statement(&mut stmt, sink) {
+            if let Err(error) = run_statement(&mut stmt, sink) {
+                let message = match error {
+                    StatementError::Sqlite(e) => self.describe(&e),
+                    StatementError::Output(message) => message,
+                };
                 errors.push(QueryError { statement: number, message });
             }
         }
         self.shared.begin_statement();
         errors
+    }
+
+    /// An SQLite error as the user should read it.
+    fn describe(&self, error: &rusqlite::Error) -> String {
+        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) {
+            return "not authorized: kubequery's SQL is read-only (SELECT and read-only PRAGMAs; no ATTACH, \
+                    VACUUM, CREATE, INSERT or setting PRAGMAs)"
+                .to_string();
+        }
+        self.names.explain(&error.to_string())
     }
 
     /// The underlying connection, for callers that need plain SQLite access.
@@ -123,11 +144,18 @@ fn fallible_next<'c>(batch: &mut rusqlite::Batch<'c, '_>) -> rusqlite::Result<Op
     batch.next()
 }
 
-fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) -> Result<(), String> {
+/// Why a statement stopped: SQLite, or the sink the rows went to.
+enum StatementError {
+    Sqlite(rusqlite::Error),
+    Output(String),
+}
+
+fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) -> Result<(), StatementError> {
+    let output = |e: std::io::Error| StatementError::Output(e.to_string());
     let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
     let width = columns.len();
     if width > 0 {
-        sink.begin(&columns).map_err(|e| e.to_string())?;
+        sink.begin(&columns).map_err(output)?;
     }
     let mut rows = stmt.raw_query();
     let mut values = Vec::with_capacity(width);
@@ -136,33 +164,23 @@ fn run_statement(stmt: &mut rusqlite::Statement<'_>, sink: &mut dyn ResultSink) 
             Ok(Some(row)) => {
                 values.clear();
                 for i in 0..width {
-                    values.push(row.get::<_, Value>(i).map_err(|e| e.to_string())?);
+                    values.push(row.get::<_, Value>(i).map_err(StatementError::Sqlite)?);
                 }
-                sink.row(&values).map_err(|e| e.to_string())?;
+                sink.row(&values).map_err(output)?;
             }
             Ok(None) => break,
             Err(e) => {
                 if width > 0 {
-                    sink.end().map_err(|e| e.to_string())?;
+                    sink.end().map_err(output)?;
                 }
-                return Err(describe(&e));
+                return Err(StatementError::Sqlite(e));
             }
         }
     }
     if width > 0 {
-        sink.end().map_err(|e| e.to_string())?;
+        sink.end().map_err(output)?;
     }
     Ok(())
-}
-
-/// An SQLite error as the user should read it.
-fn describe(error: &rusqlite::Error) -> String {
-    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::AuthorizationForStatementDenied) {
-        return "not authorized: kubequery's SQL is read-only (SELECT and read-only PRAGMAs; no ATTACH, \
-                VACUUM, CREATE, INSERT or setting PRAGMAs)"
-            .to_string();
-    }
-    error.to_string()
 }
 
 /// A statement that failed.
