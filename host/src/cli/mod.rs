@@ -4,12 +4,13 @@ mod authoring;
 mod extension;
 mod query;
 mod settings;
+mod shell;
 mod tables;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 pub use settings::Settings;
 
@@ -22,8 +23,9 @@ pub use settings::Settings;
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Without a command, kubequery starts the shell on a terminal
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 /// Options of every command. Each also comes from an environment variable or the config file
@@ -100,6 +102,8 @@ pub struct SourceArgs {
 enum Command {
     /// Run SQL against clusters or a snapshot (several statements may be separated by ';')
     Query(query::QueryArgs),
+    /// An interactive SQL shell (the default on a terminal): history, completion, dot commands
+    Shell(shell::ShellArgs),
     /// Serve the tables to osqueryd as an extension (osqueryd passes --socket, --timeout, --interval)
     Extension(extension::ExtensionArgs),
     /// List the clusters a query would read: name and uid (of the kube-system namespace), tab-separated
@@ -156,7 +160,20 @@ pub fn init_logging(verbose: u8) {
 }
 
 pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
-    match args.command {
+    let Some(command) = args.command else {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            let shell = shell::ShellArgs::from_arg_matches(&clap::ArgMatches::default())?;
+            return shell::run(&Settings::resolve(&args.global, &shell.source)?, &shell);
+        }
+        <Cli as clap::CommandFactory>::command().print_help()?;
+        return Ok(ExitCode::from(2));
+    };
+    match command {
+        Command::Shell(shell) => {
+            let settings = Settings::resolve(&args.global, &shell.source)?;
+            shell::run(&settings, &shell)
+        }
         Command::Query(query) => {
             let settings = Settings::resolve(&args.global, &query.source)?;
             query::run(&settings, query)

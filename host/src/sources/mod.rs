@@ -6,6 +6,7 @@
 
 mod label_selector;
 pub mod live;
+pub mod reuse;
 pub mod snapshot;
 
 pub use label_selector::LabelSelector;
