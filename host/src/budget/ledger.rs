@@ -61,6 +61,16 @@ struct State {
     learned: HashMap<String, u64>,
 }
 
+impl State {
+    /// `ticket` no longer waits to grow, nor is told to give way.
+    fn settle(&mut self, ticket: u64) {
+        self.preempted.retain(|&t| t != ticket);
+        if self.growing.is_some_and(|(t, _)| t == ticket) {
+            self.growing = None;
+        }
+    }
+}
+
 /// A call's place in line, kept across re-admissions.
 #[derive(Debug)]
 pub struct Ticket(u64);
@@ -87,11 +97,6 @@ impl MemoryBudget {
             return Err(BudgetError::TooSmall { total, baseline, minimum: Bytes(super::MIN_FOR_SCANS) });
         }
         Ok(budget)
-    }
-
-    /// The configured budget for the whole process.
-    pub fn total(&self) -> Bytes {
-        self.total
     }
 
     /// Bytes scans may hold together: three quarters of the budget less the baseline. The
@@ -205,7 +210,8 @@ impl Lease {
     }
 
     /// Bytes this call holds now.
-    pub fn held(&self) -> u64 {
+    #[cfg(test)]
+    fn held(&self) -> u64 {
         self.budget.lock().held.get(&self.ticket).copied().unwrap_or(0)
     }
 
@@ -228,14 +234,12 @@ impl Lease {
             }
             if more == 0 || state.used + more <= budget.for_scans() {
                 self.set_locked(&mut state, bytes);
-                if state.growing.is_some_and(|(t, _)| t == self.ticket) {
-                    state.growing = None;
-                }
+                state.settle(self.ticket);
                 return Ok(());
             }
             if state.held.len() == 1 || bytes > budget.for_scans() {
                 // Alone, or more than scans may ever hold together: waiting cannot help.
-                state.growing = state.growing.filter(|&(t, _)| t != self.ticket);
+                state.settle(self.ticket);
                 budget.changed.notify_all();
                 return Err(BudgetError::TooLarge { needed: Bytes(bytes), total: budget.total });
             }
@@ -250,7 +254,7 @@ impl Lease {
                 _ => state.growing = Some((self.ticket, more)),
             }
             if let Err(stop) = wait.check() {
-                state.growing = None;
+                state.settle(self.ticket);
                 budget.changed.notify_all();
                 return Err(budget.waited(stop, &state));
             }
@@ -276,10 +280,7 @@ impl Lease {
     }
 
     fn give_way(&mut self, state: &mut State) -> BudgetError {
-        state.preempted.retain(|&t| t != self.ticket);
-        if state.growing.is_some_and(|(t, _)| t == self.ticket) {
-            state.growing = None;
-        }
+        state.settle(self.ticket);
         self.set_locked(state, 0);
         BudgetError::Preempted
     }
@@ -291,10 +292,7 @@ impl Drop for Lease {
         if let Some(held) = state.held.remove(&self.ticket) {
             state.used -= held;
         }
-        state.preempted.retain(|&t| t != self.ticket);
-        if state.growing.is_some_and(|(t, _)| t == self.ticket) {
-            state.growing = None;
-        }
+        state.settle(self.ticket);
         self.budget.changed.notify_all();
     }
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use kubequery::output::{self, Format};
-use kubequery::sql::Engine;
+use kubequery::sql::{Engine, QueryError};
 
 use super::{Settings, SourceArgs};
 
@@ -34,15 +34,20 @@ pub fn run(settings: &Settings, args: QueryArgs) -> anyhow::Result<ExitCode> {
     if errors.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    let several = args.sql.trim().trim_end_matches(';').contains(';');
-    for error in &errors {
-        if several {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.to_string(), true));
-        } else {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&error.message, true));
-        }
+    for message in error_messages(&args.sql, errors) {
+        eprintln!("kubequery: error: {message}");
     }
     Ok(ExitCode::FAILURE)
+}
+
+/// The errors of running `sql`, ready to print: each names its statement when `sql` holds
+/// several, and control characters are escaped.
+pub(super) fn error_messages(sql: &str, errors: Vec<QueryError>) -> impl Iterator<Item = String> {
+    let several = sql.trim().trim_end_matches(';').contains(';');
+    errors.into_iter().map(move |error| {
+        let message = if several { error.to_string() } else { error.message };
+        kubequery::text::escape_controls(&message, true).into_owned()
+    })
 }
 
 /// Stops quietly when the reader goes away (`kubequery query … | head`), as ripgrep does.

@@ -160,7 +160,7 @@ impl OsqueryTable {
             };
             lease.reserve(floor.max(held(&out, &scan) + size * CONVERSION_FACTOR), wait)?;
             for row in scan.rows(&page.body, &page.cluster)? {
-                self.pack(&mut out, row, label_selector.as_ref())?;
+                self.pack(&mut out, &row, label_selector.as_ref())?;
             }
             lease.set(floor.max(held(&out, &scan)));
             self.calls.budget.expect_at_least(kind, lease.peak());
@@ -174,20 +174,18 @@ impl OsqueryTable {
     fn pack(
         &self,
         out: &mut PackedRows,
-        row: schema::Row,
+        row: &schema::Row,
         label_selector: Option<&(usize, String)>,
     ) -> Result<(), CallError> {
         let schema = &self.table.schema;
         let limit = self.limits().max_response;
         let too_big = |out: &PackedRows| CallError::TooBig { rows: out.len(), limit: Bytes(limit as u64) };
-        for (index, (cell, column)) in row.into_iter().zip(&schema.columns).enumerate() {
+        for (index, (cell, column)) in row.iter().zip(&schema.columns).enumerate() {
             let number: String;
-            let value = match cell {
-                _ if label_selector.is_some_and(|(at, _)| *at == index) => {
-                    label_selector.map_or("", |(_, value)| value.as_str())
-                }
-                Cell::Null => continue,
-                Cell::Integer(v) if column.ty == schema::ColumnType::Integer && i32::try_from(v).is_err() => {
+            let value = match (label_selector, cell) {
+                (Some((at, selector)), _) if *at == index => selector.as_str(),
+                (_, Cell::Null) => continue,
+                (_, Cell::Integer(v)) if column.ty == schema::ColumnType::Integer && i32::try_from(*v).is_err() => {
                     tracing::debug!(
                         "table {}: {} = {v} does not fit osquery's INTEGER; sent as NULL",
                         schema.name,
@@ -195,15 +193,15 @@ impl OsqueryTable {
                     );
                     continue;
                 }
-                Cell::Integer(v) => {
+                (_, Cell::Integer(v)) => {
                     number = v.to_string();
                     &number
                 }
-                Cell::Double(v) => {
+                (_, Cell::Double(v)) => {
                     number = v.to_string();
                     &number
                 }
-                Cell::Text(ref v) => v,
+                (_, Cell::Text(v)) => v,
             };
             out.push_cell(index, value).map_err(|_| too_big(out))?;
         }

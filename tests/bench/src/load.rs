@@ -7,6 +7,8 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+use super::OsqueryPeer;
+
 /// One load run's outcome.
 pub struct Load {
     pub seconds: f64,
@@ -17,9 +19,9 @@ pub struct Load {
     pub survived: bool,
 }
 
-pub fn measure(kubequery: &Path, python: &Path, kubeconfig: &Path, concurrency: usize) -> anyhow::Result<Load> {
-    let output = Command::new(python)
-        .arg(super::repo().join("tests/osquery/peer.py"))
+pub fn measure(kubequery: &Path, peer: &OsqueryPeer, kubeconfig: &Path, concurrency: usize) -> anyhow::Result<Load> {
+    let output = Command::new(&peer.python)
+        .arg(&peer.script)
         .args(["load", "--table", "kubernetes_pods", "--concurrency"])
         .arg(concurrency.to_string())
         .arg("--kubequery")

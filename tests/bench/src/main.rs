@@ -278,11 +278,7 @@ fn conversion(pod_size: PodSize) -> anyhow::Result<()> {
 
 fn load(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     println!("## The osquery extension under load (N concurrent generate calls of kubernetes_pods)\n");
-    let python = repo().join("target/test-venv/bin/python");
-    if !python.is_file() {
-        println!("(skipped: {} is missing; `.ci/run` or `cargo test` creates it)\n", python.display());
-        return Ok(());
-    }
+    let Some(peer) = OsqueryPeer::find() else { return Ok(()) };
     println!("Default memory budget (768 MiB without a container limit); pings every 3 s.\n");
     println!(
         "| pods | N | wall (s) | median call (s) | slowest call (s) | peak RSS (MiB) | failed calls | registered throughout |"
@@ -291,7 +287,7 @@ fn load(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
         for &n in &args.concurrency {
-            let run = load::measure(&args.kubequery, &python, &cluster.kubeconfig, n)?;
+            let run = load::measure(&args.kubequery, &peer, &cluster.kubeconfig, n)?;
             println!(
                 "| {size} | {n} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
                 run.seconds,
@@ -309,13 +305,8 @@ fn load(args: &Args, scratch: &Path) -> anyhow::Result<()> {
 
 fn start(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     println!("## Extension start-up (launch → registered with the fake osqueryd)\n");
-    let python = repo().join("target/test-venv/bin/python");
-    if !python.is_file() {
-        println!("(skipped: {} is missing; `.ci/run` or `cargo test` creates it)\n", python.display());
-        return Ok(());
-    }
-    let peer = repo().join("tests/osquery/peer.py");
-    let started = start::measure(&args.kubequery, &python, &peer, scratch)?;
+    let Some(peer) = OsqueryPeer::find() else { return Ok(()) };
+    let started = start::measure(&args.kubequery, &peer.python, &peer.script, scratch)?;
     println!("| start | time (ms) | tables registered |");
     println!("|---|---|---|");
     println!(
@@ -325,6 +316,24 @@ fn start(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     );
     println!("| warm (compiled components cached) | {:.0} | {} |\n", started.warm.as_secs_f64() * 1e3, started.tables);
     Ok(())
+}
+
+/// The osquery peer (tests/osquery/peer.py) and the test virtualenv's Python that runs it.
+pub struct OsqueryPeer {
+    pub python: PathBuf,
+    pub script: PathBuf,
+}
+
+impl OsqueryPeer {
+    /// The peer, or `None` (saying so in the output) when the test virtualenv is missing.
+    fn find() -> Option<Self> {
+        let python = repo().join("target/test-venv/bin/python");
+        if !python.is_file() {
+            println!("(skipped: {} is missing; `.ci/run` or `cargo test` creates it)\n", python.display());
+            return None;
+        }
+        Some(OsqueryPeer { python, script: repo().join("tests/osquery/peer.py") })
+    }
 }
 
 fn secs(d: Duration) -> f64 {

@@ -114,10 +114,8 @@ impl Shell {
         let mut sink = output::sink(self.format, Box::new(io::BufWriter::new(stdout.lock())));
         let errors = self.engine.run(sql, sink.as_mut());
         drop(sink);
-        let several = sql.trim().trim_end_matches(';').contains(';');
-        for error in errors {
-            let message = if several { error.to_string() } else { error.message };
-            eprintln!("Error: {}", kubequery::text::escape_controls(&message, true));
+        for message in super::query::error_messages(sql, errors) {
+            eprintln!("Error: {message}");
         }
         if self.timer {
             println!("Run Time: {:.3} s", started.elapsed().as_secs_f64());
