@@ -12,7 +12,20 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
+// The runtime's engine configuration, so that what is precompiled here loads there.
+#[path = "src/wasm/config.rs"]
+mod config;
+// How the components are built, shared with the tests.
+#[path = "build/guest.rs"]
+mod guest;
+
+/// A built table component.
+struct Component {
+    /// Crate (and table) name.
+    name: String,
+    wasm: Vec<u8>,
+    sha256: String,
+}
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -22,26 +35,18 @@ fn main() {
     let tables = root.join("tables");
     println!("cargo:rerun-if-changed={}", tables.display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    println!("cargo:rerun-if-changed={}", manifest_dir.join("src/wasm/config.rs").display());
+    println!("cargo:rerun-if-changed={}", manifest_dir.join("build").display());
     // Without the default `builtin-tables` feature (the fuzz targets) no component is built.
     let builtins = env::var_os("CARGO_FEATURE_BUILTIN_TABLES").is_some();
-    let wasm_dir = builtins.then(|| build_components(&tables, &target_dir(&root, &out_dir).join("wasm-tables")));
-
-    let mut generated =
-        String::from("/// Table components built from `tables/`.\npub static BUILTIN_TABLES: &[Builtin] = &[\n");
-    for crate_name in wasm_dir.iter().flat_map(|_| table_crates(&tables)) {
-        let wasm_dir = wasm_dir.as_ref().expect("built when listed");
-        let wasm = wasm_dir.join(format!("{crate_name}.wasm"));
-        let bytes = fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {e}", wasm.display()));
-        let sha = hex(&Sha256::digest(&bytes));
-        writeln!(
-            generated,
-            "    Builtin {{ name: {crate_name:?}, wasm: include_bytes!({:?}), sha256: {sha:?} }},",
-            wasm.display().to_string()
-        )
-        .expect("writing to a String");
-    }
-    generated.push_str("];\n");
-    fs::write(out_dir.join("builtin_tables.rs"), generated).expect("writing builtin_tables.rs");
+    let wasm_tables = target_dir(&root, &out_dir).join("wasm-tables");
+    let components = if builtins {
+        ensure_wasm_target();
+        read_components(&tables, &guest::build_components(&tables, &wasm_tables))
+    } else {
+        Vec::new()
+    };
+    embed_builtin_tables(&components, &wasm_tables.join("precompiled"), &out_dir);
 
     let demo = manifest_dir.join("demo");
     println!("cargo:rerun-if-changed={}", demo.display());
@@ -98,7 +103,7 @@ fn target_dir(root: &Path, out_dir: &Path) -> PathBuf {
 /// (and not at all with `RUSTUP_AUTO_INSTALL=0`); without this check the build would run for
 /// minutes and then fail with "can't find crate for `std`".
 fn ensure_wasm_target() {
-    const TARGET: &str = "wasm32-wasip2";
+    const TARGET: &str = guest::TARGET;
     if has_std(TARGET) {
         return;
     }
@@ -133,28 +138,130 @@ fn has_std(target: &str) -> bool {
         })
 }
 
-fn build_components(tables: &Path, target_dir: &Path) -> PathBuf {
-    ensure_wasm_target();
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(tables).args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"]).arg(target_dir);
-    // The outer build's flags and settings are for the host, not for the guests.
-    for var in
-        ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "RUSTC_WORKSPACE_WRAPPER"]
-    {
-        cmd.env_remove(var);
-    }
-    for (key, _) in env::vars_os() {
-        if key.to_string_lossy().starts_with("CARGO_PROFILE_") {
-            cmd.env_remove(key);
-        }
-    }
-    let status = cmd.status().expect("running cargo for the table components");
-    assert!(
-        status.success(),
-        "building the table components in tables/ failed; is the wasm32-wasip2 target installed? (rustup target add wasm32-wasip2)"
+/// The components built in `wasm_dir`, one per table crate, sorted by name.
+fn read_components(tables: &Path, wasm_dir: &Path) -> Vec<Component> {
+    table_crates(tables)
+        .into_iter()
+        .map(|name| {
+            let path = wasm_dir.join(format!("{name}.wasm"));
+            let wasm = fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            Component { sha256: config::sha256_hex(&wasm), name, wasm }
+        })
+        .collect()
+}
+
+/// Writes `builtin_tables.rs`: every component's name, digest and place in two compressed
+/// blobs, one of the components and one of their native code.
+///
+/// Each blob is one zstd frame over all components, with a window spanning them, so the code
+/// the tables share (the SDK, serde, the standard library) is stored about once: 10 MB of
+/// components and 30 MB of native code take under 3 MB together.
+fn embed_builtin_tables(components: &[Component], precompiled_dir: &Path, out_dir: &Path) {
+    let native = precompile(components, precompiled_dir);
+    let mut generated = String::from(
+        "/// Table components built from `tables/`, in [`WASM`] and (precompiled) [`NATIVE`].\n\
+         pub static BUILTIN_TABLES: &[Builtin] = &[\n",
     );
-    target_dir.join("wasm32-wasip2").join("release")
+    let (mut wasm_blob, mut native_blob) = (Vec::new(), Vec::new());
+    for (i, component) in components.iter().enumerate() {
+        let wasm = append(&mut wasm_blob, &component.wasm);
+        let native = append(&mut native_blob, native.as_ref().map_or(&[], |native| &native[i]));
+        writeln!(
+            generated,
+            "    Builtin {{ name: {:?}, sha256: {:?}, wasm: {wasm:?}, native: {native:?} }},",
+            component.name, component.sha256
+        )
+        .expect("writing to a String");
+    }
+    generated.push_str("];\n");
+    let packed = |name: &str, blob: &[u8]| {
+        let path = out_dir.join(name);
+        fs::write(&path, compress(blob)).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        format!("Packed {{ zstd: include_bytes!({:?}), len: {} }}", path.display().to_string(), blob.len())
+    };
+    writeln!(
+        generated,
+        "/// Every component, concatenated and compressed.\nstatic WASM: Packed = {};",
+        packed("builtin-wasm.zst", &wasm_blob)
+    )
+    .expect("writing to a String");
+    let native = match native {
+        Some(_) => format!("Some({})", packed("builtin-native.zst", &native_blob)),
+        None => "None".to_string(),
+    };
+    writeln!(
+        generated,
+        "/// Every component's native code for the target, concatenated and compressed; `None` when\n\
+         /// none was precompiled (a cross-compiled build).\nstatic NATIVE: Option<Packed> = {native};"
+    )
+    .expect("writing to a String");
+    fs::write(out_dir.join("builtin_tables.rs"), generated).expect("writing builtin_tables.rs");
+}
+
+/// Appends `bytes` to `blob`, returning where they are.
+fn append(blob: &mut Vec<u8>, bytes: &[u8]) -> std::ops::Range<usize> {
+    blob.extend_from_slice(bytes);
+    blob.len() - bytes.len()..blob.len()
+}
+
+/// Compiles every component to native code with the runtime's engine configuration, or
+/// `None` when this build is for another machine (a cross-compiled build compiles its tables
+/// at first start instead).
+///
+/// By default the code uses every CPU feature of the building machine, as the runtime's own
+/// compiler would. `KUBEQUERY_PRECOMPILE_CPU=baseline` compiles for the architecture's
+/// baseline instead, for binaries that run elsewhere (the container image). Either way the
+/// runtime checks the code against its engine and CPU before use and compiles on a mismatch.
+/// Compiled code is kept in `precompiled_dir`, keyed by the engine and the component's digest,
+/// so that a rebuild compiles only the components that changed.
+fn precompile(components: &[Component], precompiled_dir: &Path) -> Option<Vec<Vec<u8>>> {
+    println!("cargo:rerun-if-env-changed=KUBEQUERY_PRECOMPILE_CPU");
+    let target = env::var("TARGET").expect("set by cargo");
+    if components.is_empty() || target != env::var("HOST").expect("set by cargo") {
+        return None;
+    }
+    let mut config = config::engine_config();
+    match env::var("KUBEQUERY_PRECOMPILE_CPU").as_deref() {
+        Err(_) | Ok("" | "native") => {}
+        // An explicit target turns off the detection of the building machine's CPU features.
+        Ok("baseline") => {
+            config.target(&target).unwrap_or_else(|e| panic!("configuring the table compiler for {target}: {e}"));
+        }
+        Ok(other) => panic!("KUBEQUERY_PRECOMPILE_CPU={other:?}: expected `native` (the default) or `baseline`"),
+    }
+    let engine = wasmtime::Engine::new(&config).unwrap_or_else(|e| panic!("creating the table compiler: {e:#}"));
+    let dir = precompiled_dir.join(config::compatibility_key(&engine));
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let native = components
+        .iter()
+        .map(|component| {
+            let path = dir.join(format!("{}.cwasm", component.sha256));
+            if let Ok(code) = fs::read(&path) {
+                return code;
+            }
+            let code = engine
+                .precompile_component(&component.wasm)
+                .unwrap_or_else(|e| panic!("compiling table component {}: {e:#}", component.name));
+            let partial = path.with_extension("partial");
+            fs::write(&partial, &code)
+                .and_then(|()| fs::rename(&partial, &path))
+                .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+            code
+        })
+        .collect();
+    Some(native)
+}
+
+/// One zstd frame with long-distance matching over a window as big as the input (up to the
+/// decoder's default limit of 128 MiB), so that repeats across components are found.
+fn compress(blob: &[u8]) -> Vec<u8> {
+    use zstd::zstd_safe::CParameter;
+    const MAX_WINDOW_LOG: u32 = 27;
+    let window_log = (usize::BITS - blob.len().max(1).leading_zeros()).clamp(10, MAX_WINDOW_LOG);
+    let mut compressor = zstd::bulk::Compressor::new(9).expect("a zstd compressor");
+    compressor.set_parameter(CParameter::EnableLongDistanceMatching(true)).expect("zstd long-distance matching");
+    compressor.set_parameter(CParameter::WindowLog(window_log)).expect("zstd window");
+    compressor.compress(blob).expect("compressing the built-in tables")
 }
 
 /// Every table crate: each directory under `tables/` with a Cargo.toml, except the SDK.
@@ -179,8 +286,4 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

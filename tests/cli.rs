@@ -1,6 +1,6 @@
 //! The `kubequery` binary end to end, as a user runs it.
 
-mod common;
+use crate::common;
 
 use std::fs;
 
@@ -193,23 +193,40 @@ fn tables_and_schema_commands() {
 }
 
 #[test]
-fn second_start_uses_the_compile_cache() {
+fn built_in_tables_start_precompiled_and_compile_nothing() {
+    let cache = common::scratch("cli_builtin_cache");
+    let out = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 51, "every built-in table is served");
+    let compiled: Vec<_> =
+        fs::read_dir(&cache).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(
+        compiled.is_empty(),
+        "the built-in tables' embedded native code was refused, they were compiled: {compiled:?}"
+    );
+}
+
+#[test]
+fn second_start_uses_the_compile_cache_for_other_tables() {
     let cache = common::scratch("cli_cache");
-    let first = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
-    assert!(first.status.success());
-    let entries = fs::read_dir(&cache).expect("cache dir exists").count();
-    assert!(entries >= 4, "one compiled entry per built-in table, found {entries}");
-    let modified: Vec<_> = fs::read_dir(&cache)
-        .expect("dir")
-        .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
-        .collect();
-    let second = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
-    assert!(second.status.success());
-    let again: Vec<_> = fs::read_dir(&cache)
-        .expect("dir")
-        .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
-        .collect();
-    assert_eq!(modified, again, "the second start must not rewrite (recompile) cached components");
+    let table = common::hostile_components().join("secret_reader.wasm");
+    let start = || {
+        let out = common::kubequery()
+            .env("KUBEQUERY_CACHE_DIR", &cache)
+            .arg("--table")
+            .arg(&table)
+            .args(["tables"])
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        fs::read_dir(&cache)
+            .expect("cache dir exists")
+            .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
+            .collect::<Vec<_>>()
+    };
+    let first = start();
+    assert_eq!(first.len(), 1, "one compiled entry, for the third-party table");
+    assert_eq!(start(), first, "the second start must not rewrite (recompile) the cached component");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! the image, and schedules every built-in table with a query that works; the Dockerfile
 //! passes hadolint.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::process::Command;

@@ -1,6 +1,6 @@
 //! Documentation that is generated from the code must match it.
 
-mod common;
+use crate::common;
 
 #[test]
 fn schema_md_is_generated_from_the_components() {
@@ -47,9 +47,9 @@ fn the_quick_start_query_answers_on_the_demo() {
     );
 }
 
-/// Where the tests of `binary::name` in the docs live: `lib` is the host crate's unit tests,
-/// `osquery_rust_ng` the vendored crate's, anything else tests/<binary>.rs.
-fn test_sources(binary: &str) -> Vec<std::path::PathBuf> {
+/// Where the tests of `module::name` in the docs live: `lib` is the host crate's unit tests,
+/// `osquery_rust_ng` the vendored crate's, anything else tests/<module>.rs.
+fn test_sources(module: &str) -> Vec<std::path::PathBuf> {
     let repo = common::repo();
     let tree = |dir: std::path::PathBuf| -> Vec<std::path::PathBuf> {
         let mut files = Vec::new();
@@ -66,7 +66,7 @@ fn test_sources(binary: &str) -> Vec<std::path::PathBuf> {
         }
         files
     };
-    match binary {
+    match module {
         "lib" => tree(repo.join("host/src")),
         "osquery_rust_ng" => tree(repo.join("host/vendor/osquery-rust-ng/src")),
         other => vec![repo.join(format!("tests/{other}.rs"))],
@@ -78,10 +78,10 @@ fn every_test_the_threat_model_names_exists() {
     let sandbox = std::fs::read_to_string(common::repo().join("docs/sandbox.md")).expect("docs/sandbox.md");
     let mut checked = 0;
     for quoted in sandbox.split('`').skip(1).step_by(2) {
-        let Some((binary, path)) = quoted.split_once("::") else { continue };
-        let known = binary == "lib"
-            || binary == "osquery_rust_ng"
-            || common::repo().join(format!("tests/{binary}.rs")).is_file();
+        let Some((module, path)) = quoted.split_once("::") else { continue };
+        let known = module == "lib"
+            || module == "osquery_rust_ng"
+            || common::repo().join(format!("tests/{module}.rs")).is_file();
         if !known || path.is_empty() || path.contains(' ') {
             continue;
         }
@@ -92,7 +92,7 @@ fn every_test_the_threat_model_names_exists() {
         {
             continue;
         }
-        let defined = test_sources(binary)
+        let defined = test_sources(module)
             .iter()
             .filter_map(|file| std::fs::read_to_string(file).ok())
             .any(|text| text.contains(&format!("fn {name}(")));

@@ -3,7 +3,7 @@
 //! every error case, several clusters, metadata-only secrets — and the real kubectl against
 //! the same server, to prove it speaks the Kubernetes protocol.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -325,7 +325,7 @@ fn one_failing_cluster_does_not_hide_the_others() {
 #[test]
 fn kubectl_speaks_to_the_fixture_server() {
     if std::process::Command::new("kubectl").arg("version").arg("--client").output().is_err() {
-        eprintln!("skipping: kubectl is not installed");
+        common::skipped("live::kubectl_speaks_to_the_fixture_server", "kubectl is not installed");
         return;
     }
     let server = cluster(700, "uid-a");

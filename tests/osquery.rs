@@ -2,7 +2,7 @@
 //! osqueryd written with osquery's own Python Thrift bindings, which starts the real binary
 //! the way osqueryd autoloads it.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

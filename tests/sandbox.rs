@@ -1,7 +1,7 @@
 //! Hostile components (tests/components) against the sandbox: each is stopped with a message
 //! naming the table and the cause, and the same process keeps answering queries.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -158,6 +158,9 @@ fn a_compiled_entry_planted_in_the_cache_is_not_trusted() {
         let table = load(&runtime, "secret_reader").expect("loads");
         assert_eq!(table.schema.name, "secret_reader");
     } else {
-        eprintln!("SKIPPED: cannot chown (not root); the other-owner case was not checked");
+        common::skipped(
+            "sandbox::a_compiled_entry_planted_in_the_cache_is_not_trusted, an entry of another owner",
+            "cannot chown (not root)",
+        );
     }
 }

@@ -2,19 +2,13 @@
 //! tables/ workspace, which is built for wasm32-wasip2; its tests run natively here so that
 //! `cargo test` at the top covers them.
 
-mod common;
-
-use std::process::Command;
+use crate::common;
 
 #[test]
 fn sdk_unit_tests_pass() {
-    let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/").join("sdk-tests");
-    let output = Command::new(env!("CARGO"))
-        .current_dir(common::repo().join("tables"))
+    let output = common::guest::cargo(&common::repo().join("tables"))
         .args(["test", "-p", "kubequery-table-sdk", "--lib", "--target-dir"])
-        .arg(&target)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
+        .arg(common::target_dir().join("sdk-tests"))
         .output()
         .expect("running cargo test for the SDK");
     let stdout = String::from_utf8_lossy(&output.stdout);

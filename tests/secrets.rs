@@ -5,7 +5,7 @@
 //! last-applied-configuration live and in snapshots, the real-world dumps, and a sweep of every
 //! table through `query -vvv`, `table test` and the osquery peer.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -326,7 +326,7 @@ fn last_applied_configuration_is_redacted_for_secrets_and_config_maps_live_and_i
 fn realworld() -> Option<PathBuf> {
     let dir = common::repo().parent().map(|p| p.join("shared/realworld")).filter(|d| d.is_dir());
     if dir.is_none() {
-        eprintln!("SKIPPED: ../shared/realworld is absent; the real-world Secret dumps were not checked");
+        common::skipped("secrets: the real-world Secret dumps", "../shared/realworld is absent");
     }
     dir
 }

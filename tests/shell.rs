@@ -1,7 +1,7 @@
 //! `kubequery shell`, driven through a real pseudo-terminal (tests/shell/drive.py, Python's
 //! own `pty`), keystroke by keystroke.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The SQL engine's scan behaviour: pages are pulled lazily, a List read by several tables
 //! of a statement is fetched once, and joins look rows up instead of rescanning.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -9,7 +9,7 @@
 //! tests/fixtures/expected/<snapshot>/<table>.json and were derived by hand from the spec;
 //! every column of every row is compared, JSON-valued columns as parsed documents.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

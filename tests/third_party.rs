@@ -3,7 +3,7 @@
 //! over a snapshot and a live (fixture) API server, a component built against the first WIT
 //! version, and `kubequery table new` / `kubequery table test`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -29,10 +29,7 @@ fn expected_rows() -> Value {
 
 /// The Rust example, built with the built-in tables by host/build.rs.
 fn rust_example() -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target/ exists")
-        .join(format!("wasm-tables/wasm32-wasip2/release/{TABLE}.wasm"));
+    let path = common::guest::components_dir(&common::target_dir().join("wasm-tables")).join(format!("{TABLE}.wasm"));
     assert!(path.is_file(), "{} was not built", path.display());
     path
 }
@@ -406,17 +403,8 @@ fn table_test_reports_a_failing_component_and_bad_input() {
 /// (the versions of tables/Cargo.lock, so the shared target directory is reused).
 fn build_scaffold(dir: &Path, name: &str) -> PathBuf {
     std::fs::copy(common::repo().join("tables/Cargo.lock"), dir.join("Cargo.lock")).expect("lockfile");
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-target");
-    let status = Command::new(env!("CARGO"))
-        .current_dir(dir)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
-        .arg(&target)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("running cargo");
-    assert!(status.success(), "the new crate must build");
-    target.join(format!("wasm32-wasip2/release/{name}.wasm"))
+    common::guest::build_components(dir, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-target"))
+        .join(format!("{name}.wasm"))
 }
 
 #[test]

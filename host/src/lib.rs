@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod fuzz;
 pub mod osquery;
 pub mod output;
+pub mod report;
 pub mod schema;
 pub mod secrets;
 pub mod sources;

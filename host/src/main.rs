@@ -13,7 +13,8 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&format!("{e:#}"), true));
+            let message = kubequery::report::chain(e.as_ref());
+            eprintln!("kubequery: error: {}", kubequery::text::escape_controls(&message, true));
             ExitCode::FAILURE
         }
     }

@@ -1,13 +1,15 @@
 //! Shared test harness: the built binary, fixtures, an in-process engine, and the hostile
-//! components of tests/components (built once per test binary, by cargo).
-
-#![allow(dead_code)] // each test binary uses a different part of the harness
+//! components of tests/components (built once per run, by cargo).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
 use kubequery::catalog::{Catalog, Policy};
+
+// How host/build.rs builds components, shared.
+#[path = "../../host/build/guest.rs"]
+pub mod guest;
 use kubequery::schema::TableSchema;
 use kubequery::sources::DataSource;
 use kubequery::sql::{Engine, QueryError, ResultSink};
@@ -137,22 +139,16 @@ pub fn parse_json_columns(schema: &TableSchema, rows: &mut [serde_json::Map<Stri
     }
 }
 
+/// The outer build's target directory (`target/`).
+pub fn target_dir() -> &'static Path {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp is inside the target directory")
+}
+
 /// The hostile components, built from tests/components on first use.
 pub fn hostile_components() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let target =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("target/tmp has a parent").join("test-components");
-        let status = Command::new(env!("CARGO"))
-            .current_dir(repo().join("tests/components"))
-            .args(["build", "--release", "--target", "wasm32-wasip2", "--target-dir"])
-            .arg(&target)
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("running cargo for tests/components");
-        assert!(status.success(), "building tests/components failed");
-        target.join("wasm32-wasip2/release")
+        guest::build_components(&repo().join("tests/components"), &target_dir().join("test-components"))
     })
 }
 
@@ -238,4 +234,12 @@ pub fn osquery_peer(scenario: &str, tables_dir: Option<&Path>, env: &[String]) -
         peer.args(["--env", variable]);
     }
     peer.output().expect("running the osquery peer")
+}
+
+/// Says that a check was skipped, and why, where the person running the tests sees it: on
+/// stderr directly, which libtest does not capture (it captures `eprintln!`, and shows that
+/// only for failing tests).
+pub fn skipped(what: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {what}: {why}");
 }

@@ -1,30 +1,19 @@
 //! The tables this process serves: the built-in components embedded at build time, plus
 //! any third-party components loaded from files and admitted by the operator's [`Policy`].
 
+mod builtin;
 mod policy;
 mod third_party;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::thread;
 
 use thiserror::Error;
 
 pub use policy::{LimitOverrides, Policy, PolicyError};
 
 use crate::wasm::{LoadError, Origin, Runtime, TableComponent};
-
-/// A component embedded in the binary.
-pub struct Builtin {
-    /// Crate (and table) name.
-    pub name: &'static str,
-    pub wasm: &'static [u8],
-    /// SHA-256 of `wasm`, computed at build time so start-up does not hash.
-    pub sha256: &'static str,
-}
-
-include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 
 #[derive(Debug, Error)]
 pub enum CatalogError {
@@ -47,25 +36,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads every built-in table, compiling on all cores when the cache is cold. The policy's
+    /// Loads every built-in table (precompiled at build time; see `builtin`). The policy's
     /// per-table limits apply to built-in tables too.
     pub fn builtin(runtime: &Runtime, policy: &Policy) -> Result<Self, CatalogError> {
-        let workers = thread::available_parallelism().map_or(1, |n| n.get()).min(BUILTIN_TABLES.len().max(1));
-        let per_worker = BUILTIN_TABLES.len().div_ceil(workers.max(1)).max(1);
-        let loaded: Vec<Result<TableComponent, LoadError>> = thread::scope(|scope| {
-            let handles: Vec<_> = BUILTIN_TABLES
-                .chunks(per_worker)
-                .map(|chunk| {
-                    scope.spawn(move || {
-                        chunk
-                            .iter()
-                            .map(|b| runtime.load(b.wasm, Some(b.sha256), Origin::Builtin(b.name)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-        });
+        let loaded = builtin::load_all(runtime);
         let mut catalog = Catalog::default();
         for table in loaded {
             let mut table = table?;

@@ -3,6 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use thiserror::Error;
+
+/// A term of a label selector that is not `k=v`, `k==v`, `k!=v`, `k in (…)`, `k notin (…)`,
+/// `k` or `!k`.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("invalid label selector term {term:?}")]
+pub struct InvalidLabelSelector {
+    pub term: String,
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum Op {
     In(Vec<String>),
@@ -16,7 +26,8 @@ enum Op {
 pub struct LabelSelector(Vec<(String, Op)>);
 
 impl LabelSelector {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// Parses a selector in the API server's syntax.
+    pub fn parse(text: &str) -> Result<Self, InvalidLabelSelector> {
         let mut requirements = Vec::new();
         let mut rest = text.trim();
         while !rest.is_empty() {
@@ -39,6 +50,7 @@ impl LabelSelector {
         Ok(LabelSelector(requirements))
     }
 
+    /// Whether an object with `labels` is selected.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.0.iter().all(|(key, op)| match op {
             Op::In(values) => labels.get(key).is_some_and(|v| values.contains(v)),
@@ -49,13 +61,13 @@ impl LabelSelector {
     }
 }
 
-fn requirement(term: &str) -> Result<(String, Op), String> {
-    let bad = || format!("invalid label selector term {term:?}");
-    let key = |k: &str| -> Result<String, String> {
+fn requirement(term: &str) -> Result<(String, Op), InvalidLabelSelector> {
+    let bad = || InvalidLabelSelector { term: term.to_string() };
+    let key = |k: &str| -> Result<String, InvalidLabelSelector> {
         let k = k.trim();
         if k.is_empty() || k.contains(char::is_whitespace) { Err(bad()) } else { Ok(k.to_string()) }
     };
-    let set = |list: &str| -> Result<Vec<String>, String> {
+    let set = |list: &str| -> Result<Vec<String>, InvalidLabelSelector> {
         let inner = list.trim().strip_prefix('(').and_then(|l| l.strip_suffix(')')).ok_or_else(bad)?;
         Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
     };

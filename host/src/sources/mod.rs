@@ -108,16 +108,35 @@ pub trait DataSource: Send + Sync {
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_>;
 }
 
+/// Why a source cannot give pages, naming the cluster, file or directory.
 #[derive(Debug, Error)]
 pub enum SourceError {
-    #[error("{file}: {reason}")]
-    File { file: String, reason: String },
-    #[error("snapshot directory {dir}: {reason}")]
-    Directory { dir: String, reason: String },
-    #[error("cluster {cluster}: {reason}")]
-    Cluster { cluster: String, reason: String },
-    #[error("{0}")]
-    InvalidSelection(String),
-    #[error("{0}")]
-    Config(String),
+    #[error("{file}: {source}")]
+    File {
+        file: String,
+        #[source]
+        source: snapshot::FileError,
+    },
+    #[error("snapshot directory {dir}: {source}")]
+    Directory {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("snapshot directory {dir}: not a directory")]
+    NotADirectory { dir: String },
+    #[error("cluster {cluster}: {source}")]
+    Cluster {
+        cluster: String,
+        #[source]
+        source: Box<live::ClusterError>,
+    },
+    #[error("none of the clusters could be reached")]
+    NoClusterReachable,
+    #[error("cannot start the network runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error(transparent)]
+    InvalidSelection(#[from] label_selector::InvalidLabelSelector),
+    #[error(transparent)]
+    Config(#[from] live::ConfigError),
 }

@@ -6,15 +6,14 @@
 //! checked before it is read: a regular file (not a link), owned by this user, writable by
 //! nobody else. An entry planted while the directory was open to others is ignored.
 
-use std::collections::hash_map::DefaultHasher;
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
+
+use super::config::{compatibility_key, sha256_hex};
 
 pub(crate) struct CompileCache {
     dir: PathBuf,
@@ -39,9 +38,7 @@ impl CompileCache {
     }
 
     fn entry(&self, engine: &Engine, sha256: &str) -> PathBuf {
-        let mut hasher = DefaultHasher::new();
-        engine.precompile_compatibility_hash().hash(&mut hasher);
-        self.dir.join(format!("{sha256}-{:016x}.cwasm", hasher.finish()))
+        self.dir.join(format!("{sha256}-{}.cwasm", compatibility_key(engine)))
     }
 
     /// The compiled component, from the cache when present, else compiled and stored.
@@ -51,7 +48,7 @@ impl CompileCache {
         wasm: &[u8],
         sha256: Option<&str>,
     ) -> wasmtime::Result<Component> {
-        let sha256 = sha256.map_or_else(|| hex_sha256(wasm), str::to_string);
+        let sha256 = sha256.map_or_else(|| sha256_hex(wasm), str::to_string);
         let entry = self.entry(engine, &sha256);
         let mut replaceable = true;
         match trusted(&entry) {
@@ -86,23 +83,36 @@ fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
+/// Why a cache entry is not loaded: it is there, but not provably written by this program.
+#[derive(Debug, thiserror::Error)]
+enum Untrusted {
+    #[error(transparent)]
+    Unreadable(#[from] io::Error),
+    #[error("not a regular file")]
+    NotAFile,
+    #[error("owned by uid {0}, not by this user")]
+    Owner(u32),
+    #[error("writable by others (mode {0:o})")]
+    Writable(u32),
+}
+
 /// Whether `entry` exists and may be deserialized: `Ok(false)` when absent, an error naming
 /// why when it is there but not provably ours.
-fn trusted(entry: &Path) -> Result<bool, String> {
+fn trusted(entry: &Path) -> Result<bool, Untrusted> {
     use std::os::unix::fs::MetadataExt;
     let meta = match fs::symlink_metadata(entry) {
         Ok(meta) => meta,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     if !meta.file_type().is_file() {
-        return Err("not a regular file".into());
+        return Err(Untrusted::NotAFile);
     }
     if meta.uid() != effective_uid() {
-        return Err(format!("owned by uid {}, not by this user", meta.uid()));
+        return Err(Untrusted::Owner(meta.uid()));
     }
     if meta.mode() & 0o022 != 0 {
-        return Err(format!("writable by others (mode {:o})", meta.mode() & 0o777));
+        return Err(Untrusted::Writable(meta.mode() & 0o777));
     }
     Ok(true)
 }
@@ -115,8 +125,4 @@ fn store(entry: &Path, compiled: &[u8]) -> io::Result<()> {
     fs::rename(&tmp, entry).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })
-}
-
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

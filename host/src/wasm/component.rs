@@ -1,4 +1,4 @@
-//! Loading a component as a table: compile, vet imports, pick bindings by WIT version,
+//! Loading a component as a table: compile (or take precompiled code), vet imports, pick bindings by WIT version,
 //! type-check once, read the schema.
 
 use std::path::PathBuf;
@@ -50,13 +50,35 @@ pub struct TableComponent {
 impl Runtime {
     /// Loads a component. `sha256` may carry a precomputed digest of `wasm` (built-ins).
     pub fn load(&self, wasm: &[u8], sha256: Option<&str>, origin: Origin) -> Result<TableComponent, LoadError> {
+        let component = self.compile(wasm, sha256, &origin)?;
+        self.admit(component, origin)
+    }
+
+    /// Compiles a component to native code, or takes it from the compile cache.
+    pub(crate) fn compile(&self, wasm: &[u8], sha256: Option<&str>, origin: &Origin) -> Result<Component, LoadError> {
         let compiled = match &self.cache {
             Some(cache) => cache.load_or_compile(&self.engine, wasm, sha256),
             None => Component::new(&self.engine, wasm),
         };
-        let component =
-            compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), reason: format!("{e:#}") })?;
+        compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), source: e.into() })
+    }
 
+    /// Takes native code compiled ahead of time. wasmtime refuses code that this engine
+    /// cannot run: another wasmtime version, other settings, or CPU features this machine
+    /// lacks.
+    ///
+    /// # Safety
+    ///
+    /// `native` must be what `Engine::precompile_component` produced, unaltered: wasmtime
+    /// checks its header, not its code, which runs as it is.
+    pub(crate) unsafe fn deserialize(&self, native: &[u8]) -> wasmtime::Result<Component> {
+        // SAFETY: the caller vouches for the origin of `native`.
+        unsafe { Component::deserialize(&self.engine, native) }
+    }
+
+    /// Makes a compiled component a table: refuses forbidden imports, picks the bindings for
+    /// its WIT version, type-checks it once and reads its schema.
+    pub(crate) fn admit(&self, component: Component, origin: Origin) -> Result<TableComponent, LoadError> {
         let ty = component.component_type();
         for (import, _) in ty.imports(&self.engine) {
             if !ALLOWED_IMPORTS.iter().any(|allowed| import.starts_with(allowed)) {
@@ -73,11 +95,11 @@ impl Runtime {
         let mut linker = Linker::new(&self.engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .and_then(|()| super::no_wait::shadow_poll(&mut linker))
-            .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?;
+            .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
         let bindings = if wit_version.starts_with("0.1.") {
             Bindings::V0_1(
                 v0_1::pre(&mut linker, &component)
-                    .map_err(|e| LoadError::Link { origin: origin.clone(), reason: format!("{e:#}") })?,
+                    .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?,
             )
         } else {
             return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
@@ -147,10 +169,7 @@ impl TableComponent {
     }
 
     fn read_schema(&self) -> Result<TableSchema, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::SchemaCall {
-            origin: self.origin.clone(),
-            reason: crate::text::printable(&format!("{e:#}"), super::error::MAX_MESSAGE),
-        };
+        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: self.origin.clone(), source: e.into() };
         let mut store = self.new_store();
         match &self.bindings {
             Bindings::V0_1(pre) => {

@@ -6,13 +6,28 @@ use std::fmt;
 use thiserror::Error;
 
 use super::component::Origin;
+use crate::report::{BoxError, chain};
 use crate::schema::SchemaError;
+use crate::text::printable;
+
+/// Why the WebAssembly runtime cannot start.
+#[derive(Debug, Error)]
+pub enum RuntimeError {
+    #[error("cannot create the WebAssembly engine: {}", chain(&**.0))]
+    Engine(#[source] BoxError),
+    #[error("cannot start the epoch ticker thread: {0}")]
+    Ticker(#[source] std::io::Error),
+}
 
 /// Why a component cannot be loaded as a table.
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("{origin}: not a valid WebAssembly component: {reason}")]
-    Compile { origin: Origin, reason: String },
+    #[error("{origin}: not a valid WebAssembly component: {}", chain(&**source))]
+    Compile {
+        origin: Origin,
+        #[source]
+        source: BoxError,
+    },
     #[error(
         "{origin}: imports `{import}`; table components may only import kubequery:table and WASI's io, cli, \
          clocks, random, filesystem and sockets (the last two linked with no directories and no network)"
@@ -24,10 +39,19 @@ pub enum LoadError {
         "{origin}: does not export kubequery:table/table (it exports: {exports}); build it against wit/ of kubequery"
     )]
     NotATable { origin: Origin, exports: String },
-    #[error("{origin}: cannot be linked: {reason}")]
-    Link { origin: Origin, reason: String },
-    #[error("{origin}: schema() failed: {reason}")]
-    SchemaCall { origin: Origin, reason: String },
+    #[error("{origin}: cannot be linked: {}", chain(&**source))]
+    Link {
+        origin: Origin,
+        #[source]
+        source: BoxError,
+    },
+    /// The component's own text is in the message: escaped and bounded.
+    #[error("{origin}: schema() failed: {}", printable(&chain(&**source), MAX_MESSAGE))]
+    SchemaCall {
+        origin: Origin,
+        #[source]
+        source: BoxError,
+    },
     #[error("{origin}: invalid schema for table {table:?}: {source}")]
     InvalidSchema { origin: Origin, table: String, source: SchemaError },
 }
@@ -52,16 +76,21 @@ pub enum ScanErrorKind {
     TooManyRows { rows: usize, limit: usize },
     #[error("returned {bytes} bytes of cells for one page, over its limit of {limit} bytes per page")]
     TooManyBytes { bytes: usize, limit: usize },
-    #[error("component trapped: {0}")]
-    Trap(String),
+    /// A trap, with the tail of what the component wrote to stderr (escaped and bounded).
+    #[error("component trapped: {}{}", chain(&**cause), stderr.as_deref().map(|s| format!("; stderr: {s}")).unwrap_or_default())]
+    Trap {
+        #[source]
+        cause: BoxError,
+        stderr: Option<String>,
+    },
     #[error("component panicked at {0}")]
     Panic(String),
     #[error("{0}")]
     Table(String),
-    #[error("returned an invalid row (row {row} of the page): {reason}")]
-    InvalidRow { row: usize, reason: String },
-    #[error("cannot be instantiated: {0}")]
-    Instantiate(String),
+    #[error("returned an invalid row (row {row} of the page): {source}")]
+    InvalidRow { row: usize, source: super::validate::RowError },
+    #[error("cannot be instantiated: {}", chain(&**.0))]
+    Instantiate(#[source] BoxError),
     #[error("refused a page: {0}; nothing of it reached the table")]
     Refused(crate::secrets::Refusal),
     #[error("scan was already stopped by an earlier failure")]

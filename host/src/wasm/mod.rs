@@ -2,6 +2,8 @@
 //!
 //! - [`Runtime`] owns the one wasmtime `Engine` (with epoch interruption), the compiled-code
 //!   cache and the limits.
+//! - `config` is the engine configuration, shared with `build.rs`, which precompiles the
+//!   built-in tables with it (see `catalog::builtin`).
 //! - [`Runtime::load`] compiles (or loads from cache) a component, refuses forbidden imports,
 //!   picks the bindings for its WIT version, type-checks it once (`InstancePre`) and reads its
 //!   schema: a [`TableComponent`].
@@ -11,6 +13,7 @@
 
 mod cache;
 mod component;
+mod config;
 mod error;
 mod no_wait;
 mod runtime;
@@ -20,10 +23,13 @@ mod v0_1;
 mod validate;
 
 pub use component::{Origin, TableComponent};
-pub use error::{LoadError, ScanError, ScanErrorKind};
+pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
 pub use runtime::{Limits, Runtime, default_cache_dir};
 pub use scan::Scan;
-pub use validate::check_row;
+pub use validate::{RowError, check_row};
+
+#[cfg(test)]
+pub(crate) use config::{engine_config, sha256_hex};
 
 /// WIT package versions of `kubequery:table` this host loads, oldest first.
 pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1"];

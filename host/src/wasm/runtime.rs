@@ -4,9 +4,11 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine};
+use wasmtime::Engine;
 
 use super::cache::CompileCache;
+use super::config::engine_config;
+use super::error::RuntimeError;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -48,21 +50,20 @@ pub struct Runtime {
 impl Runtime {
     /// Creates the engine and starts its epoch ticker. `cache_dir` holds compiled components
     /// so that later starts skip compilation; `None` compiles in memory every time.
-    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> anyhow::Result<Self> {
-        let mut config = Config::new();
-        config.epoch_interruption(true);
-        // Synchronous calls run on the caller's stack; give deep JSON recursion room.
-        config.max_wasm_stack(1 << 20);
-        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> Result<Self, RuntimeError> {
+        let engine = Engine::new(&engine_config()).map_err(|e| RuntimeError::Engine(e.into()))?;
 
         let weak = engine.weak();
-        thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                thread::sleep(EPOCH_TICK);
-            }
-        })?;
+        thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map_err(RuntimeError::Ticker)?;
 
         let cache = cache_dir.and_then(|dir| match CompileCache::open(dir.clone()) {
             Ok(cache) => Some(cache),

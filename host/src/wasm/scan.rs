@@ -7,6 +7,7 @@ use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
 use super::sandbox::Sandbox;
 use super::v0_1;
 use super::validate::check_row;
+use crate::report::BoxError;
 use crate::schema::{Cell, Cluster, Row};
 use crate::text::printable;
 
@@ -31,7 +32,7 @@ impl TableComponent {
         let instance = match &self.bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
         }
-        .map_err(|e| self.error(ScanErrorKind::Instantiate(format!("{e:#}"))))?;
+        .map_err(|e| self.error(ScanErrorKind::Instantiate(e.into())))?;
         Ok(Scan { table: self, store, instance, stopped: false })
     }
 
@@ -60,7 +61,7 @@ impl Scan<'_> {
         let outcome = match result {
             Ok(Ok(rows)) => self.checked(rows),
             Ok(Err(message)) => Err(ScanErrorKind::Table(printable(&message, MAX_MESSAGE))),
-            Err(trap) => Err(self.classify(&trap, &stderr)),
+            Err(trap) => Err(self.classify(trap, &stderr)),
         };
         outcome.map_err(|kind| {
             self.stopped = true;
@@ -83,12 +84,12 @@ impl Scan<'_> {
             return Err(ScanErrorKind::TooManyBytes { bytes, limit: limits.bytes_per_page });
         }
         for (index, row) in rows.iter().enumerate() {
-            check_row(&self.table.schema, row).map_err(|reason| ScanErrorKind::InvalidRow { row: index, reason })?;
+            check_row(&self.table.schema, row).map_err(|source| ScanErrorKind::InvalidRow { row: index, source })?;
         }
         Ok(rows)
     }
 
-    fn classify(&self, trap: &wasmtime::Error, stderr: &str) -> ScanErrorKind {
+    fn classify(&self, trap: wasmtime::Error, stderr: &str) -> ScanErrorKind {
         if self.store.data().limiter.refused {
             return ScanErrorKind::Memory(self.store.data().limiter.limit);
         }
@@ -105,12 +106,13 @@ impl Scan<'_> {
         if let Some(at) = detail.find("panicked at ") {
             return ScanErrorKind::Panic(printable(tail(&detail[at + "panicked at ".len()..], 1024), 1024));
         }
-        let trap = trap.downcast_ref::<wasmtime::Trap>().map_or_else(|| format!("{trap:#}"), ToString::to_string);
-        if detail.is_empty() {
-            ScanErrorKind::Trap(trap)
-        } else {
-            ScanErrorKind::Trap(format!("{trap}; stderr: {}", printable(tail(&detail, 1024), 1024)))
-        }
+        // A trap's own message, without the wasm backtrace wasmtime wraps it in.
+        let cause: BoxError = match trap.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => Box::new(*trap),
+            None => trap.into(),
+        };
+        let stderr = (!detail.is_empty()).then(|| printable(tail(&detail, 1024), 1024));
+        ScanErrorKind::Trap { cause, stderr }
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::envelope;
+use super::error::AnswerError;
 use crate::schema::ApiResource;
 use crate::secrets;
 
@@ -73,19 +74,15 @@ struct Partial<'a> {
 
 /// The page a table gets from one answer (a List, or one object when `single`). An answer
 /// that is not what was asked for is refused with a reason that names kinds, never values.
-pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<Bytes, String> {
+pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<Bytes, AnswerError> {
     if resource.is_secrets() {
         return secret_page(&body);
     }
     if resource.lists_metadata_only() {
-        let answer: Partial = serde_json::from_slice(&body).map_err(|_| "the answer is not JSON".to_string())?;
+        let answer: Partial = serde_json::from_slice(&body).map_err(|_| AnswerError::NotJson)?;
         let expected = if single { "PartialObjectMetadata" } else { "PartialObjectMetadataList" };
         if answer.kind.as_deref() != Some(expected) {
-            return Err(format!(
-                "the server answered with {}, not the metadata the table declared; refused (a proxy between \
-                 kubequery and the API server may drop the `as=` parameter of the Accept header)",
-                secrets::describe_kind(answer.kind.as_deref())
-            ));
+            return Err(AnswerError::NotMetadata { found: secrets::describe_kind(answer.kind.as_deref()) });
         }
     }
     let (api_version, kind) = resource.list_kind();
@@ -102,16 +99,10 @@ pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<
 
 /// Secrets, from a `Table` (or plain metadata, from a server without tables), as a
 /// `PartialObjectMetadataList` of value-free items.
-fn secret_page(body: &[u8]) -> Result<Bytes, String> {
-    let refuse = |found: Option<&str>| {
-        format!(
-            "the server answered with {}, not Secret metadata; refused so that no Secret value reaches a table \
-             (a proxy between kubequery and the API server may drop the `as=` parameter of the Accept header)",
-            secrets::describe_kind(found)
-        )
-    };
+fn secret_page(body: &[u8]) -> Result<Bytes, AnswerError> {
+    let refuse = |found: Option<&str>| AnswerError::NotSecretMetadata { found: secrets::describe_kind(found) };
     let answer: Answer = serde_json::from_slice(body).map_err(|_| refuse(None))?;
-    let metadata_of = |raw: &RawValue| -> Result<Option<Box<RawValue>>, String> {
+    let metadata_of = |raw: &RawValue| -> Result<Option<Box<RawValue>>, AnswerError> {
         let partial: Partial = serde_json::from_str(raw.get()).map_err(|_| refuse(None))?;
         match partial.kind.as_deref() {
             Some("PartialObjectMetadata") => Ok(partial.metadata.map(ToOwned::to_owned)),
@@ -184,7 +175,7 @@ mod tests {
     fn full_secrets_are_refused_without_their_values_in_the_reason() {
         let full =
             r#"{"kind":"SecretList","apiVersion":"v1","items":[{"metadata":{"name":"s"},"data":{"k":"c2VjcmV0"}}]}"#;
-        let reason = page(&secrets(), Bytes::from(full), false).expect_err("refused");
+        let reason = page(&secrets(), Bytes::from(full), false).expect_err("refused").to_string();
         assert!(reason.contains("a SecretList") && !reason.contains("c2VjcmV0"), "{reason}");
         let row_with_object =
             r#"{"kind":"Table","rows":[{"cells":[],"object":{"kind":"Secret","data":{"k":"c2VjcmV0"}}}]}"#;
@@ -197,7 +188,7 @@ mod tests {
         let full = r#"{"kind":"Widget","apiVersion":"v1","metadata":{"name":"w"},"spec":{}}"#;
         assert!(page(&widgets, Bytes::from(full), true).is_err());
         let list = r#"{"kind":"WidgetList","items":[]}"#;
-        assert!(page(&widgets, Bytes::from(list), false).expect_err("refused").contains("a WidgetList"));
+        assert!(page(&widgets, Bytes::from(list), false).expect_err("refused").to_string().contains("a WidgetList"));
         let one = r#"{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"w"}}"#;
         let wrapped = page(&widgets, Bytes::from(one), true).expect("metadata");
         assert!(String::from_utf8_lossy(&wrapped).contains("PartialObjectMetadataList"));

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use crate::sources::SourceError;
+use super::error::ConfigError;
 
 /// How to reach live clusters.
 #[derive(Clone, Debug, Default)]
@@ -30,15 +30,7 @@ pub(crate) struct Target {
     pub(crate) config: kube::Config,
 }
 
-fn error(context: &str, reason: impl ToString) -> SourceError {
-    SourceError::Cluster { cluster: context.to_string(), reason: reason.to_string() }
-}
-
-fn config_error(reason: impl ToString) -> SourceError {
-    SourceError::Config(reason.to_string())
-}
-
-pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceError> {
+pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, ConfigError> {
     let contexts: Vec<String> = live
         .contexts
         .iter()
@@ -48,9 +40,10 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
         .map(str::to_string)
         .collect();
     let kubeconfig = match &live.kubeconfig {
-        Some(path) => {
-            Some(Kubeconfig::read_from(path).map_err(|e| config_error(format!("kubeconfig {}: {e}", path.display())))?)
-        }
+        Some(path) => Some(
+            Kubeconfig::read_from(path)
+                .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?,
+        ),
         None => match Kubeconfig::read() {
             Ok(config) => Some(config),
             // No kubeconfig at all: fall back to the pod's service account, as kubectl does.
@@ -64,21 +57,14 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
             {
                 None
             }
-            Err(e) if let Some(path) = default_kubeconfig() => {
-                return Err(config_error(format!("kubeconfig {path}: {e}")));
-            }
-            Err(e) => {
-                return Err(config_error(format!(
-                    "no usable kubeconfig ({e}); pass --kubeconfig FILE or set KUBECONFIG, run inside a pod, \
-                     or query offline with --snapshot DIR or --demo"
-                )));
-            }
+            Err(source) if let Some(path) = default_kubeconfig() => return Err(ConfigError::Read { path, source }),
+            Err(source) => return Err(ConfigError::Missing(source)),
         },
     };
     let mut targets = Vec::new();
     match kubeconfig {
         None => {
-            let mut config = kube::Config::incluster().map_err(|e| error("in-cluster", e))?;
+            let mut config = kube::Config::incluster().map_err(ConfigError::InCluster)?;
             apply_timeouts(&mut config, live.request_timeout);
             let name = live.cluster_name.clone().unwrap_or_else(|| "in-cluster".to_string());
             targets.push(Target { name, config });
@@ -89,26 +75,22 @@ pub(crate) async fn targets(live: &LiveConfig) -> Result<Vec<Target>, SourceErro
             } else if !contexts.is_empty() {
                 contexts
             } else {
-                vec![kubeconfig.current_context.clone().ok_or_else(|| {
-                    config_error("the kubeconfig has no current-context; pass --context NAME or --all-contexts")
-                })?]
+                vec![kubeconfig.current_context.clone().ok_or(ConfigError::NoCurrentContext)?]
             };
             if chosen.is_empty() {
-                return Err(config_error("the kubeconfig defines no contexts"));
+                return Err(ConfigError::NoContexts);
             }
             if chosen.len() > 1 && live.cluster_name.is_some() {
-                return Err(config_error(
-                    "--cluster-name names one cluster; with several contexts each cluster is named after its context",
-                ));
+                return Err(ConfigError::ClusterNameWithSeveral);
             }
             for context in chosen {
                 if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-                    return Err(error(&context, "no such context in the kubeconfig"));
+                    return Err(ConfigError::NoSuchContext(context));
                 }
                 let options = KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
                 let mut config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
                     .await
-                    .map_err(|e| error(&context, e))?;
+                    .map_err(|source| ConfigError::Context { context: context.clone(), source })?;
                 if config.accept_invalid_certs {
                     tracing::warn!(
                         "context {context}: the kubeconfig sets insecure-skip-tls-verify, so the API server's \

@@ -6,27 +6,11 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
+use super::error::{Attempt, Failure, Transport};
+
 /// Attempts after the first for 5xx, 429, timeouts and broken connections.
 const RETRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
-
-/// Why a GET failed for good.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    /// The server answered with a status that retrying cannot fix.
-    Status { code: u16, message: String },
-    /// Every attempt failed with a retryable error; the last one is given.
-    Exhausted { attempts: u32, last: String },
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Status { code, message } => write!(f, "HTTP {code}: {message}"),
-            Failure::Exhausted { attempts, last } => write!(f, "failed after {attempts} attempts: {last}"),
-        }
-    }
-}
 
 #[derive(Deserialize)]
 struct Status {
@@ -68,11 +52,11 @@ pub(crate) async fn get(
                 if !retryable(code) {
                     return Err(Failure::Status { code, message });
                 }
-                format!("HTTP {code}: {message}")
+                Attempt::Status { code, message }
             }
             Err(e) => {
                 tracing::info!("{cluster}: GET {path_and_query} failed: {e}");
-                e
+                Attempt::Transport(e)
             }
         };
         if attempt > RETRIES {
@@ -88,29 +72,27 @@ pub(crate) async fn get(
 /// 1.5 MiB, so a real List page stays well below; a larger body is refused, not buffered.
 pub(crate) const MAX_RESPONSE_BYTES: usize = 1 << 30;
 
-async fn once(client: &kube::Client, path_and_query: &str, accept: &str) -> Result<(u16, Bytes), String> {
+async fn once(client: &kube::Client, path_and_query: &str, accept: &str) -> Result<(u16, Bytes), Transport> {
     let request = http::Request::get(path_and_query)
         .header(http::header::ACCEPT, accept)
         .body(kube::client::Body::empty())
-        .map_err(|e| e.to_string())?;
-    let response = client.send(request).await.map_err(|e| e.to_string())?;
+        .map_err(Transport::Request)?;
+    let response = client.send(request).await?;
     let code = response.status().as_u16();
     let body = read_body(response.into_body(), MAX_RESPONSE_BYTES).await?;
     Ok((code, body))
 }
 
 /// The whole body, or an error once it passes `limit` bytes.
-async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, String>
+async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, Transport>
 where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-            Err(format!("the response is larger than {} MiB; refused", limit >> 20))
-        }
-        Err(e) => Err(format!("reading the response: {e}")),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(Transport::TooLarge { limit }),
+        Err(e) => Err(Transport::Body(e)),
     }
 }
 
@@ -133,7 +115,7 @@ mod tests {
     #[tokio::test]
     async fn bodies_over_the_limit_are_refused() {
         let body = http_body_util::Full::new(Bytes::from(vec![b'x'; 3 << 20]));
-        let error = read_body(body, 2 << 20).await.expect_err("over the limit");
+        let error = read_body(body, 2 << 20).await.expect_err("over the limit").to_string();
         assert!(error.contains("larger than 2 MiB"), "{error}");
         let body = http_body_util::Full::new(Bytes::from_static(b"{}"));
         assert_eq!(read_body(body, 2 << 20).await.expect("small"), Bytes::from_static(b"{}"));

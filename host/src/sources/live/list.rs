@@ -10,7 +10,8 @@ use tokio::sync::mpsc;
 use super::ClusterClient;
 use super::answer::{self, accept};
 use super::envelope::{self, Key};
-use super::http::{Failure, encode, get};
+use super::error::{ClusterError, Failure, RequestError};
+use super::http::{encode, get};
 use super::progress::Progress;
 use crate::schema::ApiResource;
 use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
@@ -147,7 +148,11 @@ async fn run_all(
     progress: &Progress,
     id: u64,
 ) -> Result<(), SourceError> {
-    let fail = |reason: String| SourceError::Cluster { cluster: cluster.identity.name.clone(), reason };
+    let fail =
+        |source: ClusterError| SourceError::Cluster { cluster: cluster.identity.name.clone(), source: source.into() };
+    let get_failed = |name: &str, source: RequestError| {
+        fail(ClusterError::GetObject { resource: resource.to_string(), name: name.to_string(), source })
+    };
     for request in planned {
         let body = match request {
             Planned::Get { namespace, name } => {
@@ -158,13 +163,12 @@ async fn run_all(
                     path.push_str(parameters);
                 }
                 match get(&cluster.client, &cluster.identity.name, &path, accept(resource, true)).await {
-                    Ok(object) => answer::page(resource, object, true)
-                        .map_err(|reason| fail(format!("getting {resource} {name}: {reason}")))?,
+                    Ok(object) => answer::page(resource, object, true).map_err(|e| get_failed(&name, e.into()))?,
                     // GET of one object: absent is simply no rows.
                     Err(Failure::Status { code: 404, .. }) => continue,
                     Err(failure) => match tolerate(cluster, resource, "get", &failure) {
                         true => continue,
-                        false => return Err(fail(format!("getting {resource} {name}: {failure}"))),
+                        false => return Err(get_failed(&name, failure.into())),
                     },
                 }
             }
@@ -188,7 +192,8 @@ async fn run_all(
                     field_selector.as_ref().map(|f| format!(", fieldSelector={f}")).unwrap_or_default()
                 );
                 let target = ListTarget { path: &path, query: &query, described: &described };
-                if !list(cluster, resource, &target, pages, progress, id).await.map_err(fail)? {
+                let listed = list(cluster, resource, &target, pages, progress, id).await;
+                if !listed.map_err(|source| fail(ClusterError::List { resource: resource.to_string(), source }))? {
                     return Ok(());
                 }
                 continue;
@@ -257,7 +262,7 @@ async fn list(
     pages: &mpsc::Sender<Result<Page, SourceError>>,
     progress: &Progress,
     id: u64,
-) -> Result<bool, String> {
+) -> Result<bool, RequestError> {
     let ListTarget { path, query, described } = *target;
     let mut token: Option<String> = None;
     let mut last_sent: Option<Bytes> = None;
@@ -287,15 +292,15 @@ async fn list(
                 continue;
             }
             Err(failure) if tolerate(cluster, resource, "list", &failure) => return Ok(true),
-            Err(failure) => return Err(format!("listing {resource}: {failure}")),
+            Err(failure) => return Err(failure.into()),
         };
         token = envelope::continue_token(&body);
-        body = answer::page(resource, body, false).map_err(|reason| format!("listing {resource}: {reason}"))?;
+        body = answer::page(resource, body, false)?;
         if let Some(after) = &skip_through {
             let (api_version, kind) = resource.list_kind();
             match envelope::items_after(&body, after, &api_version, &kind) {
                 Some(rest) => body = rest,
-                None => return Err(format!("listing {resource}: a page after a restart is not a List")),
+                None => return Err(RequestError::NotAList),
             }
         }
         if tracing::enabled!(tracing::Level::INFO) {

@@ -9,6 +9,7 @@
 mod answer;
 mod config;
 mod envelope;
+mod error;
 mod http;
 mod list;
 mod progress;
@@ -19,8 +20,9 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 
 pub use config::LiveConfig;
+pub use error::{AnswerError, Attempt, ClusterError, ConfigError, Failure, RequestError, Transport};
 
-use self::http::{Failure, get};
+use self::http::get;
 use self::progress::Progress;
 use super::{DataSource, Page, Pages, Selection, SourceError};
 use crate::schema::{Cluster, Source};
@@ -59,14 +61,16 @@ impl LiveSource {
             .thread_name("kube")
             .enable_all()
             .build()
-            .map_err(|e| SourceError::Cluster { cluster: "runtime".into(), reason: e.to_string() })?;
+            .map_err(SourceError::Runtime)?;
         let clusters = runtime.block_on(async {
             let targets = config::targets(config).await?;
             let several = targets.len() > 1;
             let connecting = targets.into_iter().map(|target| async move {
                 let name = target.name.clone();
-                let client = kube::Client::try_from(target.config)
-                    .map_err(|e| SourceError::Cluster { cluster: name.clone(), reason: e.to_string() })?;
+                let client = kube::Client::try_from(target.config).map_err(|e| SourceError::Cluster {
+                    cluster: name.clone(),
+                    source: ClusterError::Client(e).into(),
+                })?;
                 let uid = identity(&client, &name).await?;
                 Ok::<_, SourceError>(Arc::new(ClusterClient { identity: Arc::new(Cluster { name, uid }), client }))
             });
@@ -79,10 +83,7 @@ impl LiveSource {
                 }
             }
             if connected.is_empty() {
-                return Err(SourceError::Cluster {
-                    cluster: "all".into(),
-                    reason: "no cluster could be reached".into(),
-                });
+                return Err(SourceError::NoClusterReachable);
             }
             Ok(connected)
         })?;
@@ -126,7 +127,9 @@ async fn identity(client: &kube::Client, name: &str) -> Result<String, SourceErr
             );
             Ok(String::new())
         }
-        Err(failure) => Err(SourceError::Cluster { cluster: name.to_string(), reason: failure.to_string() }),
+        Err(failure) => {
+            Err(SourceError::Cluster { cluster: name.to_string(), source: ClusterError::Identity(failure).into() })
+        }
     }
 }
 
@@ -172,7 +175,7 @@ async fn discovery(
 ) -> Result<(), SourceError> {
     let name = cluster.identity.name.clone();
     let fail =
-        |failure: Failure| SourceError::Cluster { cluster: name.clone(), reason: format!("discovery: {failure}") };
+        |failure| SourceError::Cluster { cluster: name.clone(), source: ClusterError::Discovery(failure).into() };
     let core: ApiVersions =
         serde_json::from_slice(&get(&cluster.client, &name, "/api", "application/json").await.map_err(fail)?)
             .unwrap_or(ApiVersions { versions: Vec::new() });
@@ -220,8 +223,11 @@ impl DataSource for LiveSource {
                     let path = path.clone();
                     async move {
                         let name = cluster.identity.name.clone();
-                        let body = get(&cluster.client, &name, &path, "application/json").await.map_err(|failure| {
-                            SourceError::Cluster { cluster: name, reason: format!("GET {path}: {failure}") }
+                        let body = get(&cluster.client, &name, &path, "application/json").await.map_err(|source| {
+                            SourceError::Cluster {
+                                cluster: name,
+                                source: ClusterError::Get { path: path.clone(), source }.into(),
+                            }
                         })?;
                         let _ = tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await;
                         Ok(())

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use super::error::FileError;
 use crate::sources::SourceError;
 
 /// The largest snapshot file read; a `kubectl get pods -A -o json` of 100 000 typical pods
@@ -41,15 +42,15 @@ fn wanted(path: &Path) -> bool {
 }
 
 impl Walk {
-    fn problem(&mut self, path: &Path, reason: impl Into<String>) {
-        self.problems.push(SourceError::File { file: path.display().to_string(), reason: reason.into() });
+    fn problem(&mut self, path: &Path, source: FileError) {
+        self.problems.push(SourceError::File { file: path.display().to_string(), source });
     }
 
     fn dir(&mut self, dir: &Path) {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.problems.push(SourceError::Directory { dir: dir.display().to_string(), reason: e.to_string() });
+                self.problems.push(SourceError::Directory { dir: dir.display().to_string(), source: e });
                 return;
             }
         };
@@ -63,11 +64,11 @@ impl Walk {
                 match path.canonicalize() {
                     Ok(target) if target.starts_with(&self.root) => target,
                     Ok(_) => {
-                        self.problem(&path, "a link to outside the snapshot directory; not followed");
+                        self.problem(&path, FileError::LinkOutside);
                         continue;
                     }
                     Err(e) => {
-                        self.problem(&path, format!("a broken link: {e}"));
+                        self.problem(&path, FileError::BrokenLink(e));
                         continue;
                     }
                 }
@@ -85,7 +86,7 @@ impl Walk {
                 if meta.is_file() {
                     self.files.push(path);
                 } else {
-                    self.problem(&path, "not a regular file (a FIFO, socket or device); not read");
+                    self.problem(&path, FileError::NotRegular);
                 }
             }
         }
@@ -94,28 +95,20 @@ impl Walk {
 
 /// The bytes of the regular file at `path`, at most [`MAX_FILE_BYTES`]. Opened without
 /// blocking and checked after opening, so a file swapped for a FIFO cannot hang the read.
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| e.to_string())?;
-    let meta = file.metadata().map_err(|e| e.to_string())?;
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, FileError> {
+    let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err("not a regular file (a FIFO, socket or device); not read".into());
+        return Err(FileError::NotRegular);
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} bytes, over the limit of {} MiB for one snapshot file; split it (one file per resource)",
-            meta.len(),
-            MAX_FILE_BYTES >> 20
-        ));
+        return Err(FileError::TooLarge { size: meta.len() });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // The length may grow while reading; never read past the limit.
-    (&file as &File).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    (&file as &File).take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("grew over the limit of {} MiB while being read", MAX_FILE_BYTES >> 20));
+        return Err(FileError::Grew);
     }
     Ok(bytes)
 }

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::error::ParseError;
+
 /// One Kubernetes object found in a file.
 pub(crate) struct Object {
     pub(crate) group: String,
@@ -64,8 +66,8 @@ struct KubectlVersion<'a> {
 }
 
 /// Parses one file. `relative` is its path inside the snapshot, used to recognise special
-/// files; errors are plain reasons (the caller names the file).
-pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, String> {
+/// files; the caller names the file in errors.
+pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseError> {
     let lower = relative.to_ascii_lowercase();
     if lower == "version.json" {
         return parse_version(bytes).map(Content::Version);
@@ -79,14 +81,16 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, String
     }
     let mut objects = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
-        let where_ = if documents.len() > 1 { format!("document {}: ", index + 1) } else { String::new() };
-        parse_document(doc, &mut objects).map_err(|e| format!("{where_}{e}"))?;
+        parse_document(doc, &mut objects).map_err(|e| match documents.len() {
+            1 => e,
+            _ => ParseError::Document { number: index + 1, source: Box::new(e) },
+        })?;
     }
     Ok(Content::Objects(objects))
 }
 
-fn parse_version(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    let wrapped: KubectlVersion = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
+fn parse_version(bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
+    let wrapped: KubectlVersion = serde_json::from_slice(bytes).map_err(ParseError::Version)?;
     Ok(match wrapped.server_version {
         Some(server) => server.get().as_bytes().to_vec(),
         None => bytes.to_vec(),
@@ -97,42 +101,38 @@ fn parse_version(bytes: &[u8]) -> Result<Vec<u8>, String> {
 /// of each scalar): room for ordinary anchors and aliases, none for exponential ones.
 const YAML_BUDGET_PER_BYTE: usize = 10;
 
-fn yaml_documents(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+fn yaml_documents(bytes: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
     let mut out = Vec::new();
     let budget = std::cell::Cell::new(bytes.len().saturating_mul(YAML_BUDGET_PER_BYTE).saturating_add(10_000));
     for doc in serde_yaml_ng::Deserializer::from_slice(bytes) {
-        let value = serde::de::DeserializeSeed::deserialize(bounded::Bounded(&budget), doc)
-            .map_err(|e| format!("invalid YAML: {e}"))?;
+        let value =
+            serde::de::DeserializeSeed::deserialize(bounded::Bounded(&budget), doc).map_err(ParseError::Yaml)?;
         if !value.is_null() {
-            out.push(serde_json::to_vec(&value).map_err(|e| format!("cannot convert YAML to JSON: {e}"))?);
+            out.push(serde_json::to_vec(&value).map_err(ParseError::YamlToJson)?);
         }
     }
     Ok(out)
 }
 
-/// What a snapshot file may hold, for messages about one that holds something else.
-const ACCEPTED: &str = "expected a Kubernetes object, a List (`kubectl get -o json|yaml`), or a JSON array of objects";
-
-fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
+fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), ParseError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
         // sonobuoy writes a bare array of objects: read it like the items of a `kind: List`.
-        let items: Vec<&RawValue> =
-            serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON array ({ACCEPTED}): {e}"))?;
+        let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(ParseError::Array)?;
         return parse_items(items, "", "List", out);
     }
     if first != Some(&b'{') {
-        return Err(format!("not a JSON object: {ACCEPTED}"));
+        return Err(ParseError::NotAnObject);
     }
-    let doc: Document = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON ({ACCEPTED}): {e}"))?;
-    let kind = doc.kind.as_deref().filter(|k| !k.is_empty()).ok_or("not a Kubernetes object: it has no `kind`")?;
+    let doc: Document = serde_json::from_slice(bytes).map_err(ParseError::Json)?;
+    let kind = doc.kind.as_deref().filter(|k| !k.is_empty()).ok_or(ParseError::NoKind)?;
     let api_version = doc.api_version.as_deref().unwrap_or_default();
     let Some(items) = doc.items else {
         if api_version.is_empty() {
-            return Err(format!("{kind} has no `apiVersion`"));
+            return Err(ParseError::NoApiVersion { kind: kind.to_string() });
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-        let json = RawValue::from_string(text.trim().to_string()).map_err(|e| e.to_string())?;
+        let text = std::str::from_utf8(bytes).map_err(ParseError::NotUtf8)?;
+        let json = RawValue::from_string(text.trim().to_string()).map_err(ParseError::Json)?;
         out.push(object(api_version, kind, &doc.metadata, json));
         return Ok(());
     };
@@ -140,21 +140,20 @@ fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), String> {
 }
 
 /// The items of a List of `kind` (`PodList`, `List`) whose apiVersion is `api_version`.
-fn parse_items(items: Vec<&RawValue>, api_version: &str, kind: &str, out: &mut Vec<Object>) -> Result<(), String> {
+fn parse_items(items: Vec<&RawValue>, api_version: &str, kind: &str, out: &mut Vec<Object>) -> Result<(), ParseError> {
     // Items of a typed List (`PodList`) may omit apiVersion and kind: they are the list's.
     let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
     for (index, item) in items.into_iter().enumerate() {
-        let parsed: Document =
-            serde_json::from_str(item.get()).map_err(|e| format!("item {index} is not an object: {e}"))?;
+        let parsed: Document = serde_json::from_str(item.get()).map_err(|source| ParseError::Item { index, source })?;
         let kind = parsed
             .kind
             .as_deref()
             .filter(|k| !k.is_empty())
             .or(item_kind.as_deref().filter(|_| kind != "List"))
-            .ok_or_else(|| format!("item {index} of the {kind} has no `kind`"))?;
+            .ok_or_else(|| ParseError::ItemWithoutKind { index, list: kind.to_string() })?;
         let version = parsed.api_version.as_deref().filter(|v| !v.is_empty()).unwrap_or(api_version);
         if version.is_empty() {
-            return Err(format!("item {index} ({kind}) has no `apiVersion`"));
+            return Err(ParseError::ItemWithoutApiVersion { index, kind: kind.to_string() });
         }
         let json = item.to_owned();
         out.push(object(version, kind, &parsed.metadata, json));
@@ -292,7 +291,7 @@ mod tests {
         bomb.push_str("]\nb: [");
         bomb.push_str(&vec!["*a"; 20_000].join(","));
         bomb.push_str("]\n");
-        let error = parse_file("bomb.yaml", bomb.as_bytes()).err().expect("refused");
+        let error = parse_file("bomb.yaml", bomb.as_bytes()).err().expect("refused").to_string();
         assert!(error.contains("expands far beyond its text"), "{error}");
     }
 
@@ -306,9 +305,9 @@ mod tests {
     fn a_json_array_of_objects_is_read_like_a_list() {
         let array = br#"[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}},{"apiVersion":"v1","kind":"Node","metadata":{"name":"n"}}]"#;
         assert!(matches!(parse_file("a.json", array), Ok(Content::Objects(o)) if o.len() == 2));
-        let error = parse_file("b.json", br#""text""#).err().expect("refused");
+        let error = parse_file("b.json", br#""text""#).err().expect("refused").to_string();
         assert!(error.contains("a JSON array of objects"), "{error}");
-        let error = parse_file("c.json", br#"[{"metadata":{"name":"p"}}]"#).err().expect("refused");
+        let error = parse_file("c.json", br#"[{"metadata":{"name":"p"}}]"#).err().expect("refused").to_string();
         assert!(error.contains("item 0") && error.contains("kind"), "{error}");
     }
 }

@@ -9,6 +9,7 @@
 //! their data (see `secrets`).
 
 mod demo;
+mod error;
 mod files;
 mod load;
 
@@ -26,6 +27,7 @@ use crate::schema::{ApiResource, Cluster, Source, is_core_config_map, is_core_se
 use crate::secrets;
 
 pub use demo::DEMO_NAME;
+pub use error::{FileError, ParseError};
 
 /// An offline cluster loaded from files.
 pub struct Snapshot {
@@ -43,10 +45,10 @@ impl Snapshot {
     /// Loads every `.json`, `.yaml` and `.yml` file under `dir`, recursively. The cluster is
     /// named `cluster_name`, else after the directory.
     pub fn load_dir(dir: &Path, cluster_name: Option<String>) -> Result<Self, SourceError> {
-        let meta = fs::metadata(dir)
-            .map_err(|e| SourceError::Directory { dir: dir.display().to_string(), reason: e.to_string() })?;
+        let meta =
+            fs::metadata(dir).map_err(|e| SourceError::Directory { dir: dir.display().to_string(), source: e })?;
         if !meta.is_dir() {
-            return Err(SourceError::Directory { dir: dir.display().to_string(), reason: "not a directory".into() });
+            return Err(SourceError::NotADirectory { dir: dir.display().to_string() });
         }
         let (files, problems) = files::find(dir);
         let name = cluster_name.unwrap_or_else(|| {
@@ -112,13 +114,11 @@ impl Snapshot {
         let Some(objects) = self.objects.get(&key) else {
             return Box::new(std::iter::empty());
         };
-        let selectors: Result<Vec<LabelSelector>, String> =
+        let selectors: Result<Vec<LabelSelector>, _> =
             selection.label_selectors.iter().map(|s| LabelSelector::parse(s)).collect();
         let selectors = match selectors {
             Ok(selectors) => selectors,
-            Err(reason) => {
-                return Box::new(std::iter::once(Err(SourceError::InvalidSelection(reason))));
-            }
+            Err(invalid) => return Box::new(std::iter::once(Err(invalid.into()))),
         };
         let selected: Vec<&Object> = objects
             .iter()
@@ -262,7 +262,7 @@ impl Builder {
                     by_name.entry((object.namespace.clone(), object.name.clone())).or_insert(object);
                 }
             }
-            Err(reason) => self.problem(display, reason),
+            Err(reason) => self.problem(display, reason.into()),
         }
     }
 
@@ -274,8 +274,8 @@ impl Builder {
         }
     }
 
-    fn problem(&mut self, file: &str, reason: String) {
-        self.problems.push(SourceError::File { file: file.to_string(), reason });
+    fn problem(&mut self, file: &str, source: FileError) {
+        self.problems.push(SourceError::File { file: file.to_string(), source });
     }
 
     fn finish(self, name: String) -> Snapshot {
