@@ -51,7 +51,7 @@ fn kind_list_json_from_kubectl_get() {
     fs::copy(common::fixture("kubequery-1.1.1/namespaces_test.json"), dir.join("ns.json")).expect("copy");
     assert_eq!(names(&dir, "SELECT name FROM kubernetes_namespaces").len(), 7, "every namespace of the List");
     let snapshot = Snapshot::load_dir(&dir, None).expect("loading");
-    assert_eq!(snapshot.len(), 7);
+    assert_eq!(snapshot.object_count(), 7);
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn a_hostile_snapshot_directory_cannot_hang_or_walk_the_host() {
     write(&dir, "bomb.yaml", &bomb);
 
     let snapshot = Snapshot::load_dir(&dir, None).expect("loading");
-    assert_eq!(snapshot.len(), 1, "only the pod is loaded");
+    assert_eq!(snapshot.object_count(), 1, "only the pod is loaded");
     let problems: Vec<String> = snapshot.problems().iter().map(ToString::to_string).collect();
     let about = |name: &str, reason: &str| {
         assert!(

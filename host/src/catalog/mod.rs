@@ -70,12 +70,4 @@ impl Catalog {
     pub fn tables(&self) -> impl Iterator<Item = &Arc<TableComponent>> {
         self.tables.values()
     }
-
-    pub fn len(&self) -> usize {
-        self.tables.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
-    }
 }

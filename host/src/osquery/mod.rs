@@ -31,7 +31,8 @@ use crate::sources::DataSource;
 use crate::wasm::TableComponent;
 
 pub use calls::{CallLimits, Calls};
-pub use context::{Constraint, ContextError, parse_constraints};
+pub(crate) use context::parse_constraints;
+pub use context::{Constraint, ContextError};
 pub use table::{MAX_RESPONSE_BYTES, OsqueryTable};
 
 /// The extension name osqueryd sees (and `--extensions_require` refers to).

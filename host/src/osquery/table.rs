@@ -136,11 +136,7 @@ impl OsqueryTable {
     ) -> Result<PackedRows, CallError> {
         let schema = &self.table.schema;
         let mut scan = self.table.scan()?;
-        // The source applied the selector; echo it so osquery's re-check of the constraint holds.
-        let label_selector = selection.label_selector().and_then(|value| {
-            let column = schema.columns.iter().position(|c| c.pushdown == Some(schema::Pushdown::LabelSelector))?;
-            Some((column, value.to_string()))
-        });
+        let label_selector = selection.label_selector_echo(schema);
         let mut out = PackedRows::new(self.names.clone());
         let mut largest_page = 0u64;
         // A component's memory grows to what its biggest page needs, mostly on the first page:

@@ -26,7 +26,7 @@ fn value_json(value: &Value) -> String {
         Value::Real(v) if v.is_finite() => serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string()),
         Value::Real(_) => "null".into(),
         Value::Text(s) => serde_json::Value::String(s.clone()).to_string(),
-        Value::Blob(b) => serde_json::Value::String(b.iter().map(|x| format!("{x:02x}")).collect()).to_string(),
+        Value::Blob(b) => serde_json::Value::String(super::hex(b)).to_string(),
     }
 }
 

@@ -46,6 +46,11 @@ fn text(value: &Value, keep_layout: bool) -> Option<String> {
         Value::Integer(v) => Some(v.to_string()),
         Value::Real(v) => Some(v.to_string()),
         Value::Text(s) => Some(crate::text::escape_controls(s, keep_layout).into_owned()),
-        Value::Blob(b) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+        Value::Blob(b) => Some(hex(b)),
     }
+}
+
+/// A blob as text: lowercase hex, as `hex()` in SQLite writes it (but lowercase, as osquery).
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -226,7 +226,9 @@ pub enum SchemaError {
     Name(#[from] NameError),
 }
 
-fn is_identifier(name: &str) -> bool {
+/// Whether `name` is a lowercase SQL identifier, `[a-z_][a-z0-9_]*`: what table and column
+/// names must be.
+pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some('a'..='z' | '_')) && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_'))
 }
@@ -263,10 +265,6 @@ impl TableSchema {
             Source::Discovery => {}
         }
         Ok(())
-    }
-
-    pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`snapshot`]: files on disk (or the demo snapshot embedded in the binary).
 
 mod label_selector;
+mod list_body;
 pub mod live;
 pub mod reuse;
 pub mod snapshot;
@@ -62,6 +63,15 @@ impl Selection {
             [one] => Some(one),
             _ => None,
         }
+    }
+
+    /// The column of `schema`'s hidden `label_selector` and the selector to show in it. The
+    /// source applied the selector, so every row it yields gets it back, which keeps SQLite's
+    /// and osquery's re-check of the constraint true.
+    pub fn label_selector_echo(&self, schema: &crate::schema::TableSchema) -> Option<(usize, String)> {
+        let value = self.label_selector()?;
+        let column = schema.columns.iter().position(|c| c.pushdown == Some(crate::schema::Pushdown::LabelSelector))?;
+        Some((column, value.to_string()))
     }
 
     /// The selection implied by equality constraints, given as (column, accepted values).

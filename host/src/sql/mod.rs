@@ -24,8 +24,6 @@ use rusqlite::types::Value;
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
 
-pub use vtab::declaration;
-
 /// Receives the results of the statements of one query.
 pub trait ResultSink {
     /// A statement with result columns starts.

@@ -125,6 +125,8 @@ fn module_error(message: impl ToString) -> Error {
     Error::ModuleError(message.to_string())
 }
 
+// SAFETY: `KubeTable` is `#[repr(C)]` with the `sqlite3_vtab` SQLite expects as its first
+// field, which is what rusqlite's `VTab` contract asks for.
 unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     type Aux = Aux;
     type Cursor = KubeCursor<'vtab>;
@@ -352,6 +354,8 @@ impl<'vtab> KubeCursor<'vtab> {
     }
 }
 
+// SAFETY: `KubeCursor` is `#[repr(C)]` with the `sqlite3_vtab_cursor` SQLite expects as its
+// first field, which is what rusqlite's `VTabCursor` contract asks for.
 unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
     fn filter(&mut self, _idx_num: c_int, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<()> {
         let wanted = self.wanted(idx_str, args)?;
@@ -373,11 +377,7 @@ unsafe impl<'vtab> VTabCursor for KubeCursor<'vtab> {
             Plan::Stream => {
                 let scan = table.scan().map_err(module_error)?;
                 let pages = self.pages(&selection);
-                let label_selector = selection.label_selector().and_then(|value| {
-                    let column =
-                        table.schema.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))?;
-                    Some((column, value.to_string()))
-                });
+                let label_selector = selection.label_selector_echo(&table.schema);
                 self.state =
                     State::Streaming { scan, pages, rows: Vec::new().into_iter(), row: None, wanted, label_selector };
                 self.rowid = 0;

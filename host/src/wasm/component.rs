@@ -39,8 +39,6 @@ pub(crate) enum Bindings {
 pub struct TableComponent {
     pub schema: TableSchema,
     pub origin: Origin,
-    /// The `kubequery:table` version the component was built against, e.g. `0.1.0`.
-    pub wit_version: String,
     pub(crate) bindings: Bindings,
     pub(crate) engine: wasmtime::Engine,
     pub(crate) limits: Limits,
@@ -96,7 +94,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .and_then(|()| super::no_wait::shadow_poll(&mut linker))
             .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
-        let bindings = if wit_version.starts_with("0.1.") {
+        let bindings = if same_minor(&wit_version, v0_1::VERSION) {
             Bindings::V0_1(
                 v0_1::pre(&mut linker, &component)
                     .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?,
@@ -105,35 +103,58 @@ impl Runtime {
             return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
         };
 
-        let mut table = TableComponent {
-            schema: TableSchema {
-                name: String::new(),
-                description: String::new(),
-                columns: Vec::new(),
-                source: crate::schema::Source::Discovery,
-            },
-            origin,
-            wit_version,
-            bindings,
-            engine: self.engine.clone(),
-            limits: self.limits,
-            name: Arc::from(""),
-        };
-        table.schema = table.read_schema()?;
-        table.schema.validate().map_err(|source| LoadError::InvalidSchema {
-            origin: table.origin.clone(),
-            table: table.schema.name.clone(),
+        let mut schema = self.read_schema(&bindings, &origin)?;
+        schema.validate().map_err(|source| LoadError::InvalidSchema {
+            origin: origin.clone(),
+            table: schema.name.clone(),
             source,
         })?;
-        table.name = Arc::from(table.schema.name.as_str());
         // A table reading Secrets gets metadata, whatever it declares (see `secrets`).
-        if let crate::schema::Source::Resource(resource) = &mut table.schema.source
+        if let crate::schema::Source::Resource(resource) = &mut schema.source
             && resource.is_secrets()
         {
             resource.metadata_only = true;
         }
-        Ok(table)
+        Ok(TableComponent {
+            name: Arc::from(schema.name.as_str()),
+            schema,
+            origin,
+            bindings,
+            engine: self.engine.clone(),
+            limits: self.limits,
+        })
     }
+
+    /// Calls the component's `schema()` in a store of its own, named after `origin` in logs.
+    fn read_schema(&self, bindings: &Bindings, origin: &Origin) -> Result<TableSchema, LoadError> {
+        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: origin.clone(), source: e.into() };
+        let mut store = new_store(&self.engine, Arc::from(origin.to_string()), &self.limits);
+        match bindings {
+            Bindings::V0_1(pre) => {
+                let instance = pre.instantiate(&mut store).map_err(fail)?;
+                v0_1::schema(&instance, &mut store).map_err(fail)
+            }
+        }
+    }
+}
+
+/// A store for one use of a component: the sandbox, its memory cap and its first deadline.
+fn new_store(engine: &wasmtime::Engine, name: Arc<str>, limits: &Limits) -> Store<Sandbox> {
+    let mut store = Store::new(engine, Sandbox::new(name, limits.memory_bytes));
+    store.limiter(|sandbox| &mut sandbox.limiter);
+    store.set_epoch_deadline(deadline_ticks(limits));
+    store
+}
+
+/// The epoch ticks of one page's deadline.
+pub(crate) fn deadline_ticks(limits: &Limits) -> u64 {
+    let tick = super::runtime::EPOCH_TICK.as_millis().max(1);
+    u64::try_from(limits.deadline_per_page.as_millis().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
+}
+
+/// Whether `version` (`0.1.3`) is a release of `major_minor` (`0.1`).
+fn same_minor(version: &str, major_minor: &str) -> bool {
+    version.strip_prefix(major_minor).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
 }
 
 /// The supported versions as a range, e.g. `0.1` or `0.1–0.2`.
@@ -146,36 +167,13 @@ fn supported_range() -> String {
 }
 
 impl TableComponent {
-    /// The limits every scan of this table runs under.
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Sets the limits of later scans (the operator's per-table limits).
     pub fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
     }
 
+    /// A store for one scan of this table.
     pub(crate) fn new_store(&self) -> Store<Sandbox> {
-        let mut store = Store::new(&self.engine, Sandbox::new(self.name.clone(), self.limits.memory_bytes));
-        store.limiter(|sandbox| &mut sandbox.limiter);
-        store.set_epoch_deadline(self.deadline_ticks());
-        store
-    }
-
-    pub(crate) fn deadline_ticks(&self) -> u64 {
-        let tick = super::runtime::EPOCH_TICK.as_millis().max(1);
-        u64::try_from(self.limits.deadline_per_page.as_millis().div_ceil(tick)).unwrap_or(u64::MAX).max(1)
-    }
-
-    fn read_schema(&self) -> Result<TableSchema, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: self.origin.clone(), source: e.into() };
-        let mut store = self.new_store();
-        match &self.bindings {
-            Bindings::V0_1(pre) => {
-                let instance = pre.instantiate(&mut store).map_err(fail)?;
-                v0_1::schema(&instance, &mut store).map_err(fail)
-            }
-        }
+        new_store(&self.engine, self.name.clone(), &self.limits)
     }
 }

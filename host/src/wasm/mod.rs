@@ -32,4 +32,4 @@ pub use validate::{RowError, check_row};
 pub(crate) use config::{engine_config, sha256_hex};
 
 /// WIT package versions of `kubequery:table` this host loads, oldest first.
-pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1"];
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &[v0_1::VERSION];

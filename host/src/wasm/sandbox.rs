@@ -58,9 +58,7 @@ impl Sandbox {
         let text = String::from_utf8_lossy(&all).into_owned();
         if all.len() > self.stderr_logged {
             let fresh = String::from_utf8_lossy(&all[self.stderr_logged..]).into_owned();
-            for line in
-                fresh.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
-            {
+            for line in meaningful_lines(&fresh) {
                 tracing::warn!("table {}: stderr: {}", self.table, printable(line, MAX_MESSAGE));
             }
             self.stderr_logged = all.len();
@@ -88,6 +86,12 @@ impl Sandbox {
             tracing::Level::TRACE => tracing::trace!("table {}: {message}", self.table),
         }
     }
+}
+
+/// The lines of a component's stderr worth showing: not blank, not Rust's hint about
+/// `RUST_BACKTRACE` under a panic.
+pub(crate) fn meaningful_lines(stderr: &str) -> impl Iterator<Item = &str> {
+    stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with `RUST_BACKTRACE"))
 }
 
 impl WasiView for Sandbox {

@@ -53,7 +53,7 @@ impl Scan<'_> {
             self.stopped = true;
             return Err(self.table.error(ScanErrorKind::Refused(refusal)));
         }
-        self.store.set_epoch_deadline(self.table.deadline_ticks());
+        self.store.set_epoch_deadline(super::component::deadline_ticks(&self.table.limits));
         let result = match &self.instance {
             Instance::V0_1(instance) => v0_1::rows(instance, &mut self.store, page, cluster),
         };
@@ -100,8 +100,7 @@ impl Scan<'_> {
             return ScanErrorKind::Deadline(self.table.limits.deadline_per_page);
         }
         // A Rust guest's panic message is the most useful part of its stderr.
-        let detail: Vec<&str> =
-            stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("note: run with")).collect();
+        let detail: Vec<&str> = super::sandbox::meaningful_lines(stderr).collect();
         let detail = detail.join(" ");
         if let Some(at) = detail.find("panicked at ") {
             return ScanErrorKind::Panic(printable(tail(&detail[at + "panicked at ".len()..], 1024), 1024));

@@ -14,6 +14,9 @@ wasmtime::component::bindgen!({
 
 use self::kubequery::table::types::{Cell, Column, ColumnType, Pushdown, Source, TableSchema};
 
+/// The `kubequery:table` releases these bindings load: `0.1.x`.
+pub(crate) const VERSION: &str = "0.1";
+
 pub(crate) type Pre = TableComponentPre<Sandbox>;
 pub(crate) type Instance = TableComponent;
 

@@ -19,9 +19,10 @@ struct Item<'a> {
     status: Option<&'a RawValue>,
 }
 
-struct Table;
+/// The table: its name, description, source and columns.
+struct {{kind}}Table;
 
-impl ObjectTable for Table {
+impl ObjectTable for {{kind}}Table {
     const NAME: &'static str = "{{name}}";
     const DESCRIPTION: &'static str = "{{kind}} objects ({{qualified}}), one row each.";
     const SOURCE: Source = Source::resource("{{group}}", "{{version}}", "{{resource}}", "{{kind}}"){{namespaced}};
@@ -37,4 +38,4 @@ impl ObjectTable for Table {
     }
 }
 
-export_table!(Table);
+export_table!({{kind}}Table);

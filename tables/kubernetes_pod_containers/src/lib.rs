@@ -5,9 +5,9 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::container::{Container, ContainerType, all_containers, container_columns};
-use kubequery_table_sdk::meta::{ObjectMeta, child_columns, label_selector_column};
+use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid, label_selector_column};
 use kubequery_table_sdk::pod::PodSpec;
-use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table, uuid};
+use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -85,9 +85,8 @@ impl Table for PodContainers {
 
 fn write(r: &mut Row, pod: &Pod, kind: ContainerType, c: &Container) {
     let name = c.name.as_deref();
-    let uid = pod.metadata.uid.as_deref().map(|uid| uuid::v5_dns(&format!("{uid}{}", name.unwrap_or(""))));
     let status = pod.status.of(kind, name);
-    child_columns(r, uid.as_deref(), name, &pod.metadata);
+    child_columns(r, container_uid(&pod.metadata, name).as_deref(), name, &pod.metadata);
     container_columns(r, c);
     r.text(col("pod_name", "metadata.name of the pod").pushdown(Pushdown::Name), pod.metadata.name.as_deref());
     r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));

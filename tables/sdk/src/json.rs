@@ -5,8 +5,8 @@ use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 /// Reads `null` as the field's default. Go writes a nil slice or map as `null` wherever the
-/// field lacks `omitempty` (CSINode's `spec.drivers`, for one), and `#[serde(default, deserialize_with = "crate::json::nullable")]` alone
-/// only covers a missing field.
+/// field lacks `omitempty` (CSINode's `spec.drivers`, for one), and `#[serde(default)]` alone
+/// only covers a missing field: use `#[serde(default, deserialize_with = "nullable")]`.
 pub fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,

@@ -62,6 +62,12 @@ pub fn child_columns(r: &mut Row, uid: Option<&str>, name: Option<&str>, parent:
     parent_columns(r, parent);
 }
 
+/// The uid of a container row, as kubequery 1.1.1 derived it: a name-based (v5) UUID of
+/// the parent's uid followed by the container's name.
+pub fn container_uid(parent: &ObjectMeta, name: Option<&str>) -> Option<String> {
+    parent.uid.as_deref().map(|uid| crate::uuid::v5_dns(&format!("{uid}{}", name.unwrap_or(""))))
+}
+
 fn namespace_col() -> crate::Col {
     col("namespace", "metadata.namespace").pushdown(Pushdown::Namespace)
 }

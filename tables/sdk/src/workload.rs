@@ -9,10 +9,10 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 
 use crate::container::{ContainerType, all_containers, container_columns};
-use crate::meta::{ObjectMeta, child_columns, label_selector_column};
+use crate::meta::{ObjectMeta, child_columns, container_uid, label_selector_column};
 use crate::pod::PodSpec;
 use crate::volume::{Volume, VolumeOf, volume_columns};
-use crate::{Col, Pushdown, Row, Rows, Source, Table, col, uuid};
+use crate::{Col, Pushdown, Row, Rows, Source, Table, col};
 
 /// A kind of object with a pod spec, and the names of its child tables.
 pub trait PodSpecKind {
@@ -22,8 +22,6 @@ pub trait PodSpecKind {
     const VOLUMES_TABLE: &'static str;
     /// The column naming the parent, e.g. `daemon_set_name`.
     const PARENT_COLUMN: &'static str;
-    /// Plural for descriptions, e.g. `DaemonSets`.
-    const PLURAL: &'static str;
     const SOURCE: Source;
     type Item<'a>: Deserialize<'a> + Default;
     fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a>;
@@ -79,7 +77,6 @@ macro_rules! templated_kind {
             const CONTAINERS_TABLE: &'static str = $containers;
             const VOLUMES_TABLE: &'static str = $volumes;
             const PARENT_COLUMN: &'static str = $parent;
-            const PLURAL: &'static str = $plural;
             const SOURCE: Source = $source;
             type Item<'a> = Templated<'a>;
 
@@ -134,7 +131,6 @@ impl PodSpecKind for PodTemplates {
     const CONTAINERS_TABLE: &'static str = "kubernetes_pod_template_containers";
     const VOLUMES_TABLE: &'static str = "kubernetes_pod_templates_volumes";
     const PARENT_COLUMN: &'static str = "pod_template_name";
-    const PLURAL: &'static str = "PodTemplates";
     const SOURCE: Source = Source::resource("", "v1", "podtemplates", "PodTemplate").namespaced();
     type Item<'a> = PodTemplate<'a>;
 
@@ -154,7 +150,6 @@ impl PodSpecKind for Pods {
     const CONTAINERS_TABLE: &'static str = "kubernetes_pod_containers";
     const VOLUMES_TABLE: &'static str = "kubernetes_pod_volumes";
     const PARENT_COLUMN: &'static str = "pod_name";
-    const PLURAL: &'static str = "Pods";
     const SOURCE: Source = Source::resource("", "v1", "pods", "Pod").namespaced();
     type Item<'a> = PodObject<'a>;
 
@@ -178,8 +173,7 @@ impl<K: PodSpecKind> Containers<K> {
     fn write(r: &mut Row, item: &K::Item<'_>, kind: ContainerType, c: &crate::container::Container) {
         let meta = K::meta(item);
         let name = c.name.as_deref();
-        let uid = meta.uid.as_deref().map(|uid| uuid::v5_dns(&format!("{uid}{}", name.unwrap_or(""))));
-        child_columns(r, uid.as_deref(), name, meta);
+        child_columns(r, container_uid(meta, name).as_deref(), name, meta);
         container_columns(r, c);
         r.text(parent_column::<K>(), meta.name.as_deref());
         r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));

@@ -44,13 +44,17 @@ pub struct NewArgs {
 
 pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     ensure!(
-        args.name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-            && args.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
-        "table name {:?}: use lowercase letters, digits and `_`, starting with a letter (it is a SQL name)",
+        kubequery::schema::is_identifier(&args.name),
+        "table name {:?}: use lowercase letters, digits and `_`, not starting with a digit (it is a SQL name)",
         args.name
     );
     let (group, version, resource) = parse_resource(&args.resource)?;
     let kind = args.kind.clone().unwrap_or_else(|| kind_of(&resource));
+    // The kind names the table's Rust type too, so it takes Rust's rules on top of Kubernetes'.
+    ensure!(
+        kind.starts_with(|c: char| c.is_ascii_uppercase()) && kind.chars().all(|c| c.is_ascii_alphanumeric()),
+        "--kind {kind:?}: expected a kind such as Certificate (an upper-case letter, then letters and digits)"
+    );
     let root = args.dir.join(&args.name);
     if root.exists() {
         bail!("{} already exists; pick another name or --dir", root.display());

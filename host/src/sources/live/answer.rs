@@ -8,10 +8,10 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::envelope;
 use super::error::AnswerError;
 use crate::schema::ApiResource;
 use crate::secrets;
+use crate::sources::list_body::list_body;
 
 /// `Accept` for listing (`single: false`) or getting `resource`. Secrets ask for the `Table`
 /// format first, because its `Type` column is the only way to learn a Secret's type without
@@ -87,7 +87,7 @@ pub(crate) fn page(resource: &ApiResource, body: Bytes, single: bool) -> Result<
     }
     let (api_version, kind) = resource.list_kind();
     let body =
-        if single { envelope::wrap(&api_version, &kind, &[String::from_utf8_lossy(&body).trim()]) } else { body };
+        if single { list_body(&api_version, &kind, "{}", [String::from_utf8_lossy(&body).trim()]) } else { body };
     if !resource.lists_metadata_only()
         && resource.is_config_maps()
         && let Some(cleaned) = secrets::config_map_page(&body)
@@ -134,12 +134,7 @@ fn secret_page(body: &[u8]) -> Result<Bytes, AnswerError> {
         other => return Err(refuse(other)),
     };
     let items: Vec<&str> = items.iter().map(String::as_str).collect();
-    Ok(envelope::wrap_with_metadata(
-        "meta.k8s.io/v1",
-        "PartialObjectMetadataList",
-        list_metadata.map_or("{}", RawValue::get),
-        &items,
-    ))
+    Ok(list_body("meta.k8s.io/v1", "PartialObjectMetadataList", list_metadata.map_or("{}", RawValue::get), items))
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::sources::list_body::list_body;
+
 #[derive(Deserialize, Default)]
 struct ListMeta {
     #[serde(rename = "continue", default)]
@@ -95,25 +97,7 @@ pub(crate) fn last_key(body: &[u8]) -> Option<Key> {
 pub(crate) fn items_after(body: &Bytes, after: &Key, api_version: &str, kind: &str) -> Option<Bytes> {
     let list: Items = serde_json::from_slice(body).ok()?;
     let kept: Vec<&str> = list.items.iter().filter(|item| key_of(item) > *after).map(|item| item.get()).collect();
-    Some(wrap(api_version, kind, &kept))
-}
-
-/// A List body holding `items` (JSON texts).
-pub(crate) fn wrap(api_version: &str, kind: &str, items: &[&str]) -> Bytes {
-    wrap_with_metadata(api_version, kind, "{}", items)
-}
-
-/// A List body with the list metadata `metadata` (a JSON object) holding `items`.
-pub(crate) fn wrap_with_metadata(api_version: &str, kind: &str, metadata: &str, items: &[&str]) -> Bytes {
-    let mut out = format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{metadata},"items":["#);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out.push_str("]}");
-    Bytes::from(out)
+    Some(list_body(api_version, kind, "{}", kept))
 }
 
 #[cfg(test)]

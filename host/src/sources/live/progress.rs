@@ -15,9 +15,17 @@ pub(crate) struct Progress {
     state: Mutex<State>,
 }
 
+/// One list in progress.
+struct List {
+    label: String,
+    pages: usize,
+    bytes: usize,
+    started: Instant,
+}
+
 #[derive(Default)]
 struct State {
-    lists: BTreeMap<u64, (String, usize, usize, Instant)>,
+    lists: BTreeMap<u64, List>,
     next_id: u64,
     last_draw: Option<Instant>,
     drawn: bool,
@@ -34,7 +42,7 @@ impl Progress {
         let Ok(mut state) = self.state.lock() else { return 0 };
         state.next_id += 1;
         let id = state.next_id;
-        state.lists.insert(id, (label, 0, 0, Instant::now()));
+        state.lists.insert(id, List { label, pages: 0, bytes: 0, started: Instant::now() });
         id
     }
 
@@ -43,17 +51,17 @@ impl Progress {
             return;
         }
         let Ok(mut state) = self.state.lock() else { return };
-        if let Some(entry) = state.lists.get_mut(&id) {
-            entry.1 += 1;
-            entry.2 += bytes;
+        if let Some(list) = state.lists.get_mut(&id) {
+            list.pages += 1;
+            list.bytes += bytes;
         }
         let due = state.last_draw.is_none_or(|t| t.elapsed() >= REDRAW_EVERY);
-        let slow = state.lists.values().any(|(_, _, _, started)| started.elapsed() >= SHOW_AFTER);
+        let slow = state.lists.values().any(|list| list.started.elapsed() >= SHOW_AFTER);
         if due && slow {
             let line: Vec<String> = state
                 .lists
                 .values()
-                .map(|(label, pages, bytes, _)| format!("{label}: {pages} pages, {:.1} MB", *bytes as f64 / 1e6))
+                .map(|list| format!("{}: {} pages, {:.1} MB", list.label, list.pages, list.bytes as f64 / 1e6))
                 .collect();
             let _ = write!(std::io::stderr(), "\r\x1b[2Klisting {}", line.join("; "));
             state.last_draw = Some(Instant::now());

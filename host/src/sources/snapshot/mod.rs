@@ -13,6 +13,7 @@ mod error;
 mod files;
 mod load;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use self::load::{Content, Object, parse_file};
+use super::list_body::list_body;
 use super::{DataSource, LabelSelector, PAGE_SIZE, Page, Pages, Selection, SourceError};
 use crate::schema::{ApiResource, Cluster, Source, is_core_config_map, is_core_secret};
 use crate::secrets;
@@ -101,12 +103,8 @@ impl Snapshot {
     }
 
     /// Number of objects loaded.
-    pub fn len(&self) -> usize {
+    pub fn object_count(&self) -> usize {
         self.objects.values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn list_pages(&self, resource: &ApiResource, selection: &Selection) -> Pages<'_> {
@@ -136,22 +134,11 @@ impl Snapshot {
         let total = selected.len();
         Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
             let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
-            let mut body = Vec::with_capacity(chunk.iter().map(|o| o.json.get().len() + 1).sum::<usize>() + 128);
-            body.extend_from_slice(
-                format!(r#"{{"apiVersion":"{api_version}","kind":"{list_kind}","metadata":{{}},"items":["#).as_bytes(),
-            );
-            for (i, object) in chunk.iter().enumerate() {
-                if i > 0 {
-                    body.push(b',');
-                }
-                if strip_to_metadata {
-                    body.extend_from_slice(metadata_only(&object.json).as_bytes());
-                } else {
-                    body.extend_from_slice(object.json.get().as_bytes());
-                }
-            }
-            body.extend_from_slice(b"]}");
-            Ok(Page { cluster: cluster.clone(), body: body.into() })
+            let items = chunk.iter().map(|object| match strip_to_metadata {
+                true => Cow::Owned(metadata_only(&object.json)),
+                false => Cow::Borrowed(object.json.get()),
+            });
+            Ok(Page { cluster: cluster.clone(), body: list_body(&api_version, &list_kind, "{}", items) })
         }))
     }
 }

@@ -1,0 +1,23 @@
+//! List bodies the host writes itself: snapshot pages, one object answered as a List, Secrets
+//! rebuilt as metadata, a List resumed after a restart. Tables read them like the API
+//! server's own.
+
+use bytes::Bytes;
+
+/// A List of `kind` (`PodList`, `PartialObjectMetadataList`) in `api_version`, with the list
+/// metadata `metadata` (a JSON object) and `items` (JSON texts, written as they are).
+pub(crate) fn list_body<I>(api_version: &str, kind: &str, metadata: &str, items: I) -> Bytes
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut out = format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{metadata},"items":["#);
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item.as_ref());
+    }
+    out.push_str("]}");
+    Bytes::from(out)
+}
