@@ -6,7 +6,7 @@ use crate::common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kubequery::catalog::{Catalog, Policy};
+use kubequery::catalog::Catalog;
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sql::Engine;
 use kubequery::wasm::{Limits, LoadError, Origin, Runtime};
@@ -27,7 +27,7 @@ fn load(runtime: &Runtime, name: &str) -> Result<kubequery::wasm::TableComponent
 /// An engine serving the built-in tables plus `hostile` over the demo snapshot.
 fn engine_with(hostile: &str) -> Engine {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime, &Policy::default()).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
     catalog.add(load(&runtime, hostile).expect("hostile component loads")).expect("no clash");
     let tables: Vec<_> = catalog.tables().cloned().collect();
     Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine")
@@ -95,7 +95,7 @@ fn bytes_that_are_not_a_component_are_refused_with_the_file_name() {
 #[test]
 fn a_table_name_can_only_be_loaded_once() {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime, &Policy::default()).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
     catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect("first copy is accepted");
     let err = catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect_err("second copy clashes");
     assert!(err.to_string().contains("defines table hostile_panic, which"), "{err}");

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-use kubequery::catalog::{Catalog, Policy};
+use kubequery::catalog::Catalog;
 
 // How host/build.rs builds components, shared.
 #[path = "../../host/build/guest.rs"]
@@ -64,7 +64,7 @@ pub fn runtime(limits: Limits) -> Runtime {
 }
 
 pub fn builtin_catalog() -> Catalog {
-    Catalog::builtin(&runtime(Limits::default()), &Policy::default()).expect("loading built-in tables")
+    Catalog::builtin(&runtime(Limits::default())).expect("loading built-in tables")
 }
 
 /// Rows of every statement, as JSON objects; columns the schema marks `json` are parsed.

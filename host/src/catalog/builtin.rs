@@ -50,7 +50,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 /// This thread streams the native code out of its compressed blob and hands each table's to
 /// the engine (which copies it into executable memory) while the others make tables of what
 /// it hands over: type-check, instantiate, read the schema. Streaming keeps the 30 MB of code
-/// from passing through a buffer of its own, which would cost as much again in page faults.
+/// from passing through a buffer of its own.
 pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadError>> {
     let wasm = OnceLock::new();
     let wasm_of = |builtin: &Builtin| &wasm.get_or_init(|| WASM.unpack())[builtin.wasm.clone()];

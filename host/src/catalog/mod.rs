@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-pub use policy::{LimitOverrides, Policy, PolicyError};
+pub use policy::{Policy, PolicyError};
 
 use crate::wasm::{LoadError, Origin, Runtime, TableComponent};
 
@@ -36,15 +36,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads every built-in table (precompiled at build time; see `builtin`). The policy's
-    /// per-table limits apply to built-in tables too.
-    pub fn builtin(runtime: &Runtime, policy: &Policy) -> Result<Self, CatalogError> {
-        let loaded = builtin::load_all(runtime);
+    /// Loads every built-in table (precompiled at build time; see `builtin`).
+    pub fn builtin(runtime: &Runtime) -> Result<Self, CatalogError> {
         let mut catalog = Catalog::default();
-        for table in loaded {
-            let mut table = table?;
-            table.set_limits(policy.limits_for(&table.schema.name, runtime.limits()));
-            catalog.add(table)?;
+        for table in builtin::load_all(runtime) {
+            catalog.add(table?)?;
         }
         Ok(catalog)
     }

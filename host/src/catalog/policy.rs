@@ -2,7 +2,8 @@
 //!
 //! A table can only ever see the pages of the one source its schema declares: the host does
 //! the fetching, the component never touches the network. The policy decides which declared
-//! sources a third-party table may have at all, and the limits of every table's scans.
+//! sources a third-party table may have at all. (The limits of every table's scans are the
+//! runtime's: `wasm::Runtime::with_table_limits`.)
 //!
 //! - Third-party tables may read any API resource except Secrets, unless the operator sets an
 //!   allow-list; then only the resources on it. Patterns are RBAC-style qualified names:
@@ -12,17 +13,13 @@
 //! - Reading Secrets needs a grant naming the table, and even then only metadata is fetched.
 //! - Discovery documents are metadata and always allowed.
 //!
-//! Built-in tables are part of kubequery and are not filtered, but per-table limits apply to
-//! them too.
+//! Built-in tables are part of kubequery and are not filtered.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeSet;
 
-use serde::Deserialize;
 use thiserror::Error;
 
 use crate::schema::{Source, TableSchema};
-use crate::wasm::Limits;
 
 /// The operator's rules for tables.
 #[derive(Clone, Debug, Default)]
@@ -31,32 +28,6 @@ pub struct Policy {
     pub allow: Option<Vec<String>>,
     /// Third-party tables granted Secret metadata.
     pub secrets: BTreeSet<String>,
-    /// Limits of particular tables, over the defaults.
-    pub table_limits: BTreeMap<String, LimitOverrides>,
-}
-
-/// Limits of one table; unset fields keep the default.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct LimitOverrides {
-    pub memory_mb: Option<usize>,
-    /// Deadline per page in ms; `cpu_ms` is its former name.
-    #[serde(alias = "cpu_ms")]
-    pub deadline_ms: Option<u64>,
-    pub rows_per_page: Option<usize>,
-    pub bytes_per_page: Option<usize>,
-}
-
-impl LimitOverrides {
-    /// `base` with these overrides applied.
-    pub fn apply(&self, base: Limits) -> Limits {
-        Limits {
-            memory_bytes: self.memory_mb.map_or(base.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
-            deadline_per_page: self.deadline_ms.map_or(base.deadline_per_page, Duration::from_millis),
-            rows_per_page: self.rows_per_page.unwrap_or(base.rows_per_page),
-            bytes_per_page: self.bytes_per_page.unwrap_or(base.bytes_per_page),
-        }
-    }
 }
 
 /// Why a third-party table is refused.
@@ -107,11 +78,6 @@ impl Policy {
                 }
             }
         }
-    }
-
-    /// The limits of `table`'s scans.
-    pub fn limits_for(&self, table: &str, defaults: Limits) -> Limits {
-        self.table_limits.get(table).map_or(defaults, |overrides| overrides.apply(defaults))
     }
 }
 
@@ -188,16 +154,5 @@ mod tests {
         assert!(Policy::default().admit(&schema).is_err());
         schema.source = Source::Path("/version".into());
         assert_eq!(allowing(&["/version"]).admit(&schema), Ok(()));
-    }
-
-    #[test]
-    fn overrides_replace_only_what_they_set() {
-        let defaults = Limits::default();
-        let overrides = LimitOverrides { memory_mb: Some(16), rows_per_page: Some(10), ..LimitOverrides::default() };
-        let limits = overrides.apply(defaults);
-        assert_eq!(limits.memory_bytes, 16 << 20);
-        assert_eq!(limits.rows_per_page, 10);
-        assert_eq!(limits.deadline_per_page, defaults.deadline_per_page);
-        assert_eq!(limits.bytes_per_page, defaults.bytes_per_page);
     }
 }

@@ -40,12 +40,11 @@ impl Catalog {
     pub fn add_file(&mut self, runtime: &Runtime, policy: &Policy, file: &Path) -> Result<(), CatalogError> {
         let wasm = std::fs::read(file).map_err(|source| CatalogError::Read { path: file.to_path_buf(), source })?;
         let origin = Origin::File(file.to_path_buf());
-        let mut table = runtime.load(&wasm, None, origin.clone())?;
+        let table = runtime.load(&wasm, None, origin.clone())?;
         if let Some(reason) = crate::sql::reserved_name(&table.schema.name) {
             return Err(CatalogError::ReservedName { origin, table: table.schema.name.clone(), reason });
         }
         policy.admit(&table.schema).map_err(|source| CatalogError::Refused { origin, source })?;
-        table.set_limits(policy.limits_for(&table.schema.name, runtime.limits()));
         self.add(table)
     }
 }

@@ -16,11 +16,11 @@ use serde::Deserialize;
 
 use super::{GlobalArgs, SourceArgs};
 use kubequery::budget::Bytes;
-use kubequery::catalog::{Catalog, LimitOverrides, Policy};
+use kubequery::catalog::{Catalog, Policy};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
-use kubequery::wasm::{Limits, Runtime, default_cache_dir};
+use kubequery::wasm::{LimitOverrides, Limits, Runtime, default_cache_dir};
 
 const DEFAULT_CONFIG: &str = "/etc/kubequery/kubequery.yaml";
 
@@ -62,8 +62,10 @@ pub struct Settings {
     pub tables_dirs: Vec<PathBuf>,
     pub table_files: Vec<PathBuf>,
     pub cache_dir: Option<PathBuf>,
-    /// Limits of every table unless `policy` says otherwise for it.
+    /// Limits of every table unless `table_limits` says otherwise for it.
     pub limits: Limits,
+    /// Limits of particular tables, over `limits`.
+    pub table_limits: BTreeMap<String, LimitOverrides>,
     pub policy: Policy,
     /// The extension's settings from the config file (its flags and variables win).
     pub memory_budget: Option<Bytes>,
@@ -92,11 +94,7 @@ impl Settings {
         } else {
             Some(global.table_grant_secrets.clone())
         };
-        let policy = Policy {
-            allow,
-            secrets: secrets.unwrap_or_default().into_iter().collect(),
-            table_limits: file.table_limits.unwrap_or_default(),
-        };
+        let policy = Policy { allow, secrets: secrets.unwrap_or_default().into_iter().collect() };
         let snapshot = source.snapshot.clone().or(if source.demo { None } else { file.snapshot });
         let demo = source.demo || (snapshot.is_none() && file.demo.unwrap_or(false));
         let live = LiveConfig {
@@ -119,6 +117,7 @@ impl Settings {
             table_files,
             cache_dir,
             limits,
+            table_limits: file.table_limits.unwrap_or_default(),
             policy,
             memory_budget: file.memory_budget,
             call_timeout: file.call_timeout,
@@ -127,13 +126,14 @@ impl Settings {
     }
 
     pub fn runtime(&self) -> anyhow::Result<Runtime> {
-        Runtime::new(self.cache_dir.clone(), self.limits).context("starting the WebAssembly runtime")
+        let runtime = Runtime::new(self.cache_dir.clone(), self.limits).context("starting the WebAssembly runtime")?;
+        Ok(runtime.with_table_limits(self.table_limits.clone()))
     }
 
     /// The built-in tables plus the third-party ones the settings name and the policy admits.
     pub fn catalog(&self) -> anyhow::Result<Catalog> {
         let runtime = self.runtime()?;
-        let mut catalog = Catalog::builtin(&runtime, &self.policy).context("loading the built-in tables")?;
+        let mut catalog = Catalog::builtin(&runtime).context("loading the built-in tables")?;
         // A refused third-party table is reported and skipped; every other table still works.
         for error in catalog.add_third_party(&runtime, &self.policy, &self.tables_dirs, &self.table_files) {
             tracing::error!("skipping table component: {error}");

@@ -115,13 +115,14 @@ impl Runtime {
         {
             resource.metadata_only = true;
         }
+        let limits = self.limits_for(&schema.name);
         Ok(TableComponent {
             name: Arc::from(schema.name.as_str()),
             schema,
             origin,
             bindings,
             engine: self.engine.clone(),
-            limits: self.limits,
+            limits,
         })
     }
 
@@ -167,11 +168,6 @@ fn supported_range() -> String {
 }
 
 impl TableComponent {
-    /// Sets the limits of later scans (the operator's per-table limits).
-    pub fn set_limits(&mut self, limits: Limits) {
-        self.limits = limits;
-    }
-
     /// A store for one scan of this table.
     pub(crate) fn new_store(&self) -> Store<Sandbox> {
         new_store(&self.engine, self.name.clone(), &self.limits)

@@ -24,7 +24,7 @@ mod validate;
 
 pub use component::{Origin, TableComponent};
 pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
-pub use runtime::{Limits, Runtime, default_cache_dir};
+pub use runtime::{LimitOverrides, Limits, Runtime, default_cache_dir};
 pub use scan::Scan;
 pub use validate::{RowError, check_row};
 

@@ -1,9 +1,11 @@
 //! The process-wide engine, its epoch ticker, the compile cache and the sandbox limits.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
+use serde::Deserialize;
 use wasmtime::Engine;
 
 use super::cache::CompileCache;
@@ -40,11 +42,38 @@ impl Default for Limits {
     }
 }
 
-/// The wasmtime engine shared by every table, plus where compiled code is cached.
+/// Limits of one table; unset fields keep the default.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitOverrides {
+    pub memory_mb: Option<usize>,
+    /// Deadline per page in ms; `cpu_ms` is its former name.
+    #[serde(alias = "cpu_ms")]
+    pub deadline_ms: Option<u64>,
+    pub rows_per_page: Option<usize>,
+    pub bytes_per_page: Option<usize>,
+}
+
+impl LimitOverrides {
+    /// `base` with these overrides applied.
+    pub fn apply(&self, base: Limits) -> Limits {
+        Limits {
+            memory_bytes: self.memory_mb.map_or(base.memory_bytes, |mb| mb.saturating_mul(1 << 20)),
+            deadline_per_page: self.deadline_ms.map_or(base.deadline_per_page, Duration::from_millis),
+            rows_per_page: self.rows_per_page.unwrap_or(base.rows_per_page),
+            bytes_per_page: self.bytes_per_page.unwrap_or(base.bytes_per_page),
+        }
+    }
+}
+
+/// The wasmtime engine shared by every table, where compiled code is cached, and the limits
+/// of every table's scans.
 pub struct Runtime {
     pub(crate) engine: Engine,
     pub(crate) cache: Option<CompileCache>,
+    /// The limits of every table that `table_limits` does not name.
     pub(crate) limits: Limits,
+    table_limits: BTreeMap<String, LimitOverrides>,
 }
 
 impl Runtime {
@@ -72,11 +101,19 @@ impl Runtime {
                 None
             }
         });
-        Ok(Runtime { engine, cache, limits })
+        Ok(Runtime { engine, cache, limits, table_limits: BTreeMap::new() })
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
+    /// Sets the limits of particular tables, over the defaults (`table_limits` in the
+    /// config file); they apply to tables loaded afterwards.
+    pub fn with_table_limits(mut self, table_limits: BTreeMap<String, LimitOverrides>) -> Self {
+        self.table_limits = table_limits;
+        self
+    }
+
+    /// The limits of `table`'s scans.
+    pub(crate) fn limits_for(&self, table: &str) -> Limits {
+        self.table_limits.get(table).map_or(self.limits, |overrides| overrides.apply(self.limits))
     }
 }
 
@@ -87,4 +124,20 @@ pub fn default_cache_dir() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|h| PathBuf::from(h).join(".cache")))
         .map(|d| d.join("kubequery"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_replace_only_what_they_set() {
+        let defaults = Limits::default();
+        let overrides = LimitOverrides { memory_mb: Some(16), rows_per_page: Some(10), ..LimitOverrides::default() };
+        let limits = overrides.apply(defaults);
+        assert_eq!(limits.memory_bytes, 16 << 20);
+        assert_eq!(limits.rows_per_page, 10);
+        assert_eq!(limits.deadline_per_page, defaults.deadline_per_page);
+        assert_eq!(limits.bytes_per_page, defaults.bytes_per_page);
+    }
 }

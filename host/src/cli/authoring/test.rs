@@ -42,12 +42,11 @@ pub struct TestArgs {
 pub fn run(settings: &Settings, args: TestArgs) -> anyhow::Result<ExitCode> {
     let runtime = settings.runtime()?;
     let wasm = std::fs::read(&args.component).with_context(|| format!("reading {}", args.component.display()))?;
-    let mut table = runtime.load(&wasm, None, Origin::File(args.component.clone()))?;
+    let table = runtime.load(&wasm, None, Origin::File(args.component.clone()))?;
     let schema = table.schema.clone();
     if let Err(refusal) = settings.policy.admit(&schema) {
         eprintln!("kubequery: warning: with these settings `kubequery query` would refuse this table: {refusal}");
     }
-    table.set_limits(settings.policy.limits_for(&schema.name, runtime.limits()));
 
     let snapshot = Snapshot::load_files(&args.inputs, args.cluster_name.clone());
     if !snapshot.problems().is_empty() {
