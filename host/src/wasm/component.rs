@@ -54,7 +54,7 @@ impl Runtime {
 
     /// Compiles a component to native code, or takes it from the compile cache.
     pub(crate) fn compile(&self, wasm: &[u8], sha256: Option<&str>, origin: &Origin) -> Result<Component, LoadError> {
-        let compiled = match &self.cache {
+        let compiled = match self.cache() {
             Some(cache) => cache.load_or_compile(&self.engine, wasm, sha256),
             None => Component::new(&self.engine, wasm),
         };

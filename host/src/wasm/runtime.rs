@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -70,7 +71,10 @@ impl LimitOverrides {
 /// of every table's scans.
 pub struct Runtime {
     pub(crate) engine: Engine,
-    pub(crate) cache: Option<CompileCache>,
+    cache_dir: Option<PathBuf>,
+    /// Opened at the first compilation: a start that compiles nothing (the built-in tables
+    /// ship compiled) neither creates nor checks the directory.
+    cache: OnceLock<Option<CompileCache>>,
     /// The limits of every table that `table_limits` does not name.
     pub(crate) limits: Limits,
     table_limits: BTreeMap<String, LimitOverrides>,
@@ -94,14 +98,7 @@ impl Runtime {
             })
             .map_err(RuntimeError::Ticker)?;
 
-        let cache = cache_dir.and_then(|dir| match CompileCache::open(dir.clone()) {
-            Ok(cache) => Some(cache),
-            Err(e) => {
-                tracing::warn!("compiled-table cache {} is unusable, compiling in memory: {e}", dir.display());
-                None
-            }
-        });
-        Ok(Runtime { engine, cache, limits, table_limits: BTreeMap::new() })
+        Ok(Runtime { engine, cache_dir, cache: OnceLock::new(), limits, table_limits: BTreeMap::new() })
     }
 
     /// Sets the limits of particular tables, over the defaults (`table_limits` in the
@@ -109,6 +106,21 @@ impl Runtime {
     pub fn with_table_limits(mut self, table_limits: BTreeMap<String, LimitOverrides>) -> Self {
         self.table_limits = table_limits;
         self
+    }
+
+    /// The compile cache, opened on first use; `None` without one, or when it is unusable
+    /// (said once, as a warning).
+    pub(crate) fn cache(&self) -> Option<&CompileCache> {
+        self.cache
+            .get_or_init(|| {
+                let dir = self.cache_dir.clone()?;
+                CompileCache::open(dir.clone())
+                    .inspect_err(|e| {
+                        tracing::warn!("compiled-table cache {} is unusable, compiling in memory: {e}", dir.display());
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// The limits of `table`'s scans.
