@@ -14,7 +14,7 @@ pub struct QueryArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format [default: table on a terminal, jsonl otherwise]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_parser = format_parser())]
     output: Option<Format>,
     /// The SQL to run
     sql: String,
@@ -70,6 +70,14 @@ fn exit_if_broken_pipe(e: &io::Error) {
 }
 
 /// `--output` when given, else a table on a terminal and JSON lines otherwise.
+/// `--output`'s parser: the names of [`Format::ALL`], listed with their help.
+pub(super) fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    let names = Format::ALL.iter().map(|(_, name, help)| clap::builder::PossibleValue::new(name).help(help));
+    clap::builder::PossibleValuesParser::new(names)
+        .map(|name| name.parse::<Format>().expect("clap admits only the names of Format::ALL"))
+}
+
 fn output_format(requested: Option<Format>) -> Format {
     use std::io::IsTerminal;
     requested.unwrap_or(if io::stdout().is_terminal() { Format::Table } else { Format::Jsonl })

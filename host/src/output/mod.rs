@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use crate::sql::ResultSink;
 
 /// `--output` formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns with borders, like osqueryi (default on a terminal).
     Table,
@@ -24,6 +24,35 @@ pub enum Format {
     Csv,
     /// `column = value` lines, a blank line between rows, like osqueryi's line mode.
     Line,
+}
+
+impl Format {
+    /// Every format, with its name and what it writes, for command lines and help.
+    pub const ALL: [(Format, &'static str, &'static str); 5] = [
+        (Format::Table, "table", "Aligned columns with borders, like osqueryi (default on a terminal)"),
+        (Format::Json, "json", "One JSON array of objects per statement; numbers as numbers, NULL as null"),
+        (Format::Jsonl, "jsonl", "One JSON object per line (default when not on a terminal)"),
+        (Format::Csv, "csv", "RFC 4180 CSV with a header line; NULL is an empty field"),
+        (Format::Line, "line", "`column = value` lines, a blank line between rows, like osqueryi's line mode"),
+    ];
+}
+
+/// A name that is not one of [`Format::ALL`].
+#[derive(Debug, thiserror::Error)]
+#[error("unknown output format {0:?}")]
+pub struct UnknownFormat(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+
+    /// A format by name, in any case.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .iter()
+            .find(|(_, known, _)| known.eq_ignore_ascii_case(name))
+            .map(|(format, _, _)| *format)
+            .ok_or_else(|| UnknownFormat(name.to_string()))
+    }
 }
 
 /// A sink printing `format` to `out`.

@@ -35,7 +35,7 @@ pub struct ShellArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Output format [default: table]
-    #[arg(short, long, value_enum)]
+    #[arg(short, long, value_parser = super::query::format_parser())]
     output: Option<Format>,
 }
 
@@ -141,7 +141,7 @@ impl Shell {
                     eprintln!("Error: {e}");
                 }
             }
-            (".mode", Some(mode)) => match <Format as clap::ValueEnum>::from_str(mode, true) {
+            (".mode", Some(mode)) => match mode.parse::<Format>() {
                 Ok(format) => self.format = format,
                 Err(_) => eprintln!("Error: unknown mode {mode:?}; use table, json, jsonl, csv or line"),
             },
