@@ -146,6 +146,17 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_the_embedded_code_does_not_fit_compiles_every_table_at_start() {
+        // Code without the epoch checks deadlines rely on: the embedded code has them.
+        let mut config = crate::wasm::engine_config();
+        config.epoch_interruption(false);
+        let runtime = Runtime::with_config(&config, None, Limits::default()).expect("runtime");
+        let tables: Vec<TableComponent> = load_all(&runtime).into_iter().map(|t| t.expect("compiled")).collect();
+        let names: Vec<&str> = tables.iter().map(|t| t.schema.name.as_str()).collect();
+        assert_eq!(names, BUILTIN_TABLES.iter().map(|b| b.name).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn code_precompiled_for_another_engine_is_refused() {
         let runtime = Runtime::new(None, Limits::default()).expect("runtime");
         let builtin = &BUILTIN_TABLES[0];

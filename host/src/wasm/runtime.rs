@@ -84,7 +84,17 @@ impl Runtime {
     /// Creates the engine and starts its epoch ticker. `cache_dir` holds compiled components
     /// so that later starts skip compilation; `None` compiles in memory every time.
     pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> Result<Self, RuntimeError> {
-        let engine = Engine::new(&engine_config()).map_err(|e| RuntimeError::Engine(e.into()))?;
+        Self::with_config(&engine_config(), cache_dir, limits)
+    }
+
+    /// [`Runtime::new`] with a given engine configuration; tests give another one than
+    /// `engine_config`, to see precompiled code refused.
+    pub(crate) fn with_config(
+        config: &wasmtime::Config,
+        cache_dir: Option<PathBuf>,
+        limits: Limits,
+    ) -> Result<Self, RuntimeError> {
+        let engine = Engine::new(config).map_err(|e| RuntimeError::Engine(e.into()))?;
 
         let weak = engine.weak();
         thread::Builder::new()
