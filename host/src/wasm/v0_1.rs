@@ -7,22 +7,27 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use super::sandbox::Sandbox;
 use crate::schema;
 
-wasmtime::component::bindgen!({
-    path: "../wit/v0.1.0",
-    world: "table-component",
-});
+/// The generated bindings, in a module of their own so that the world's `TableComponent`
+/// does not shadow the host's `wasm::TableComponent` here.
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.1.0",
+        world: "table-component",
+    });
+}
 
-use self::kubequery::table::types::{Cell, Column, ColumnType, Pushdown, Source, TableSchema};
+use self::generated::kubequery::table::types::{Cell, Column, ColumnType, Pushdown, Source, TableSchema};
+use self::generated::{TableComponent as World, TableComponentPre as WorldPre};
 
 /// The `kubequery:table` releases these bindings load: `0.1.x`.
 pub(crate) const VERSION: &str = "0.1";
 
-pub(crate) type Pre = TableComponentPre<Sandbox>;
-pub(crate) type Instance = TableComponent;
+pub(crate) type Pre = WorldPre<Sandbox>;
+pub(crate) type Instance = World;
 
 pub(crate) fn pre(linker: &mut Linker<Sandbox>, component: &Component) -> wasmtime::Result<Pre> {
-    TableComponent::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s)?;
-    TableComponentPre::new(linker.instantiate_pre(component)?)
+    World::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s)?;
+    WorldPre::new(linker.instantiate_pre(component)?)
 }
 
 pub(crate) fn schema(instance: &Instance, store: &mut Store<Sandbox>) -> wasmtime::Result<schema::TableSchema> {
@@ -36,16 +41,17 @@ pub(crate) fn rows(
     page: &[u8],
     cluster: &schema::Cluster,
 ) -> wasmtime::Result<Result<Vec<schema::Row>, String>> {
-    let cluster = self::kubequery::table::types::Cluster { name: cluster.name.clone(), uid: cluster.uid.clone() };
+    let cluster =
+        self::generated::kubequery::table::types::Cluster { name: cluster.name.clone(), uid: cluster.uid.clone() };
     let result = instance.kubequery_table_table().call_rows(store, page, &cluster)?;
     Ok(result.map(|rows| rows.into_iter().map(|row| row.into_iter().map(schema::Cell::from).collect()).collect()))
 }
 
-impl self::kubequery::table::types::Host for Sandbox {}
+impl self::generated::kubequery::table::types::Host for Sandbox {}
 
-impl self::kubequery::table::host::Host for Sandbox {
-    fn log(&mut self, level: self::kubequery::table::types::Level, message: String) {
-        use self::kubequery::table::types::Level;
+impl self::generated::kubequery::table::host::Host for Sandbox {
+    fn log(&mut self, level: self::generated::kubequery::table::types::Level, message: String) {
+        use self::generated::kubequery::table::types::Level;
         let level = match level {
             Level::Trace => tracing::Level::TRACE,
             Level::Debug => tracing::Level::DEBUG,
@@ -92,7 +98,7 @@ impl From<TableSchema> for schema::TableSchema {
 
 impl From<Column> for schema::Column {
     fn from(c: Column) -> Self {
-        use self::kubequery::table::types::ColumnOptions as O;
+        use self::generated::kubequery::table::types::ColumnOptions as O;
         schema::Column {
             name: c.name,
             ty: match c.type_ {
