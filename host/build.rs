@@ -150,25 +150,39 @@ fn read_components(tables: &Path, wasm_dir: &Path) -> Vec<Component> {
         .collect()
 }
 
-/// Writes `builtin_tables.rs`: every component's name, digest and place in two compressed
-/// blobs, one of the components and one of their native code.
+/// Frames the native code is split into, so that as many threads can decompress it at start.
+const NATIVE_FRAMES: usize = 4;
+
+/// Writes `builtin_tables.rs`: every component's name, digest and place in the compressed
+/// blobs: one of the components, and [`NATIVE_FRAMES`] of their native code (consecutive
+/// components of about equal size each).
 ///
-/// Each blob is one zstd frame over all components, with a window spanning them, so the code
-/// the tables share (the SDK, serde, the standard library) is stored about once: 10 MB of
-/// components and 30 MB of native code take under 3 MB together.
+/// Each blob is one zstd frame with a window spanning it, so the code the tables share (the
+/// SDK, serde, the standard library) is stored about once per frame: 10 MB of components and
+/// 30 MB of native code take about 3.5 MB together.
 fn embed_builtin_tables(components: &[Component], precompiled_dir: &Path, out_dir: &Path) {
     let native = precompile(components, precompiled_dir);
+    let total: usize = native.iter().flatten().map(Vec::len).sum();
     let mut generated = String::from(
         "/// Table components built from `tables/`, in [`WASM`] and (precompiled) [`NATIVE`].\n\
          pub static BUILTIN_TABLES: &[Builtin] = &[\n",
     );
-    let (mut wasm_blob, mut native_blob) = (Vec::new(), Vec::new());
+    let mut wasm_blob = Vec::new();
+    let mut frames: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut done = 0;
     for (i, component) in components.iter().enumerate() {
         let wasm = append(&mut wasm_blob, &component.wasm);
-        let native = append(&mut native_blob, native.as_ref().map_or(&[], |native| &native[i]));
+        let code = native.as_ref().map_or(&[][..], |native| &native[i][..]);
+        // A new frame once this one holds its share of the code.
+        if done * NATIVE_FRAMES >= total * frames.len() && !frames.last().is_some_and(Vec::is_empty) {
+            frames.push(Vec::new());
+        }
+        done += code.len();
+        let frame = frames.len() - 1;
+        let code = append(frames.last_mut().expect("one frame at least"), code);
         writeln!(
             generated,
-            "    Builtin {{ name: {:?}, sha256: {:?}, wasm: {wasm:?}, native: {native:?} }},",
+            "    Builtin {{ name: {:?}, sha256: {:?}, wasm: {wasm:?}, frame: {frame}, native: {code:?} }},",
             component.name, component.sha256
         )
         .expect("writing to a String");
@@ -186,13 +200,18 @@ fn embed_builtin_tables(components: &[Component], precompiled_dir: &Path, out_di
     )
     .expect("writing to a String");
     let native = match native {
-        Some(_) => format!("Some({})", packed("builtin-native.zst", &native_blob)),
+        Some(_) => {
+            let frames: Vec<String> =
+                frames.iter().enumerate().map(|(i, frame)| packed(&format!("builtin-native-{i}.zst"), frame)).collect();
+            format!("Some(&[{}])", frames.join(", "))
+        }
         None => "None".to_string(),
     };
     writeln!(
         generated,
-        "/// Every component's native code for the target, concatenated and compressed; `None` when\n\
-         /// none was precompiled (a cross-compiled build).\nstatic NATIVE: Option<Packed> = {native};"
+        "/// The components' native code for the target, in frames of consecutive components, each\n\
+         /// concatenated and compressed; `None` when none was precompiled (a cross-compiled build).\n\
+         static NATIVE: Option<&[Packed]> = {native};"
     )
     .expect("writing to a String");
     fs::write(out_dir.join("builtin_tables.rs"), generated).expect("writing builtin_tables.rs");

@@ -8,7 +8,8 @@
 
 use std::io::Read;
 use std::ops::Range;
-use std::sync::{Mutex, OnceLock, PoisonError, mpsc};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 
 use wasmtime::component::Component;
@@ -23,7 +24,9 @@ pub struct Builtin {
     pub sha256: &'static str,
     /// Where the component is in [`WASM`] once unpacked.
     wasm: Range<usize>,
-    /// Where its native code is in [`NATIVE`] once unpacked.
+    /// Which frame of [`NATIVE`] holds its native code.
+    frame: usize,
+    /// Where its native code is in that frame once unpacked.
     native: Range<usize>,
 }
 
@@ -45,68 +48,99 @@ impl Packed {
 
 include!(concat!(env!("OUT_DIR"), "/builtin_tables.rs"));
 
-/// Loads every built-in table.
-///
-/// This thread streams the native code out of its compressed blob and hands each table's to
-/// the engine (which copies it into executable memory) while the others make tables of what
-/// it hands over: type-check, instantiate, read the schema. Streaming keeps the 30 MB of code
-/// from passing through a buffer of its own.
+/// How a built-in table got its native code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Native {
+    /// Precompiled by `build.rs`.
+    Embedded,
+    /// Compiled at start (or taken from the compile cache).
+    Compiled,
+}
+
+/// A built-in table as loaded, and how it got its native code.
+type Loaded = Result<(TableComponent, Native), LoadError>;
+
+/// Loads every built-in table, a frame of native code per thread at a time: each thread
+/// streams its frame's code out of the compressed bytes, hands each table's to the engine
+/// (which copies it into executable memory) and makes a table of it (type-check,
+/// instantiate, read the schema).
 pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadError>> {
     let wasm = OnceLock::new();
     let wasm_of = |builtin: &Builtin| &wasm.get_or_init(|| WASM.unpack())[builtin.wasm.clone()];
-    let (sender, receiver) = mpsc::sync_channel::<(usize, Option<Component>)>(4);
-    let receiver = Mutex::new(receiver);
-    let workers = thread::available_parallelism().map_or(1, |n| n.get());
-    thread::scope(|scope| {
+    let refused = AtomicBool::new(false);
+    let groups = groups();
+    let next = AtomicUsize::new(0);
+    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.len().max(1));
+    let mut loaded: Vec<(usize, Result<TableComponent, LoadError>)> = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut loaded = Vec::new();
-                    // The lock is held while waiting: the next idle worker takes the next table.
-                    while let Ok((index, native)) = receiver.lock().unwrap_or_else(PoisonError::into_inner).recv() {
-                        let builtin = &BUILTIN_TABLES[index];
-                        let origin = Origin::Builtin(builtin.name);
-                        let component = match native {
-                            Some(component) => Ok(component),
-                            None => runtime.compile(wasm_of(builtin), Some(builtin.sha256), &origin),
-                        };
-                        loaded.push((index, component.and_then(|component| runtime.admit(component, origin))));
+                    while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let results = load_group(runtime, group.clone(), &refused, &wasm_of);
+                        loaded.extend(results.into_iter().map(|(index, table)| (index, table.map(|(t, _)| t))));
                     }
                     loaded
                 })
             })
             .collect();
-        stream_native(runtime, &sender);
-        drop(sender);
-        let mut loaded: Vec<_> =
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect();
-        loaded.sort_by_key(|(index, _)| *index);
-        loaded.into_iter().map(|(_, table)| table).collect()
-    })
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    loaded.sort_by_key(|(index, _)| *index);
+    loaded.into_iter().map(|(_, table)| table).collect()
 }
 
-/// Sends the index of every built-in table with its embedded native code as the engine took
-/// it, or with `None` when there is none or the engine refused it: then every following
-/// table is compiled too, as their code was built the same way.
-fn stream_native(runtime: &Runtime, sender: &mpsc::SyncSender<(usize, Option<Component>)>) {
-    // `build.rs` compressed these bytes into this binary; not decompressing is a broken build.
-    const BROKEN: &str = "the built-in tables' native code embedded by build.rs decompresses";
-    let mut decoder =
-        NATIVE.as_ref().map(|packed| zstd::stream::read::Decoder::with_buffer(packed.zstd).expect(BROKEN));
-    let mut code = Vec::new();
+/// The tables of each frame of native code, as ranges of [`BUILTIN_TABLES`]; without native
+/// code, one table per group.
+fn groups() -> Vec<Range<usize>> {
+    if NATIVE.is_none() {
+        return (0..BUILTIN_TABLES.len()).map(|i| i..i + 1).collect();
+    }
+    let mut groups: Vec<Range<usize>> = Vec::new();
     for (index, builtin) in BUILTIN_TABLES.iter().enumerate() {
-        let native = decoder.as_mut().and_then(|decoder| {
-            code.resize(builtin.native.len(), 0);
-            decoder.read_exact(&mut code).expect(BROKEN);
-            embedded(runtime, builtin, &code)
-        });
-        if native.is_none() {
-            decoder = None;
-        }
-        if sender.send((index, native)).is_err() {
-            break;
+        match groups.get_mut(builtin.frame) {
+            Some(group) => group.end = index + 1,
+            None => groups.push(index..index + 1),
         }
     }
+    groups
+}
+
+/// Loads the tables `group` of [`BUILTIN_TABLES`] (one frame's), from their embedded code
+/// while the engine takes it; once it refuses some (`refused`, shared by all threads), the
+/// rest are compiled from their components, as their code was built the same way.
+fn load_group<'w>(
+    runtime: &Runtime,
+    group: Range<usize>,
+    refused: &AtomicBool,
+    wasm_of: &impl Fn(&Builtin) -> &'w [u8],
+) -> Vec<(usize, Loaded)> {
+    // `build.rs` compressed these bytes into this binary; not decompressing is a broken build.
+    const BROKEN: &str = "the built-in tables' native code embedded by build.rs decompresses";
+    let frame = NATIVE.and_then(|frames| frames.get(BUILTIN_TABLES.get(group.start)?.frame));
+    let mut decoder = frame.map(|packed| zstd::stream::read::Decoder::with_buffer(packed.zstd).expect(BROKEN));
+    let mut code = Vec::new();
+    group
+        .map(|index| {
+            let builtin = &BUILTIN_TABLES[index];
+            let origin = Origin::Builtin(builtin.name);
+            let embedded = decoder.as_mut().filter(|_| !refused.load(Ordering::Relaxed)).and_then(|decoder| {
+                code.resize(builtin.native.len(), 0);
+                decoder.read_exact(&mut code).expect(BROKEN);
+                embedded(runtime, builtin, &code)
+            });
+            let component = match embedded {
+                Some(component) => Ok((component, Native::Embedded)),
+                None => {
+                    refused.store(NATIVE.is_some(), Ordering::Relaxed);
+                    decoder = None;
+                    let wasm = wasm_of(builtin);
+                    runtime.compile(wasm, Some(builtin.sha256), &origin).map(|c| (c, Native::Compiled))
+                }
+            };
+            (index, component.and_then(|(component, how)| Ok((runtime.admit(component, origin)?, how))))
+        })
+        .collect()
 }
 
 /// The component of a built-in table from its precompiled `code`, if the engine accepts it.
@@ -131,16 +165,16 @@ mod tests {
     #[test]
     fn every_builtin_loads_from_its_embedded_native_code() {
         let runtime = Runtime::new(None, Limits::default()).expect("runtime");
-        let (sender, receiver) = mpsc::sync_channel(BUILTIN_TABLES.len());
-        stream_native(&runtime, &sender);
-        drop(sender);
         let wasm = WASM.unpack();
-        let streamed: Vec<_> = receiver.into_iter().collect();
-        assert_eq!(streamed.len(), BUILTIN_TABLES.len());
-        for ((index, native), builtin) in streamed.into_iter().zip(BUILTIN_TABLES) {
-            let component = native.unwrap_or_else(|| panic!("{} was refused and had to be compiled", builtin.name));
-            let table = runtime.admit(component, Origin::Builtin(builtin.name)).expect("admitted");
-            assert_eq!((table.schema.name.as_str(), index), (builtin.name, index));
+        let compiling = |builtin: &Builtin| -> &[u8] { panic!("{} was refused and had to be compiled", builtin.name) };
+        let groups = groups();
+        assert_eq!(groups.len(), NATIVE.expect("a native build precompiles").len());
+        let refused = AtomicBool::new(false);
+        let loaded: Vec<_> = groups.into_iter().flat_map(|g| load_group(&runtime, g, &refused, &compiling)).collect();
+        assert_eq!(loaded.len(), BUILTIN_TABLES.len());
+        for ((index, table), builtin) in loaded.into_iter().zip(BUILTIN_TABLES) {
+            let (table, how) = table.expect("loads");
+            assert_eq!((table.schema.name.as_str(), how), (builtin.name, Native::Embedded), "table {index}");
             assert_eq!(crate::wasm::sha256_hex(&wasm[builtin.wasm.clone()]), builtin.sha256, "{}", builtin.name);
         }
     }
