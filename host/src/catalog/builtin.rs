@@ -132,8 +132,10 @@ fn load_group<'w>(
             let component = match embedded {
                 Some(component) => Ok((component, Native::Embedded)),
                 None => {
-                    refused.store(NATIVE.is_some(), Ordering::Relaxed);
-                    decoder = None;
+                    // This frame's code was refused here (or elsewhere): compile the rest.
+                    if decoder.take().is_some() {
+                        refused.store(true, Ordering::Relaxed);
+                    }
                     let wasm = wasm_of(builtin);
                     runtime.compile(wasm, Some(builtin.sha256), &origin).map(|c| (c, Native::Compiled))
                 }

@@ -128,7 +128,10 @@ impl Runtime {
 
     /// Calls the component's `schema()` in a store of its own, named after `origin` in logs.
     fn read_schema(&self, bindings: &Bindings, origin: &Origin) -> Result<TableSchema, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::SchemaCall { origin: origin.clone(), source: e.into() };
+        let fail = |e: wasmtime::Error| LoadError::SchemaCall {
+            origin: origin.clone(),
+            reason: crate::text::printable(&format!("{e:#}"), super::error::MAX_MESSAGE),
+        };
         let mut store = new_store(&self.engine, Arc::from(origin.to_string()), &self.limits);
         match bindings {
             Bindings::V0_1(pre) => {

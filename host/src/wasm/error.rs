@@ -8,7 +8,6 @@ use thiserror::Error;
 use super::component::Origin;
 use crate::report::{BoxError, chain};
 use crate::schema::SchemaError;
-use crate::text::printable;
 
 /// Why the WebAssembly runtime cannot start.
 #[derive(Debug, Error)]
@@ -45,13 +44,10 @@ pub enum LoadError {
         #[source]
         source: BoxError,
     },
-    /// The component's own text is in the message: escaped and bounded.
-    #[error("{origin}: schema() failed: {}", printable(&chain(&**source), MAX_MESSAGE))]
-    SchemaCall {
-        origin: Origin,
-        #[source]
-        source: BoxError,
-    },
+    /// The component's own text is in the message, escaped and bounded; it is not kept as a
+    /// `source`, which a printer of causes would show raw and whole.
+    #[error("{origin}: schema() failed: {reason}")]
+    SchemaCall { origin: Origin, reason: String },
     #[error("{origin}: invalid schema for table {table:?}: {source}")]
     InvalidSchema { origin: Origin, table: String, source: SchemaError },
 }
