@@ -70,8 +70,14 @@ fn main() {
         "/// Files a new table crate carries, by path relative to the repository root.\n\
          pub static SCAFFOLD_FILES: &[(&str, &str)] = &[\n",
     );
-    let mut files = vec![tables.join("Cargo.toml"), tables.join("rustfmt.toml"), tables.join("sdk/Cargo.toml")];
+    let mut files = vec![
+        tables.join("Cargo.toml"),
+        tables.join("rustfmt.toml"),
+        tables.join("sdk/Cargo.toml"),
+        tables.join("sdk/macros/Cargo.toml"),
+    ];
     collect_files(&tables.join("sdk/src"), &mut files);
+    collect_files(&tables.join("sdk/macros/src"), &mut files);
     collect_files(&root.join("wit"), &mut files);
     files.sort();
     for file in files {
@@ -94,8 +100,7 @@ fn target_dir(root: &Path, out_dir: &Path) -> PathBuf {
         .ancestors()
         .find(|p| p.file_name().is_some_and(|n| n == "build"))
         .and_then(|build| build.parent()?.parent())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("target"))
+        .map_or_else(|| root.join("target"), Path::to_path_buf)
 }
 
 /// Makes sure the `wasm32-wasip2` standard library is installed before anything is built
@@ -283,14 +288,15 @@ fn compress(blob: &[u8]) -> Vec<u8> {
     compressor.compress(blob).expect("compressing the built-in tables")
 }
 
-/// Every table crate: each directory under `tables/` with a Cargo.toml, except the SDK.
+/// Every table crate: each `kubernetes_*` directory under `tables/` with a Cargo.toml (the
+/// others, `sdk/` and `builtin/`, are libraries).
 fn table_crates(tables: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(tables)
         .expect("reading tables/")
         .filter_map(Result::ok)
         .filter(|e| e.path().join("Cargo.toml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "sdk")
+        .filter(|name| name.starts_with("kubernetes_"))
         .collect();
     names.sort();
     names

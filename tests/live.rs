@@ -209,7 +209,29 @@ fn forbidden_prints_a_warning_naming_resource_and_verb() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"n\":0}\n");
-    assert!(stderr.contains("cluster prod: forbidden to list pods"), "{stderr}");
+    // The table and the cluster come from the spans the line was logged in.
+    assert!(stderr.contains("WARN table kubernetes_pods: cluster prod: forbidden to list pods"), "{stderr}");
+}
+
+#[test]
+fn logs_can_be_selected_by_cluster() {
+    let server = cluster(50, "uid-a");
+    let kubeconfig = write_kubeconfig("cli_log_filter", &server.kubeconfig("prod"));
+    let run = |filter: &str| {
+        let out = common::kubequery()
+            .env("KUBEQUERY_LOG", filter)
+            .args(["query", "-o", "jsonl", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .arg("SELECT count(*) AS n FROM kubernetes_pods")
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let prod = run("warn,[cluster{cluster=prod}]=info");
+    assert!(prod.contains("INFO table kubernetes_pods: cluster prod: GET /api/v1/pods"), "{prod}");
+    let other = run("warn,[cluster{cluster=staging}]=info");
+    assert!(!other.contains("GET /api/v1/pods"), "{other}");
 }
 
 #[test]
@@ -251,8 +273,7 @@ fn slow_responses_time_out_and_are_reported() {
         .expect_err("must fail");
     assert!(
         errors[0].message.contains("cluster slow") && errors[0].message.contains("failed after 4 attempts"),
-        "{:?}",
-        errors
+        "{errors:?}"
     );
 }
 

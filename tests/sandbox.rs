@@ -119,6 +119,29 @@ fn a_component_sleeping_in_schema_fails_to_load() {
 }
 
 #[test]
+fn a_huge_panic_in_schema_is_bounded_and_escaped_and_other_tables_load() {
+    let runtime = common::runtime(LIMITS);
+    let path = common::spelled_component_with("panicky_schema", ("", "v1", "namespaces", "Namespace"), false, "|panic");
+    let wasm = std::fs::read(&path).expect("spelled component");
+    let error = runtime.load(&wasm, None, Origin::File(path.clone())).err().expect("must not load");
+    // What a person reads: the error with its causes, as `kubequery` prints it.
+    let message = kubequery::report::chain(&error);
+    assert!(message.contains(&path.display().to_string()), "names the file: {message}");
+    assert!(message.len() < 8 << 10, "bounded: {} bytes", message.len());
+    assert!(!message.contains('\u{1b}') && !message.contains('\u{7}'), "escaped: {message}");
+    // Told like a failed scan: the panic's place and the tail of its message, not a backtrace.
+    assert!(message.contains("component panicked at spelled_source/src/lib.rs"), "{message}");
+    assert!(message.contains("\\u{1b}]52;c;AAAA") && !message.contains("wasm backtrace"), "{message}");
+    // The same runtime goes on loading and serving tables.
+    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    catalog.add(load(&runtime, "hostile_panic").expect("another component loads")).expect("no clash");
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    let engine = Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine");
+    let rows = common::run(&engine, "SELECT count(*) AS n FROM kubernetes_pods").expect("queries work");
+    assert_eq!(rows[0][0]["n"], 19);
+}
+
+#[test]
 fn a_huge_error_message_with_escape_sequences_is_bounded_and_escaped() {
     let engine = engine_with("hostile_error");
     let errors = common::run(&engine, "SELECT * FROM hostile_error").expect_err("the scan fails");

@@ -9,7 +9,7 @@ use kubequery_fixture_apiserver::{FixtureServer, Store, synthetic};
 use serde_json::{Value, json};
 
 /// Runs the shell with `args` in a pseudo-terminal through `steps`; returns the transcript.
-fn drive(name: &str, args: &[&str], steps: Value) -> String {
+fn drive(name: &str, args: &[&str], steps: &Value) -> String {
     let dir = common::scratch(name);
     let steps_file = dir.join("steps.json");
     std::fs::write(&steps_file, steps.to_string()).expect("writing steps");
@@ -40,7 +40,7 @@ fn statements_dot_commands_completion_and_ctrl_d() {
     drive(
         "shell-basics",
         &["shell", "--demo"],
-        json!([
+        &json!([
             prompt,
             // A statement over two lines, finished by `;`.
             {"send": "SELECT namespace, count(*) AS pods\r"},
@@ -86,7 +86,7 @@ fn ctrl_c_cancels_the_running_statement_and_keeps_the_shell() {
     drive(
         "shell-ctrl-c",
         &["shell", "--demo"],
-        json!([
+        &json!([
             prompt,
             // Ctrl-C at the prompt drops the line being typed.
             {"send": "SELECT 'never run'"},
@@ -120,7 +120,7 @@ fn lists_are_reused_between_statements_until_refresh() {
     drive(
         "shell-reuse",
         &["shell", "--kubeconfig", &kubeconfig, "-o", "csv"],
-        json!([
+        &json!([
             prompt,
             {"send": "SELECT count(*) AS n FROM kubernetes_pods;\r"},
             {"expect": r"n\r+\n50\r+\n"},

@@ -9,7 +9,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     return_large_blocks_to_the_system();
     let args = cli::Cli::parse_from(cli::autoload_args(std::env::args_os().collect()));
-    cli::init_logging(args.global.verbose);
+    cli::log::init(args.global.verbose);
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

@@ -1,4 +1,5 @@
-//! How an error is told to a person: the error and its causes on one line.
+//! How kubequery tells a person what happened: an error and its causes on one line, and the
+//! spans that say which table or cluster a log line is about.
 
 use std::error::Error;
 
@@ -21,6 +22,23 @@ pub fn chain(error: &(dyn Error + 'static)) -> String {
         cause = error.source();
     }
     line
+}
+
+/// The span of work on one table. Its `table` field names the table in every event inside
+/// (`table kubernetes_pods: …` on stderr). Spans are at ERROR level so that every enabled
+/// event carries them, whatever the filter.
+pub fn table_span(table: &str) -> tracing::Span {
+    tracing::error_span!("table", table = %table)
+}
+
+/// The span of work on one cluster, named by its `cluster` field, like [`table_span`].
+pub fn cluster_span(cluster: &str) -> tracing::Span {
+    tracing::error_span!("cluster", cluster = %cluster)
+}
+
+/// The span of loading one component (its `schema()` call), named by where it came from.
+pub fn component_span(origin: &dyn std::fmt::Display) -> tracing::Span {
+    tracing::error_span!("component", component = %origin)
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadErro
     let refused = AtomicBool::new(false);
     let groups = groups();
     let next = AtomicUsize::new(0);
-    let workers = thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, groups.len().max(1));
+    let workers = thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, groups.len().max(1));
     let mut loaded: Vec<(usize, Result<TableComponent, LoadError>)> = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
@@ -129,18 +129,17 @@ fn load_group<'w>(
                 decoder.read_exact(&mut code).expect(BROKEN);
                 embedded(runtime, builtin, &code)
             });
-            let component = match embedded {
-                Some(component) => Ok((component, Native::Embedded)),
-                None => {
-                    // This frame's code was refused here (or elsewhere): compile the rest.
-                    if decoder.take().is_some() {
-                        refused.store(true, Ordering::Relaxed);
-                    }
-                    let wasm = wasm_of(builtin);
-                    runtime.compile(wasm, Some(builtin.sha256), &origin).map(|c| (c, Native::Compiled))
+            let component = if let Some(component) = embedded {
+                Ok((component, Native::Embedded))
+            } else {
+                // This frame's code was refused here (or elsewhere): compile the rest.
+                if decoder.take().is_some() {
+                    refused.store(true, Ordering::Relaxed);
                 }
+                let wasm = wasm_of(builtin);
+                runtime.compile(wasm, Some(builtin.sha256), &origin).map(|c| (c, Native::Compiled))
             };
-            (index, component.and_then(|(component, how)| Ok((runtime.admit(component, origin)?, how))))
+            (index, component.and_then(|(component, how)| Ok((runtime.admit(&component, origin)?, how))))
         })
         .collect()
 }

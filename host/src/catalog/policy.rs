@@ -118,7 +118,7 @@ mod tests {
     }
 
     fn allowing(patterns: &[&str]) -> Policy {
-        Policy { allow: Some(patterns.iter().map(|p| p.to_string()).collect()), ..Policy::default() }
+        Policy { allow: Some(patterns.iter().map(std::string::ToString::to_string).collect()), ..Policy::default() }
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub fn run(settings: &Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode
                 .map_or(MAX_RESPONSE_BYTES, |size| usize::try_from(size.0).unwrap_or(usize::MAX)),
         },
     };
-    let reason = serve(&tables, source, &options)?;
+    let reason = serve(&tables, &source, &options)?;
     match reason {
         ShutdownReason::Stopped | ShutdownReason::ShutdownRequested => {
             tracing::info!("stopped ({reason:?})");

@@ -2,6 +2,7 @@
 
 mod authoring;
 mod extension;
+pub(crate) mod log;
 mod query;
 mod settings;
 mod shell;
@@ -138,27 +139,6 @@ pub fn autoload_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStrin
     args
 }
 
-pub fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    // kube and hyper log a connection failure as a bare ERROR before kubequery reports it with
-    // the cluster's name; below trace level their logs only repeat kubequery's own.
-    let default = if verbose >= 3 { default.to_string() } else { format!("{default},kube_client=off,hyper_util=off") };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KUBEQUERY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .without_time()
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-}
-
 pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = args.command else {
         use std::io::IsTerminal;
@@ -176,7 +156,7 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Query(query) => {
             let settings = Settings::resolve(&args.global, &query.source)?;
-            query::run(&settings, query)
+            query::run(&settings, &query)
         }
         Command::Extension(extension) => {
             let settings = Settings::resolve(&args.global, &extension.source)?;

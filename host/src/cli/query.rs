@@ -20,7 +20,7 @@ pub struct QueryArgs {
     sql: String,
 }
 
-pub fn run(settings: &Settings, args: QueryArgs) -> anyhow::Result<ExitCode> {
+pub fn run(settings: &Settings, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let source = settings.source()?;
     let catalog = settings.catalog()?;
     let tables: Vec<_> = catalog.tables().cloned().collect();

@@ -14,7 +14,7 @@ pub fn list(catalog: &Catalog) -> anyhow::Result<ExitCode> {
         match &table.origin {
             Origin::Builtin(_) => println!("{:width$}  {}", table.schema.name, table.schema.description),
             Origin::File(path) => {
-                println!("{:width$}  {} [{}]", table.schema.name, table.schema.description, path.display())
+                println!("{:width$}  {} [{}]", table.schema.name, table.schema.description, path.display());
             }
         }
     }

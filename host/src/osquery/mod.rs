@@ -66,7 +66,7 @@ pub enum ExtensionError {
 /// Registers `tables` with osqueryd and serves them until osqueryd or a signal ends it.
 pub fn serve(
     tables: &[Arc<TableComponent>],
-    source: Arc<dyn DataSource>,
+    source: &Arc<dyn DataSource>,
     options: &ExtensionOptions,
 ) -> Result<ShutdownReason, ExtensionError> {
     // What the process holds at rest (code, compiled tables, the source) is not for scans.
@@ -146,10 +146,7 @@ fn without_core_names(
 fn wait_for_socket(socket: &str, timeout: Duration) -> Result<(), ExtensionError> {
     let deadline = Instant::now() + timeout;
     loop {
-        let error = match std::os::unix::net::UnixStream::connect(Path::new(socket)) {
-            Ok(_) => return Ok(()),
-            Err(e) => e,
-        };
+        let Err(error) = std::os::unix::net::UnixStream::connect(Path::new(socket)) else { return Ok(()) };
         if Instant::now() >= deadline {
             return Err(ExtensionError::SocketUnavailable {
                 socket: socket.to_string(),

@@ -84,8 +84,10 @@ impl OsqueryTable {
     fn answer(&self, request: &ExtensionPluginRequest) -> Result<PackedRows, CallError> {
         let schema = &self.table.schema;
         let constraints = parse_constraints(request.get("context").map(String::as_str))?;
-        let selection =
-            Selection::from_constraints(schema, constraints.iter().map(|c| (c.column.as_str(), c.values.as_slice())));
+        // osquery names constrained columns; a name the table lacks narrows nothing.
+        let selection = Selection::from_constraints(constraints.iter().filter_map(|c| {
+            Some((schema.columns.iter().find(|column| column.name == c.column)?, c.values.as_slice()))
+        }));
         // A narrowed call is usually far smaller than a full one; each kind learns its own size.
         let kind = if selection.is_everything() { schema.name.clone() } else { format!("{} (narrowed)", schema.name) };
         let wait = Wait::new(self.limits().call_timeout, osquery_rust_ng::caller_hung_up);
@@ -95,22 +97,20 @@ impl OsqueryTable {
         loop {
             let mut lease = budget.admit(&ticket, need, &wait)?;
             tracing::debug!(
-                "table {}: admitted with {}; scans hold {}, resident {}",
-                schema.name,
+                "admitted with {}; scans hold {}, resident {}",
                 Bytes(need),
                 Bytes(budget.used()),
                 crate::budget::resident_bytes().unwrap_or(Bytes(0))
             );
             match self.scan(&selection, &kind, &mut lease, need, &wait) {
                 Err(CallError::Budget(BudgetError::Preempted)) => {
-                    tracing::debug!("table {}: gave way to an older call after {}", schema.name, Bytes(lease.peak()));
+                    tracing::debug!("gave way to an older call after {}", Bytes(lease.peak()));
                     need = need.max(lease.peak()).max(budget.learned(&kind).unwrap_or(0));
                 }
                 Ok(mut rows) => {
                     budget.learn(&kind, lease.peak());
                     tracing::debug!(
-                        "table {}: {} rows, {} on the wire, held at most {}",
-                        schema.name,
+                        "{} rows, {} on the wire, held at most {}",
                         rows.len(),
                         Bytes(rows.wire_bytes() as u64),
                         Bytes(lease.peak())
@@ -182,11 +182,7 @@ impl OsqueryTable {
                 (Some((at, selector)), _) if *at == index => selector.as_str(),
                 (_, Cell::Null) => continue,
                 (_, Cell::Integer(v)) if column.ty == schema::ColumnType::Integer && i32::try_from(*v).is_err() => {
-                    tracing::debug!(
-                        "table {}: {} = {v} does not fit osquery's INTEGER; sent as NULL",
-                        schema.name,
-                        column.name
-                    );
+                    tracing::debug!("{} = {v} does not fit osquery's INTEGER; sent as NULL", column.name);
                     continue;
                 }
                 (_, Cell::Integer(v)) => {
@@ -244,18 +240,19 @@ impl ReadOnlyTable for OsqueryTable {
 
     fn generate(&self, request: ExtensionPluginRequest) -> ExtensionResponse {
         let name = &self.table.schema.name;
+        // Whatever this call logs, down to each cluster's requests, is about this table.
+        let _span = crate::report::table_span(name).entered();
         let result =
             catch_unwind(AssertUnwindSafe(|| self.answer(&request))).unwrap_or_else(|_| Err(CallError::Panicked));
         match result {
             Ok(rows) => ExtensionResponse::with_packed_rows(ExtensionStatus::new(0, "OK".to_string(), None), rows),
             Err(CallError::Budget(BudgetError::HungUp)) => {
-                tracing::info!("table {name}: the caller hung up; the call was stopped and its memory freed");
-                failure(format!("table {name}: the caller hung up"))
+                tracing::info!("the caller hung up; the call was stopped and its memory freed");
+                failure(&format!("table {name}: the caller hung up"))
             }
             Err(error) => {
-                let message = format!("table {name}: {error}");
-                tracing::warn!("{message}");
-                failure(message)
+                tracing::warn!("{error}");
+                failure(&format!("table {name}: {error}"))
             }
         }
     }
@@ -263,6 +260,6 @@ impl ReadOnlyTable for OsqueryTable {
     fn shutdown(&self) {}
 }
 
-fn failure(message: String) -> ExtensionResponse {
+fn failure(message: &str) -> ExtensionResponse {
     ExtensionResponse::new(ExtensionStatus::new(1, format!("kubequery: {message}"), None), Vec::<BTreeMap<_, _>>::new())
 }

@@ -21,10 +21,9 @@ impl<'w> JsonSink<'w> {
 
 fn value_json(value: &Value) -> String {
     match value {
-        Value::Null => "null".into(),
         Value::Integer(v) => v.to_string(),
         Value::Real(v) if v.is_finite() => serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string()),
-        Value::Real(_) => "null".into(),
+        Value::Null | Value::Real(_) => "null".into(),
         Value::Text(s) => serde_json::Value::String(s.clone()).to_string(),
         Value::Blob(b) => serde_json::Value::String(super::hex(b)).to_string(),
     }

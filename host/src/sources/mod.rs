@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::schema::{Cluster, Pushdown, Source, TableSchema};
+use crate::schema::{Cluster, Column, Pushdown, Source, TableSchema};
 
 /// Items per page, as a live List with `limit=500` would return.
 pub const PAGE_SIZE: usize = 500;
@@ -68,31 +68,27 @@ impl Selection {
     /// The column of `schema`'s hidden `label_selector` and the selector to show in it. The
     /// source applied the selector, so every row it yields gets it back, which keeps SQLite's
     /// and osquery's re-check of the constraint true.
-    pub fn label_selector_echo(&self, schema: &crate::schema::TableSchema) -> Option<(usize, String)> {
+    pub fn label_selector_echo(&self, schema: &TableSchema) -> Option<(usize, String)> {
         let value = self.label_selector()?;
         let column = schema.columns.iter().position(|c| c.pushdown == Some(crate::schema::Pushdown::LabelSelector))?;
         Some((column, value.to_string()))
     }
 
-    /// The selection implied by equality constraints, given as (column, accepted values).
-    pub fn from_constraints<'a>(
-        schema: &TableSchema,
-        constraints: impl IntoIterator<Item = (&'a str, &'a [String])>,
-    ) -> Self {
+    /// The selection implied by equality constraints, given as (column, accepted values);
+    /// constraints on columns without a pushdown narrow nothing.
+    pub fn from_constraints<'a>(constraints: impl IntoIterator<Item = (&'a Column, &'a [String])>) -> Self {
         let mut selection = Selection::default();
         for (column, values) in constraints {
-            let Some(column) = schema.columns.iter().find(|c| c.name == column) else { continue };
             let target = match &column.pushdown {
                 Some(Pushdown::Namespace) => &mut selection.namespaces,
                 Some(Pushdown::Name) => &mut selection.names,
                 Some(Pushdown::LabelSelector) => &mut selection.label_selectors,
                 Some(Pushdown::FieldSelector(path)) => {
-                    let index = match selection.fields.iter().position(|(p, _)| p == path) {
-                        Some(index) => index,
-                        None => {
-                            selection.fields.push((path.clone(), Vec::new()));
-                            selection.fields.len() - 1
-                        }
+                    let index = if let Some(index) = selection.fields.iter().position(|(p, _)| p == path) {
+                        index
+                    } else {
+                        selection.fields.push((path.clone(), Vec::new()));
+                        selection.fields.len() - 1
                     };
                     &mut selection.fields[index].1
                 }

@@ -60,7 +60,7 @@ impl DataSource for Reusing {
             let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
             kept.forget_older_than(self.ttl);
             if let Some((_, pages)) = kept.lists.get(&key) {
-                tracing::debug!("table {table}: reusing a List fetched less than {} s ago", self.ttl.as_secs());
+                tracing::debug!("reusing a List fetched less than {} s ago", self.ttl.as_secs());
                 return Box::new(pages.clone().into_iter().map(Ok));
             }
         }

@@ -9,7 +9,7 @@
 //! several tables of a statement read the same input (pods and pod_containers), it is
 //! fetched once and shared.
 
-mod cache;
+mod planner;
 mod read_only;
 mod suggest;
 mod vtab;
@@ -36,7 +36,7 @@ pub trait ResultSink {
 /// An SQLite connection serving a set of tables from one data source.
 pub struct Engine {
     conn: Connection,
-    shared: Arc<vtab::Shared>,
+    planner: Arc<planner::Planner>,
     /// Table and column names, for "did you mean …" in errors.
     names: suggest::Names,
 }
@@ -59,7 +59,7 @@ pub fn reserved_name(name: &str) -> Option<&'static str> {
             stmt.query_map([], |row| row.get(0))?.collect()
         });
         let mut modules = listed.unwrap_or_default();
-        modules.extend(SQLITE_TABLE_FUNCTIONS.iter().map(|m| m.to_string()));
+        modules.extend(SQLITE_TABLE_FUNCTIONS.iter().map(std::string::ToString::to_string));
         modules
     });
     modules.iter().any(|m| m == name).then_some("one of SQLite's own tables or table functions")
@@ -75,19 +75,19 @@ impl Engine {
     /// `read_only.rs`).
     pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
         let mut conn = read_only::open()?;
-        let shared = Arc::new(vtab::Shared::new(source, tables));
+        let planner = Arc::new(planner::Planner::new(source, tables));
         let mut names = suggest::Names::default();
         for table in tables {
-            vtab::register(&conn, table.clone(), shared.clone())?;
+            vtab::register(&conn, table.clone(), planner.clone())?;
             names.add(&table.schema.name, table.schema.columns.iter().map(|c| c.name.clone()));
         }
         read_only::lock(&mut conn)?;
-        Ok(Engine { conn, shared, names })
+        Ok(Engine { conn, planner, names })
     }
 
     /// Changes how many bytes of rows one statement may keep for its joins.
     pub fn set_max_kept_bytes(&self, bytes: usize) {
-        self.shared.max_kept_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
+        self.planner.max_kept_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
@@ -99,7 +99,7 @@ impl Engine {
         loop {
             number += 1;
             // Cleared before SQLite plans the statement, during which tables note what they read.
-            self.shared.begin_statement();
+            self.planner.begin_statement();
             let mut stmt = match fallible_next(&mut batch) {
                 Ok(Some(stmt)) => stmt,
                 Ok(None) => break,
@@ -117,7 +117,7 @@ impl Engine {
                 errors.push(QueryError { statement: number, message });
             }
         }
-        self.shared.begin_statement();
+        self.planner.begin_statement();
         errors
     }
 

@@ -2,7 +2,6 @@
 //! type-check once, read the schema.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
@@ -42,14 +41,13 @@ pub struct TableComponent {
     pub(crate) bindings: Bindings,
     pub(crate) engine: wasmtime::Engine,
     pub(crate) limits: Limits,
-    pub(crate) name: Arc<str>,
 }
 
 impl Runtime {
     /// Loads a component. `sha256` may carry a precomputed digest of `wasm` (built-ins).
     pub fn load(&self, wasm: &[u8], sha256: Option<&str>, origin: Origin) -> Result<TableComponent, LoadError> {
         let component = self.compile(wasm, sha256, &origin)?;
-        self.admit(component, origin)
+        self.admit(&component, origin)
     }
 
     /// Compiles a component to native code, or takes it from the compile cache.
@@ -76,7 +74,7 @@ impl Runtime {
 
     /// Makes a compiled component a table: refuses forbidden imports, picks the bindings for
     /// its WIT version, type-checks it once and reads its schema.
-    pub(crate) fn admit(&self, component: Component, origin: Origin) -> Result<TableComponent, LoadError> {
+    pub(crate) fn admit(&self, component: &Component, origin: Origin) -> Result<TableComponent, LoadError> {
         let ty = component.component_type();
         for (import, _) in ty.imports(&self.engine) {
             if !ALLOWED_IMPORTS.iter().any(|allowed| import.starts_with(allowed)) {
@@ -96,55 +94,46 @@ impl Runtime {
             .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
         let bindings = if same_minor(&wit_version, v0_1::VERSION) {
             Bindings::V0_1(
-                v0_1::pre(&mut linker, &component)
+                v0_1::pre(&mut linker, component)
                     .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?,
             )
         } else {
             return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
         };
 
-        let mut schema = self.read_schema(&bindings, &origin)?;
+        let schema = self.read_schema(&bindings, &origin)?;
         schema.validate().map_err(|source| LoadError::InvalidSchema {
             origin: origin.clone(),
             table: schema.name.clone(),
             source,
         })?;
-        // A table reading Secrets gets metadata, whatever it declares (see `secrets`).
-        if let crate::schema::Source::Resource(resource) = &mut schema.source
-            && resource.is_secrets()
-        {
-            resource.metadata_only = true;
-        }
         let limits = self.limits_for(&schema.name);
-        Ok(TableComponent {
-            name: Arc::from(schema.name.as_str()),
-            schema,
-            origin,
-            bindings,
-            engine: self.engine.clone(),
-            limits,
-        })
+        Ok(TableComponent { schema, origin, bindings, engine: self.engine.clone(), limits })
     }
 
-    /// Calls the component's `schema()` in a store of its own, named after `origin` in logs.
+    /// Calls the component's `schema()` in a store of its own.
     fn read_schema(&self, bindings: &Bindings, origin: &Origin) -> Result<TableSchema, LoadError> {
-        let fail = |e: wasmtime::Error| LoadError::SchemaCall {
-            origin: origin.clone(),
-            reason: crate::text::printable(&format!("{e:#}"), super::error::MAX_MESSAGE),
+        // What the component logs while it describes itself is about this file.
+        let _span = crate::report::component_span(origin).entered();
+        let mut store = new_store(&self.engine, &self.limits);
+        let result = match bindings {
+            Bindings::V0_1(pre) => pre.instantiate(&mut store).and_then(|instance| v0_1::schema(&instance, &mut store)),
         };
-        let mut store = new_store(&self.engine, Arc::from(origin.to_string()), &self.limits);
-        match bindings {
-            Bindings::V0_1(pre) => {
-                let instance = pre.instantiate(&mut store).map_err(fail)?;
-                v0_1::schema(&instance, &mut store).map_err(fail)
+        result.map_err(|trap| {
+            // Told like a failed scan: a panic's message, a limit, a wait; never the backtrace.
+            let stderr = store.data_mut().flush_stderr();
+            let why = super::scan::classify(trap, store.data(), &self.limits, &stderr);
+            LoadError::SchemaCall {
+                origin: origin.clone(),
+                reason: crate::text::printable(&why.to_string(), super::error::MAX_MESSAGE),
             }
-        }
+        })
     }
 }
 
 /// A store for one use of a component: the sandbox, its memory cap and its first deadline.
-fn new_store(engine: &wasmtime::Engine, name: Arc<str>, limits: &Limits) -> Store<Sandbox> {
-    let mut store = Store::new(engine, Sandbox::new(name, limits.memory_bytes));
+fn new_store(engine: &wasmtime::Engine, limits: &Limits) -> Store<Sandbox> {
+    let mut store = Store::new(engine, Sandbox::new(limits.memory_bytes));
     store.limiter(|sandbox| &mut sandbox.limiter);
     store.set_epoch_deadline(deadline_ticks(limits));
     store
@@ -173,6 +162,6 @@ fn supported_range() -> String {
 impl TableComponent {
     /// A store for one scan of this table.
     pub(crate) fn new_store(&self) -> Store<Sandbox> {
-        new_store(&self.engine, self.name.clone(), &self.limits)
+        new_store(&self.engine, &self.limits)
     }
 }

@@ -1,8 +1,6 @@
 //! The per-scan store data: deny-all WASI, a memory limiter that remembers refusals, a
 //! bounded stderr, and the bounded `log` import.
 
-use std::sync::Arc;
-
 use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -22,12 +20,11 @@ pub(crate) struct Sandbox {
     pub(crate) limiter: MemoryLimiter,
     stderr: MemoryOutputPipe,
     stderr_logged: usize,
-    pub(crate) table: Arc<str>,
     logged: usize,
 }
 
 impl Sandbox {
-    pub(crate) fn new(table: Arc<str>, memory_bytes: usize) -> Self {
+    pub(crate) fn new(memory_bytes: usize) -> Self {
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
         // No preopens, environment, arguments or network; stdout is discarded.
         let wasi = WasiCtxBuilder::new()
@@ -42,7 +39,6 @@ impl Sandbox {
             limiter: MemoryLimiter::new(memory_bytes),
             stderr,
             stderr_logged: 0,
-            table,
             logged: 0,
         }
     }
@@ -59,7 +55,7 @@ impl Sandbox {
         if all.len() > self.stderr_logged {
             let fresh = String::from_utf8_lossy(&all[self.stderr_logged..]).into_owned();
             for line in meaningful_lines(&fresh) {
-                tracing::warn!("table {}: stderr: {}", self.table, printable(line, MAX_MESSAGE));
+                tracing::warn!("stderr: {}", printable(line, MAX_MESSAGE));
             }
             self.stderr_logged = all.len();
         }
@@ -70,20 +66,17 @@ impl Sandbox {
         self.logged += 1;
         if self.logged > MAX_LOG_MESSAGES {
             if self.logged == MAX_LOG_MESSAGES + 1 {
-                tracing::warn!(
-                    "table {}: more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest",
-                    self.table
-                );
+                tracing::warn!("more than {MAX_LOG_MESSAGES} log messages in one scan; dropping the rest");
             }
             return;
         }
         let message = printable(message, MAX_MESSAGE);
         match level {
-            tracing::Level::ERROR => tracing::error!("table {}: {message}", self.table),
-            tracing::Level::WARN => tracing::warn!("table {}: {message}", self.table),
-            tracing::Level::INFO => tracing::info!("table {}: {message}", self.table),
-            tracing::Level::DEBUG => tracing::debug!("table {}: {message}", self.table),
-            tracing::Level::TRACE => tracing::trace!("table {}: {message}", self.table),
+            tracing::Level::ERROR => tracing::error!("{message}"),
+            tracing::Level::WARN => tracing::warn!("{message}"),
+            tracing::Level::INFO => tracing::info!("{message}"),
+            tracing::Level::DEBUG => tracing::debug!("{message}"),
+            tracing::Level::TRACE => tracing::trace!("{message}"),
         }
     }
 }
@@ -179,7 +172,7 @@ mod tests {
     fn grow(wat: &str, memory_bytes: usize) -> (Vec<i32>, bool) {
         let engine = Engine::new(&Config::new()).expect("engine");
         let module = Module::new(&engine, wat::parse_str(wat).expect("WAT")).expect("module");
-        let mut store = Store::new(&engine, Sandbox::new(Arc::from("t"), memory_bytes));
+        let mut store = Store::new(&engine, Sandbox::new(memory_bytes));
         store.limiter(|sandbox| &mut sandbox.limiter);
         let instance = Instance::new(&mut store, &module, &[]).expect("instance");
         let grow = instance.get_typed_func::<(), (i32, i32)>(&mut store, "grow").expect("grow export");

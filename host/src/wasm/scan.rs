@@ -2,6 +2,7 @@
 
 use wasmtime::Store;
 
+use super::Limits;
 use super::component::{Bindings, TableComponent};
 use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
 use super::sandbox::Sandbox;
@@ -53,6 +54,8 @@ impl Scan<'_> {
             self.stopped = true;
             return Err(self.table.error(ScanErrorKind::Refused(refusal)));
         }
+        // What the component logs is about this table.
+        let _span = crate::report::table_span(&self.table.schema.name).entered();
         self.store.set_epoch_deadline(super::component::deadline_ticks(&self.table.limits));
         let result = match &self.instance {
             Instance::V0_1(instance) => v0_1::rows(instance, &mut self.store, page, cluster),
@@ -61,7 +64,7 @@ impl Scan<'_> {
         let outcome = match result {
             Ok(Ok(rows)) => self.checked(rows),
             Ok(Err(message)) => Err(ScanErrorKind::Table(printable(&message, MAX_MESSAGE))),
-            Err(trap) => Err(self.classify(trap, &stderr)),
+            Err(trap) => Err(classify(trap, self.store.data(), &self.table.limits, &stderr)),
         };
         outcome.map_err(|kind| {
             self.stopped = true;
@@ -88,31 +91,35 @@ impl Scan<'_> {
         }
         Ok(rows)
     }
+}
 
-    fn classify(&self, trap: wasmtime::Error, stderr: &str) -> ScanErrorKind {
-        if self.store.data().limiter.refused {
-            return ScanErrorKind::Memory(self.store.data().limiter.limit);
-        }
-        if trap.chain().any(|cause| cause.is::<super::no_wait::WouldWait>()) {
-            return ScanErrorKind::Waited;
-        }
-        if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
-            return ScanErrorKind::Deadline(self.table.limits.deadline_per_page);
-        }
-        // A Rust guest's panic message is the most useful part of its stderr.
-        let detail: Vec<&str> = super::sandbox::meaningful_lines(stderr).collect();
-        let detail = detail.join(" ");
-        if let Some(at) = detail.find("panicked at ") {
-            return ScanErrorKind::Panic(printable(tail(&detail[at + "panicked at ".len()..], 1024), 1024));
-        }
-        // A trap's own message, without the wasm backtrace wasmtime wraps it in.
-        let cause: BoxError = match trap.downcast_ref::<wasmtime::Trap>() {
-            Some(trap) => Box::new(*trap),
-            None => trap.into(),
-        };
-        let stderr = (!detail.is_empty()).then(|| printable(tail(&detail, 1024), 1024));
-        ScanErrorKind::Trap { cause, stderr }
+/// Why a call into a component (`rows`, or `schema` while loading) trapped: a limit the
+/// sandbox enforced, a wait, a deadline, a Rust panic (its message, from stderr), or the trap
+/// itself with the tail of stderr.
+pub(crate) fn classify(trap: wasmtime::Error, sandbox: &Sandbox, limits: &Limits, stderr: &str) -> ScanErrorKind {
+    if sandbox.limiter.refused {
+        return ScanErrorKind::Memory(sandbox.limiter.limit);
     }
+    if trap.chain().any(<dyn std::error::Error + 'static>::is::<super::no_wait::WouldWait>) {
+        return ScanErrorKind::Waited;
+    }
+    if matches!(trap.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt)) {
+        return ScanErrorKind::Deadline(limits.deadline_per_page);
+    }
+    // A Rust guest's panic message is the most useful part of its stderr: its place and the
+    // start of its message (stderr is captured up to a bound, so a long one is cut anyway).
+    let detail: Vec<&str> = super::sandbox::meaningful_lines(stderr).collect();
+    let detail = detail.join(" ");
+    if let Some(at) = detail.find("panicked at ") {
+        return ScanErrorKind::Panic(printable(&detail[at + "panicked at ".len()..], 1024));
+    }
+    // A trap's own message, without the wasm backtrace wasmtime wraps it in.
+    let cause: BoxError = match trap.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => Box::new(*trap),
+        None => trap.into(),
+    };
+    let stderr = (!detail.is_empty()).then(|| printable(tail(&detail, 1024), 1024));
+    ScanErrorKind::Trap { cause, stderr }
 }
 
 fn tail(text: &str, max: usize) -> &str {

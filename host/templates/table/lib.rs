@@ -2,20 +2,18 @@
 //!
 //! The columns are written once, in `write`: each `r.<type>(col(..), value)` call both declares
 //! a column (the schema) and fills it (the row), so the two cannot drift apart. Parse only the
-//! fields you show, borrowing strings (`Cow<str>`) and sub-documents (`&RawValue`) from the page.
+//! fields you show: `#[view]` borrows strings (`Cow<str>`) and sub-documents (`&RawValue`) from
+//! the page, reads camelCase JSON names, and treats a missing or null field as empty. The SDK
+//! adds the hidden `label_selector` column, which lets `WHERE label_selector = 'app=x'` filter
+//! on the API server.
 
-use kubequery_table_sdk::json::nullable;
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Item<'a> {
-    #[serde(borrow, default, deserialize_with = "nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow)]
     spec: Option<&'a RawValue>,
-    #[serde(borrow)]
     status: Option<&'a RawValue>,
 }
 
@@ -30,11 +28,9 @@ impl ObjectTable for {{kind}}Table {
 
     fn write(r: &mut Row, item: &Item) {
         // uid, cluster_name, cluster_uid, name,{{namespace_column}} creation_timestamp, labels, annotations
-        object_columns(r, &item.metadata, Scope::{{scope}});
+        object_columns(r, &item.metadata);
         r.json(col("spec", "spec"), item.spec);
         r.json(col("status", "status"), item.status);
-        // Hidden: lets `WHERE label_selector = 'app=x'` filter on the API server.
-        label_selector_column(r);
     }
 }
 

@@ -4,40 +4,25 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::meta::cluster_columns;
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct ResourceList<'a> {
-    #[serde(borrow)]
     group_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     resources: Vec<Resource<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Resource<'a> {
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     singular_name: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     namespaced: bool,
-    #[serde(borrow)]
     group: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     verbs: Option<&'a RawValue>,
-    #[serde(borrow)]
     short_names: Option<&'a RawValue>,
-    #[serde(borrow)]
     categories: Option<&'a RawValue>,
-    #[serde(borrow)]
     storage_version_hash: Option<Cow<'a, str>>,
 }
 

@@ -2,27 +2,21 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, cluster_columns, label_selector_column};
-use kubequery_table_sdk::{Pushdown, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, cluster_columns};
+use kubequery_table_sdk::{Pushdown, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct ComponentStatus<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     conditions: Vec<Condition<'a>>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Condition<'a> {
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     type_: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     status: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     message: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     error: Option<Cow<'a, str>>,
 }
 
@@ -36,7 +30,6 @@ impl ComponentStatuses {
         r.text(col("status", "conditions[].status"), c.status.as_deref());
         r.text(col("message", "conditions[].message"), c.message.as_deref());
         r.text(col("error", "conditions[].error"), c.error.as_deref());
-        label_selector_column(r);
     }
 }
 

@@ -1,12 +1,10 @@
 //! `kubernetes_config_maps`: one row per ConfigMap; its metadata, never its data.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct ConfigMap<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     immutable: Option<bool>,
 }
@@ -20,9 +18,8 @@ impl ObjectTable for ConfigMaps {
     type Item<'a> = ConfigMap<'a>;
 
     fn write(r: &mut Row, cm: &ConfigMap) {
-        object_columns(r, &cm.metadata, Scope::Namespaced);
+        object_columns(r, &cm.metadata);
         r.boolean(col("immutable", "immutable"), cm.immutable);
-        label_selector_column(r);
     }
 }
 

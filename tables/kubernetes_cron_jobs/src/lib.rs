@@ -2,51 +2,38 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::batch::{JobSpec, job_spec_columns};
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_builtin::batch::{JobSpec, job_spec_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct CronJob<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     schedule: Option<Cow<'a, str>>,
     starting_deadline_seconds: Option<i64>,
-    #[serde(borrow)]
     concurrency_policy: Option<Cow<'a, str>>,
     suspend: Option<bool>,
     successful_jobs_history_limit: Option<i64>,
     failed_jobs_history_limit: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     job_template: JobTemplate<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct JobTemplate<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: JobSpec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     active: Option<&'a RawValue>,
-    #[serde(borrow)]
     last_schedule_time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     last_successful_time: Option<Cow<'a, str>>,
 }
 
@@ -60,7 +47,7 @@ impl ObjectTable for CronJobs {
 
     fn write(r: &mut Row, cj: &CronJob) {
         let (spec, status) = (&cj.spec, &cj.status);
-        object_columns(r, &cj.metadata, Scope::Namespaced);
+        object_columns(r, &cj.metadata);
         pod_spec_columns(r, &spec.job_template.spec.template.spec, SpecOf::Template);
         r.json(col("active", "status.active"), status.active);
         r.timestamp(
@@ -93,7 +80,6 @@ impl ObjectTable for CronJobs {
                 "spec.jobTemplate.spec.ttlSecondsAfterFinished",
             ],
         );
-        label_selector_column(r);
     }
 }
 

@@ -2,29 +2,22 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct CsiDriver<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
     attach_required: Option<bool>,
     pod_info_on_mount: Option<bool>,
-    #[serde(borrow)]
     volume_lifecycle_modes: Option<&'a RawValue>,
     storage_capacity: Option<bool>,
-    #[serde(borrow)]
     fs_group_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     token_requests: Option<&'a RawValue>,
     requires_republish: Option<bool>,
 }
@@ -39,7 +32,7 @@ impl ObjectTable for CsiDrivers {
 
     fn write(r: &mut Row, d: &CsiDriver) {
         let spec = &d.spec;
-        object_columns(r, &d.metadata, Scope::Cluster);
+        object_columns(r, &d.metadata);
         r.boolean(col("attach_required", "spec.attachRequired"), spec.attach_required);
         r.boolean(col("pod_info_on_mount", "spec.podInfoOnMount"), spec.pod_info_on_mount);
         r.json(col("volume_lifecycle_modes", "spec.volumeLifecycleModes"), spec.volume_lifecycle_modes);
@@ -47,7 +40,6 @@ impl ObjectTable for CsiDrivers {
         r.text(col("fs_group_policy", "spec.fsGroupPolicy"), spec.fs_group_policy.as_deref());
         r.json(col("token_requests", "spec.tokenRequests"), spec.token_requests);
         r.boolean(col("requires_republish", "spec.requiresRepublish"), spec.requires_republish);
-        label_selector_column(r);
     }
 }
 

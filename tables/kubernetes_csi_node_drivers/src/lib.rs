@@ -3,32 +3,25 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{cluster_columns, label_selector_column};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::cluster_columns;
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct CsiNode<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     drivers: Vec<Driver<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Driver<'a> {
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "nodeID")]
+    #[serde(rename = "nodeID")]
     node_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     topology_keys: Option<&'a RawValue>,
-    #[serde(borrow)]
     allocatable: Option<&'a RawValue>,
 }
 
@@ -41,7 +34,6 @@ impl CsiNodeDrivers {
         r.text(col("node_id", "spec.drivers[].nodeID"), d.node_id.as_deref());
         r.json(col("topology_keys", "spec.drivers[].topologyKeys"), d.topology_keys);
         r.json(col("allocatable", "spec.drivers[].allocatable"), d.allocatable);
-        label_selector_column(r);
     }
 }
 

@@ -1,61 +1,41 @@
 //! `kubernetes_daemon_sets`: one row per DaemonSet, its pod template then its status.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{PodSpec, SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct DaemonSet<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: Template<'a>,
-    #[serde(borrow)]
     update_strategy: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     min_ready_seconds: i64,
     revision_history_limit: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Template<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: PodSpec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     current_number_scheduled: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     number_misscheduled: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     desired_number_scheduled: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     number_ready: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     updated_number_scheduled: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     number_available: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     number_unavailable: i64,
     collision_count: Option<i64>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -69,7 +49,7 @@ impl ObjectTable for DaemonSets {
 
     fn write(r: &mut Row, ds: &DaemonSet) {
         let (spec, status) = (&ds.spec, &ds.status);
-        object_columns(r, &ds.metadata, Scope::Namespaced);
+        object_columns(r, &ds.metadata);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
         r.integer(
             col("current_number_scheduled", "status.currentNumberScheduled"),
@@ -94,7 +74,6 @@ impl ObjectTable for DaemonSets {
         r.json_or(col("update_strategy", "spec.updateStrategy"), spec.update_strategy, "{}");
         r.integer(col("min_ready_seconds", "spec.minReadySeconds"), Some(spec.min_ready_seconds));
         r.integer(col("revision_history_limit", "spec.revisionHistoryLimit"), spec.revision_history_limit);
-        label_selector_column(r);
     }
 }
 

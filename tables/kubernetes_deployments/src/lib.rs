@@ -1,55 +1,37 @@
 //! `kubernetes_deployments`: one row per Deployment, its pod template, status and strategy.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_builtin::workload::PodTemplateSpec;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::workload::PodTemplateSpec;
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Deployment<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
     replicas: Option<i64>,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
-    #[serde(borrow)]
     strategy: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     min_ready_seconds: i64,
     revision_history_limit: Option<i64>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     paused: bool,
     progress_deadline_seconds: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     updated_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ready_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     available_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     unavailable_replicas: i64,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
     collision_count: Option<i64>,
 }
@@ -64,7 +46,7 @@ impl ObjectTable for Deployments {
 
     fn write(r: &mut Row, d: &Deployment) {
         let (spec, status) = (&d.spec, &d.status);
-        object_columns(r, &d.metadata, Scope::Namespaced);
+        object_columns(r, &d.metadata);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
         r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
         r.integer(col("replicas", "status.replicas"), Some(status.replicas));
@@ -81,7 +63,6 @@ impl ObjectTable for Deployments {
         r.integer(col("revision_history_limit", "spec.revisionHistoryLimit"), spec.revision_history_limit);
         r.boolean(col("paused", "spec.paused"), Some(spec.paused));
         r.integer(col("progress_deadline_seconds", "spec.progressDeadlineSeconds"), spec.progress_deadline_seconds);
-        label_selector_column(r);
     }
 }
 

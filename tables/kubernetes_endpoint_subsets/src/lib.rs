@@ -1,26 +1,19 @@
 //! `kubernetes_endpoint_subsets`: one row per subset of each Endpoints object (Endpoints
 //! without subsets have no rows).
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Endpoints<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     subsets: Vec<Subset<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Subset<'a> {
-    #[serde(borrow)]
     addresses: Option<&'a RawValue>,
-    #[serde(borrow)]
     not_ready_addresses: Option<&'a RawValue>,
-    #[serde(borrow)]
     ports: Option<&'a RawValue>,
 }
 
@@ -28,11 +21,10 @@ struct EndpointSubsets;
 
 impl EndpointSubsets {
     fn write(r: &mut Row, ep: &Endpoints, subset: &Subset) {
-        object_columns(r, &ep.metadata, Scope::Namespaced);
+        object_columns(r, &ep.metadata);
         r.json(col("addresses", "subsets[].addresses"), subset.addresses);
         r.json(col("not_ready_addresses", "subsets[].notReadyAddresses"), subset.not_ready_addresses);
         r.json(col("ports", "subsets[].ports"), subset.ports);
-        label_selector_column(r);
     }
 }
 

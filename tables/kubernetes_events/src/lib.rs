@@ -6,46 +6,30 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, label_selector_column};
-use kubequery_table_sdk::{ObjectTable, Pushdown, Row, Source, col, export_table, time};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::ObjectMeta;
+use kubequery_table_sdk::{ObjectTable, Pushdown, Row, Source, col, export_table, time, view};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Event<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow)]
     event_time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     deprecated_last_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     reporting_controller: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     reporting_instance: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     action: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     note: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     type_: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     regarding: Reference<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     related: Reference<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Reference<'a> {
-    #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     namespace: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     uid: Option<Cow<'a, str>>,
 }
 
@@ -99,7 +83,6 @@ impl ObjectTable for Events {
         r.text(col("related_namespace", "related.namespace"), e.related.namespace.as_deref());
         r.text(col("related_name", "related.name"), e.related.name.as_deref());
         r.text(col("related_uid", "related.uid"), e.related.uid.as_deref());
-        label_selector_column(r);
     }
 }
 

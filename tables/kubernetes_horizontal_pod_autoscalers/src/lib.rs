@@ -3,41 +3,30 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Hpa<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     scale_target_ref: Option<&'a RawValue>,
     min_replicas: Option<i64>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     max_replicas: i64,
     #[serde(rename = "targetCPUUtilizationPercentage")]
     target_cpu_utilization_percentage: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
     observed_generation: Option<i64>,
-    #[serde(borrow)]
     last_scale_time: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     current_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     desired_replicas: i64,
     #[serde(rename = "currentCPUUtilizationPercentage")]
     current_cpu_utilization_percentage: Option<i64>,
@@ -57,7 +46,7 @@ impl ObjectTable for HorizontalPodAutoscalers {
 
     fn write(r: &mut Row, hpa: &Hpa) {
         let (spec, status) = (&hpa.spec, &hpa.status);
-        object_columns(r, &hpa.metadata, Scope::Namespaced);
+        object_columns(r, &hpa.metadata);
         r.json_or(col("scale_target_ref", "spec.scaleTargetRef"), spec.scale_target_ref, ZERO_TARGET);
         r.integer(col("min_replicas", "spec.minReplicas"), spec.min_replicas);
         r.integer(col("max_replicas", "spec.maxReplicas"), Some(spec.max_replicas));
@@ -73,7 +62,6 @@ impl ObjectTable for HorizontalPodAutoscalers {
             col("current_cpu_utilization_percentage", "status.currentCPUUtilizationPercentage"),
             status.current_cpu_utilization_percentage,
         );
-        label_selector_column(r);
     }
 }
 

@@ -2,29 +2,18 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::{Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Version<'a> {
-    #[serde(borrow)]
     major: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     minor: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     git_version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     git_commit: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     git_tree_state: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     build_date: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     go_version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     compiler: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     platform: Option<Cow<'a, str>>,
 }
 

@@ -2,23 +2,18 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct IngressClass<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     controller: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     parameters: Option<&'a RawValue>,
 }
 
@@ -31,10 +26,9 @@ impl ObjectTable for IngressClasses {
     type Item<'a> = IngressClass<'a>;
 
     fn write(r: &mut Row, ic: &IngressClass) {
-        object_columns(r, &ic.metadata, Scope::Cluster);
+        object_columns(r, &ic.metadata);
         r.text(col("controller", "spec.controller"), ic.spec.controller.as_deref());
         r.json(col("parameters", "spec.parameters"), ic.spec.parameters);
-        label_selector_column(r);
     }
 }
 

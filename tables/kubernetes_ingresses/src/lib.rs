@@ -2,37 +2,26 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Ingress<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     ingress_class_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     default_backend: Option<&'a RawValue>,
-    #[serde(borrow)]
     tls: Option<&'a RawValue>,
-    #[serde(borrow)]
     rules: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     load_balancer: Option<&'a RawValue>,
 }
 
@@ -45,13 +34,12 @@ impl ObjectTable for Ingresses {
     type Item<'a> = Ingress<'a>;
 
     fn write(r: &mut Row, ing: &Ingress) {
-        object_columns(r, &ing.metadata, Scope::Namespaced);
+        object_columns(r, &ing.metadata);
         r.text(col("ingress_class_name", "spec.ingressClassName"), ing.spec.ingress_class_name.as_deref());
         r.json(col("default_backend", "spec.defaultBackend"), ing.spec.default_backend);
         r.json(col("tls", "spec.tls"), ing.spec.tls);
         r.json(col("rules", "spec.rules"), ing.spec.rules);
         r.json_or(col("load_balancer", "status.loadBalancer"), ing.status.load_balancer, "{}");
-        label_selector_column(r);
     }
 }
 

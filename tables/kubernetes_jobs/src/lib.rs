@@ -2,40 +2,27 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::batch::{JobSpec, job_spec_columns};
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_builtin::batch::{JobSpec, job_spec_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Job<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: JobSpec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
-    #[serde(borrow)]
     start_time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     completion_time: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     active: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     succeeded: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     failed: i64,
-    #[serde(borrow)]
     completed_indexes: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     uncounted_terminated_pods: Option<&'a RawValue>,
 }
 
@@ -49,7 +36,7 @@ impl ObjectTable for Jobs {
 
     fn write(r: &mut Row, job: &Job) {
         let status = &job.status;
-        object_columns(r, &job.metadata, Scope::Namespaced);
+        object_columns(r, &job.metadata);
         pod_spec_columns(r, &job.spec.template.spec, SpecOf::Template);
         r.json(col("conditions", "status.conditions"), status.conditions);
         r.timestamp(col("start_time", "status.startTime, Unix seconds"), status.start_time.as_deref());
@@ -72,7 +59,6 @@ impl ObjectTable for Jobs {
                 "spec.ttlSecondsAfterFinished",
             ],
         );
-        label_selector_column(r);
     }
 }
 

@@ -2,38 +2,28 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct LimitRange<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     limits: Vec<Item<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Item<'a> {
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     type_: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     max: Option<&'a RawValue>,
-    #[serde(borrow)]
     min: Option<&'a RawValue>,
-    #[serde(borrow)]
     default: Option<&'a RawValue>,
-    #[serde(borrow)]
     default_request: Option<&'a RawValue>,
-    #[serde(borrow)]
     max_limit_request_ratio: Option<&'a RawValue>,
 }
 
@@ -41,14 +31,13 @@ struct LimitRanges;
 
 impl LimitRanges {
     fn write(r: &mut Row, lr: &LimitRange, item: &Item) {
-        object_columns(r, &lr.metadata, Scope::Namespaced);
+        object_columns(r, &lr.metadata);
         r.text(col("type", "spec.limits[].type"), item.type_.as_deref());
         r.json(col("max", "spec.limits[].max"), item.max);
         r.json(col("min", "spec.limits[].min"), item.min);
         r.json(col("default", "spec.limits[].default"), item.default);
         r.json(col("default_request", "spec.limits[].defaultRequest"), item.default_request);
         r.json(col("max_limit_request_ratio", "spec.limits[].maxLimitRequestRatio"), item.max_limit_request_ratio);
-        label_selector_column(r);
     }
 }
 

@@ -1,7 +1,7 @@
 //! `kubernetes_mutating_webhooks`: one row per webhook of each MutatingWebhookConfiguration (the configuration's own name is not a
 //! column in kubequery 1.1.1).
 
-use kubequery_table_sdk::admission::MutatingWebhooks;
+use kubequery_builtin::admission::MutatingWebhooks;
 use kubequery_table_sdk::export_table;
 
 export_table!(MutatingWebhooks);

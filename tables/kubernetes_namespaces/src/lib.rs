@@ -2,23 +2,18 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Namespace<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     phase: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -31,10 +26,9 @@ impl ObjectTable for Namespaces {
     type Item<'a> = Namespace<'a>;
 
     fn write(r: &mut Row, ns: &Namespace) {
-        object_columns(r, &ns.metadata, Scope::Cluster);
+        object_columns(r, &ns.metadata);
         r.text(col("phase", "status.phase"), ns.status.phase.as_deref());
         r.json(col("conditions", "status.conditions"), ns.status.conditions);
-        label_selector_column(r);
     }
 }
 

@@ -1,38 +1,27 @@
 //! `kubernetes_network_policies`: one row per ingress rule, then one per egress rule, of each
 //! NetworkPolicy (a policy without rules, such as a default deny, has no rows).
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct NetworkPolicy<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     pod_selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     policy_types: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ingress: Vec<PolicyRule<'a>>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     egress: Vec<PolicyRule<'a>>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct PolicyRule<'a> {
-    #[serde(borrow)]
     ports: Option<&'a RawValue>,
-    #[serde(borrow)]
     from: Option<&'a RawValue>,
-    #[serde(borrow)]
     to: Option<&'a RawValue>,
 }
 
@@ -40,13 +29,12 @@ struct NetworkPolicies;
 
 impl NetworkPolicies {
     fn write(r: &mut Row, np: &NetworkPolicy, kind: &str, rule: &PolicyRule) {
-        object_columns(r, &np.metadata, Scope::Namespaced);
+        object_columns(r, &np.metadata);
         r.json_or(col("pod_selector", "spec.podSelector"), np.spec.pod_selector, "{}");
         r.json(col("policy_types", "spec.policyTypes"), np.spec.policy_types);
         r.text(col("type", "ingress or egress"), Some(kind));
         r.json(col("ports", "spec.ingress[].ports / spec.egress[].ports"), rule.ports);
         r.json(col("from_to", "spec.ingress[].from / spec.egress[].to"), rule.from.or(rule.to));
-        label_selector_column(r);
     }
 }
 

@@ -2,63 +2,43 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Node<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow, rename = "podCIDR")]
+    #[serde(rename = "podCIDR")]
     pod_cidr: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "podCIDRs")]
+    #[serde(rename = "podCIDRs")]
     pod_cidrs: Option<&'a RawValue>,
-    #[serde(borrow, rename = "providerID")]
+    #[serde(rename = "providerID")]
     provider_id: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     unschedulable: bool,
-    #[serde(borrow)]
     taints: Option<&'a RawValue>,
-    #[serde(borrow)]
     config_source: Option<&'a RawValue>,
-    #[serde(borrow, rename = "externalID")]
+    #[serde(rename = "externalID")]
     external_id: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     capacity: Option<&'a RawValue>,
-    #[serde(borrow)]
     allocatable: Option<&'a RawValue>,
-    #[serde(borrow)]
     phase: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
-    #[serde(borrow)]
     addresses: Option<&'a RawValue>,
-    #[serde(borrow)]
     daemon_endpoints: Option<&'a RawValue>,
-    #[serde(borrow)]
     node_info: Option<&'a RawValue>,
-    #[serde(borrow)]
     images: Option<&'a RawValue>,
-    #[serde(borrow)]
     volumes_in_use: Option<&'a RawValue>,
-    #[serde(borrow)]
     volumes_attached: Option<&'a RawValue>,
-    #[serde(borrow)]
     config: Option<&'a RawValue>,
 }
 
@@ -76,7 +56,7 @@ impl ObjectTable for Nodes {
 
     fn write(r: &mut Row, node: &Node) {
         let (spec, status) = (&node.spec, &node.status);
-        object_columns(r, &node.metadata, Scope::Cluster);
+        object_columns(r, &node.metadata);
         r.text(col("pod_cidr", "spec.podCIDR"), spec.pod_cidr.as_deref());
         r.json(col("pod_cidrs", "spec.podCIDRs"), spec.pod_cidrs);
         r.text(col("provider_id", "spec.providerID"), spec.provider_id.as_deref());
@@ -95,7 +75,6 @@ impl ObjectTable for Nodes {
         r.json(col("volumes_in_use", "status.volumesInUse"), status.volumes_in_use);
         r.json(col("volumes_attached", "status.volumesAttached"), status.volumes_attached);
         r.json(col("config", "status.config"), status.config);
-        label_selector_column(r);
     }
 }
 

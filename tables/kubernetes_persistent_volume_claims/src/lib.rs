@@ -3,48 +3,32 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Claim<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     access_modes: Option<&'a RawValue>,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     resources: Option<&'a RawValue>,
-    #[serde(borrow)]
     volume_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     storage_class_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     volume_mode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     data_source: Option<&'a RawValue>,
-    #[serde(borrow)]
     data_source_ref: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     phase: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     capacity: Option<&'a RawValue>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -58,7 +42,7 @@ impl ObjectTable for PersistentVolumeClaims {
 
     fn write(r: &mut Row, pvc: &Claim) {
         let (spec, status) = (&pvc.spec, &pvc.status);
-        object_columns(r, &pvc.metadata, Scope::Namespaced);
+        object_columns(r, &pvc.metadata);
         r.json(col("access_modes", "spec.accessModes"), spec.access_modes);
         r.json(col("selector", "spec.selector"), spec.selector);
         r.json_or(col("resources", "spec.resources"), spec.resources, "{}");
@@ -70,7 +54,6 @@ impl ObjectTable for PersistentVolumeClaims {
         r.text(col("phase", "status.phase"), status.phase.as_deref());
         r.json(col("capacity", "status.capacity"), status.capacity);
         r.json(col("conditions", "status.conditions"), status.conditions);
-        label_selector_column(r);
     }
 }
 

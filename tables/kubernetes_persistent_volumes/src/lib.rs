@@ -3,51 +3,36 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::volume::{Volume, VolumeOf, volume_columns};
-use kubequery_table_sdk::{Level, ObjectTable, RawValue, Row, Source, col, export_table, log};
+use kubequery_table_sdk::{Level, ObjectTable, RawValue, Row, Source, col, export_table, log, view};
 use serde::Deserialize;
 
-#[derive(Deserialize, Default)]
+#[view]
 struct PersistentVolume<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
     /// Read twice: once for the PV's own fields, once for its volume source, whose fields
     /// sit in the same object.
-    #[serde(borrow)]
     spec: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     capacity: Option<&'a RawValue>,
-    #[serde(borrow)]
     access_modes: Option<&'a RawValue>,
-    #[serde(borrow)]
     claim_ref: Option<&'a RawValue>,
-    #[serde(borrow)]
     persistent_volume_reclaim_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     storage_class_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     mount_options: Option<&'a RawValue>,
-    #[serde(borrow)]
     volume_mode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     node_affinity: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     phase: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     message: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     reason: Option<Cow<'a, str>>,
 }
 
@@ -74,7 +59,7 @@ impl ObjectTable for PersistentVolumes {
         let spec: Spec = parse(pv, text);
         let source: Volume = parse(pv, text);
         let status = &pv.status;
-        object_columns(r, &pv.metadata, Scope::Cluster);
+        object_columns(r, &pv.metadata);
         r.json(col("capacity", "spec.capacity"), spec.capacity);
         r.json(col("access_modes", "spec.accessModes"), spec.access_modes);
         r.json(col("claim_ref", "spec.claimRef"), spec.claim_ref);
@@ -90,7 +75,6 @@ impl ObjectTable for PersistentVolumes {
         r.text(col("status_message", "status.message"), status.message.as_deref());
         r.text(col("status_reason", "status.reason"), status.reason.as_deref());
         volume_columns(r, &source, VolumeOf::PersistentVolume);
-        label_selector_column(r);
     }
 }
 

@@ -5,48 +5,34 @@
 use std::borrow::Cow;
 
 use kubequery_table_sdk::container::{Container, ContainerType, all_containers, container_columns};
-use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid, label_selector_column};
+use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid};
 use kubequery_table_sdk::pod::PodSpec;
-use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Pod<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: PodSpec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     init_container_statuses: Vec<ContainerStatus<'a>>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     container_statuses: Vec<ContainerStatus<'a>>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ephemeral_container_statuses: Vec<ContainerStatus<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct ContainerStatus<'a> {
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     state: Option<&'a RawValue>,
-    #[serde(borrow)]
     last_state: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ready: bool,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     restart_count: i64,
-    #[serde(borrow, rename = "imageID")]
+    #[serde(rename = "imageID")]
     image_id: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "containerID")]
+    #[serde(rename = "containerID")]
     container_id: Option<Cow<'a, str>>,
     started: Option<bool>,
 }
@@ -102,7 +88,6 @@ fn write(r: &mut Row, pod: &Pod, kind: ContainerType, c: &Container) {
         status.and_then(|s| s.container_id.as_deref()).map(last_segment),
     );
     r.boolean(col("started", "status: started"), status.and_then(|s| s.started));
-    label_selector_column(r);
 }
 
 /// The text after the last `/`, `:` or `@`, unless that separator ends the text

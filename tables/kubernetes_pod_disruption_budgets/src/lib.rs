@@ -1,46 +1,30 @@
 //! `kubernetes_pod_disruption_budgets`: one row per PodDisruptionBudget (policy/v1).
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Pdb<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     min_available: Option<&'a RawValue>,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     max_unavailable: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
-    #[serde(borrow)]
     disrupted_pods: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     disruptions_allowed: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     current_healthy: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     desired_healthy: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     expected_pods: i64,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -54,7 +38,7 @@ impl ObjectTable for PodDisruptionBudgets {
 
     fn write(r: &mut Row, pdb: &Pdb) {
         let (spec, status) = (&pdb.spec, &pdb.status);
-        object_columns(r, &pdb.metadata, Scope::Namespaced);
+        object_columns(r, &pdb.metadata);
         // IntOrString as JSON: 1 or "50%", quotes included, as kubequery rendered it.
         r.json(col("min_available", "spec.minAvailable (JSON scalar)"), spec.min_available);
         r.json(col("selector", "spec.selector"), spec.selector);
@@ -66,7 +50,6 @@ impl ObjectTable for PodDisruptionBudgets {
         r.integer(col("desired_healthy", "status.desiredHealthy"), Some(status.desired_healthy));
         r.integer(col("expected_pods", "status.expectedPods"), Some(status.expected_pods));
         r.json(col("conditions", "status.conditions"), status.conditions);
-        label_selector_column(r);
     }
 }
 

@@ -3,66 +3,43 @@
 //! The API was removed in Kubernetes 1.25; on such clusters the server does not serve it and
 //! the table returns no rows, with a warning, instead of failing the query.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Psp<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     privileged: bool,
-    #[serde(borrow)]
     default_add_capabilities: Option<&'a RawValue>,
-    #[serde(borrow)]
     required_drop_capabilities: Option<&'a RawValue>,
-    #[serde(borrow)]
     allowed_capabilities: Option<&'a RawValue>,
-    #[serde(borrow)]
     volumes: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     host_network: bool,
-    #[serde(borrow)]
     host_ports: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable", rename = "hostPID")]
+    #[serde(rename = "hostPID")]
     host_pid: bool,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable", rename = "hostIPC")]
+    #[serde(rename = "hostIPC")]
     host_ipc: bool,
-    #[serde(borrow)]
     se_linux: Option<&'a RawValue>,
-    #[serde(borrow)]
     run_as_user: Option<&'a RawValue>,
-    #[serde(borrow)]
     run_as_group: Option<&'a RawValue>,
-    #[serde(borrow)]
     supplemental_groups: Option<&'a RawValue>,
-    #[serde(borrow)]
     fs_group: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     read_only_root_filesystem: bool,
     default_allow_privilege_escalation: Option<bool>,
     allow_privilege_escalation: Option<bool>,
-    #[serde(borrow)]
     allowed_host_paths: Option<&'a RawValue>,
-    #[serde(borrow)]
     allowed_flex_volumes: Option<&'a RawValue>,
-    #[serde(borrow, rename = "allowedCSIDrivers")]
+    #[serde(rename = "allowedCSIDrivers")]
     allowed_csi_drivers: Option<&'a RawValue>,
-    #[serde(borrow)]
     allowed_unsafe_sysctls: Option<&'a RawValue>,
-    #[serde(borrow)]
     forbidden_sysctls: Option<&'a RawValue>,
-    #[serde(borrow)]
     allowed_proc_mount_types: Option<&'a RawValue>,
-    #[serde(borrow)]
     runtime_class: Option<&'a RawValue>,
 }
 
@@ -80,7 +57,7 @@ impl ObjectTable for PodSecurityPolicies {
 
     fn write(r: &mut Row, psp: &Psp) {
         let s = &psp.spec;
-        object_columns(r, &psp.metadata, Scope::Cluster);
+        object_columns(r, &psp.metadata);
         r.boolean(col("privileged", "spec.privileged"), Some(s.privileged));
         r.json(col("default_add_capabilities", "spec.defaultAddCapabilities"), s.default_add_capabilities);
         r.json(col("required_drop_capabilities", "spec.requiredDropCapabilities"), s.required_drop_capabilities);
@@ -108,7 +85,6 @@ impl ObjectTable for PodSecurityPolicies {
         r.json(col("forbidden_sysctls", "spec.forbiddenSysctls"), s.forbidden_sysctls);
         r.json(col("allowed_proc_mount_types", "spec.allowedProcMountTypes"), s.allowed_proc_mount_types);
         r.json(col("runtime_class", "spec.runtimeClass"), s.runtime_class);
-        label_selector_column(r);
     }
 }
 

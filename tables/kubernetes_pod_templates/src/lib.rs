@@ -1,8 +1,8 @@
 //! `kubernetes_pod_templates`: one row per PodTemplate, its pod spec.
 
-use kubequery_table_sdk::meta::{Scope, label_selector_column, object_columns};
+use kubequery_builtin::workload::PodTemplate;
+use kubequery_table_sdk::meta::object_columns;
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::workload::PodTemplate;
 use kubequery_table_sdk::{ObjectTable, Row, Source, export_table};
 
 struct PodTemplates;
@@ -14,9 +14,8 @@ impl ObjectTable for PodTemplates {
     type Item<'a> = PodTemplate<'a>;
 
     fn write(r: &mut Row, t: &PodTemplate) {
-        object_columns(r, &t.metadata, Scope::Namespaced);
+        object_columns(r, &t.metadata);
         pod_spec_columns(r, &t.template.spec, SpecOf::Template);
-        label_selector_column(r);
     }
 }
 

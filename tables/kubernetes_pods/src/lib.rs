@@ -2,49 +2,34 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{PodSpec, SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{ObjectTable, Pushdown, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, Pushdown, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Pod<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: PodSpec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     phase: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
-    #[serde(borrow)]
     message: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     nominated_node_name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "hostIP")]
+    #[serde(rename = "hostIP")]
     host_ip: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "podIP")]
+    #[serde(rename = "podIP")]
     pod_ip: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "podIPs")]
+    #[serde(rename = "podIPs")]
     pod_ips: Option<&'a RawValue>,
-    #[serde(borrow)]
     start_time: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     init_container_statuses: Option<&'a RawValue>,
-    #[serde(borrow)]
     container_statuses: Option<&'a RawValue>,
-    #[serde(borrow)]
     qos_class: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     ephemeral_container_statuses: Option<&'a RawValue>,
 }
 
@@ -58,7 +43,7 @@ impl ObjectTable for Pods {
 
     fn write(r: &mut Row, pod: &Pod) {
         let status = &pod.status;
-        object_columns(r, &pod.metadata, Scope::Namespaced);
+        object_columns(r, &pod.metadata);
         pod_spec_columns(r, &pod.spec, SpecOf::Pod);
         r.text(col("phase", "status.phase").pushdown(Pushdown::FieldSelector("status.phase")), status.phase.as_deref());
         r.json(col("conditions", "status.conditions"), status.conditions);
@@ -76,7 +61,6 @@ impl ObjectTable for Pods {
             col("ephemeral_container_statuses", "status.ephemeralContainerStatuses"),
             status.ephemeral_container_statuses,
         );
-        label_selector_column(r);
     }
 }
 

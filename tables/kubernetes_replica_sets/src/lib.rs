@@ -1,47 +1,32 @@
 //! `kubernetes_replica_sets`: one row per ReplicaSet, its pod template then its status.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_builtin::workload::PodTemplateSpec;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::workload::PodTemplateSpec;
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct ReplicaSet<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
     replicas: Option<i64>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     min_ready_seconds: i64,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     fully_labeled_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ready_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     available_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -55,7 +40,7 @@ impl ObjectTable for ReplicaSets {
 
     fn write(r: &mut Row, rs: &ReplicaSet) {
         let (spec, status) = (&rs.spec, &rs.status);
-        object_columns(r, &rs.metadata, Scope::Namespaced);
+        object_columns(r, &rs.metadata);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
         r.integer(col("replicas", "status.replicas"), Some(status.replicas));
         r.integer(col("fully_labeled_replicas", "status.fullyLabeledReplicas"), Some(status.fully_labeled_replicas));
@@ -66,7 +51,6 @@ impl ObjectTable for ReplicaSets {
         r.integer(col("replica_set_replicas", "spec.replicas"), spec.replicas);
         r.integer(col("min_ready_seconds", "spec.minReadySeconds"), Some(spec.min_ready_seconds));
         r.json(col("selector", "spec.selector"), spec.selector);
-        label_selector_column(r);
     }
 }
 

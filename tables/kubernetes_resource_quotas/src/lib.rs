@@ -1,35 +1,25 @@
 //! `kubernetes_resource_quotas`: one row per ResourceQuota.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct ResourceQuota<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     hard: Option<&'a RawValue>,
-    #[serde(borrow)]
     scopes: Option<&'a RawValue>,
-    #[serde(borrow)]
     scope_selector: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     hard: Option<&'a RawValue>,
-    #[serde(borrow)]
     used: Option<&'a RawValue>,
 }
 
@@ -42,13 +32,12 @@ impl ObjectTable for ResourceQuotas {
     type Item<'a> = ResourceQuota<'a>;
 
     fn write(r: &mut Row, q: &ResourceQuota) {
-        object_columns(r, &q.metadata, Scope::Namespaced);
+        object_columns(r, &q.metadata);
         r.json(col("hard", "spec.hard"), q.spec.hard);
         r.json(col("scopes", "spec.scopes"), q.spec.scopes);
         r.json(col("scope_selector", "spec.scopeSelector"), q.spec.scope_selector);
         r.json(col("status_hard", "status.hard"), q.status.hard);
         r.json(col("status_used", "status.used"), q.status.used);
-        label_selector_column(r);
     }
 }
 

@@ -7,15 +7,13 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct ValueFreeSecret<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(rename = "type", borrow)]
+    #[serde(rename = "type")]
     secret_type: Option<Cow<'a, str>>,
     immutable: Option<bool>,
 }
@@ -29,7 +27,7 @@ impl ObjectTable for Secrets {
     type Item<'a> = ValueFreeSecret<'a>;
 
     fn write(r: &mut Row, secret: &ValueFreeSecret) {
-        object_columns(r, &secret.metadata, Scope::Namespaced);
+        object_columns(r, &secret.metadata);
         r.boolean(
             col("immutable", "immutable (snapshots only; NULL on live clusters, where it needs the values)"),
             secret.immutable,
@@ -38,7 +36,6 @@ impl ObjectTable for Secrets {
             col("type", "type (from the API server's Table format on live clusters)"),
             secret.secret_type.as_deref(),
         );
-        label_selector_column(r);
     }
 }
 

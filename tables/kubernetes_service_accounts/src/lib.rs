@@ -1,17 +1,12 @@
 //! `kubernetes_service_accounts`: one row per ServiceAccount.
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct ServiceAccount<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow)]
     secrets: Option<&'a RawValue>,
-    #[serde(borrow)]
     image_pull_secrets: Option<&'a RawValue>,
     automount_service_account_token: Option<bool>,
 }
@@ -25,14 +20,13 @@ impl ObjectTable for ServiceAccounts {
     type Item<'a> = ServiceAccount<'a>;
 
     fn write(r: &mut Row, sa: &ServiceAccount) {
-        object_columns(r, &sa.metadata, Scope::Namespaced);
+        object_columns(r, &sa.metadata);
         r.json(col("secrets", "secrets"), sa.secrets);
         r.json(col("image_pull_secrets", "imagePullSecrets"), sa.image_pull_secrets);
         r.boolean(
             col("automount_service_account_token", "automountServiceAccountToken"),
             sa.automount_service_account_token,
         );
-        label_selector_column(r);
     }
 }
 

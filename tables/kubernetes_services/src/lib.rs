@@ -2,68 +2,47 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Service<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     ports: Option<&'a RawValue>,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, rename = "clusterIP")]
+    #[serde(rename = "clusterIP")]
     cluster_ip: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "clusterIPs")]
+    #[serde(rename = "clusterIPs")]
     cluster_ips: Option<&'a RawValue>,
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     type_: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "externalIPs")]
+    #[serde(rename = "externalIPs")]
     external_ips: Option<&'a RawValue>,
-    #[serde(borrow)]
     session_affinity: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "loadBalancerIP")]
+    #[serde(rename = "loadBalancerIP")]
     load_balancer_ip: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     load_balancer_source_ranges: Option<&'a RawValue>,
-    #[serde(borrow)]
     external_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     external_traffic_policy: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     health_check_node_port: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     publish_not_ready_addresses: bool,
-    #[serde(borrow)]
     session_affinity_config: Option<&'a RawValue>,
-    #[serde(borrow)]
     ip_families: Option<&'a RawValue>,
-    #[serde(borrow)]
     ip_family_policy: Option<Cow<'a, str>>,
     allocate_load_balancer_node_ports: Option<bool>,
-    #[serde(borrow)]
     load_balancer_class: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     internal_traffic_policy: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow)]
     load_balancer: Option<&'a RawValue>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
 }
 
@@ -77,7 +56,7 @@ impl ObjectTable for Services {
 
     fn write(r: &mut Row, svc: &Service) {
         let (spec, status) = (&svc.spec, &svc.status);
-        object_columns(r, &svc.metadata, Scope::Namespaced);
+        object_columns(r, &svc.metadata);
         r.json(col("ports", "spec.ports"), spec.ports);
         r.json(col("selector", "spec.selector"), spec.selector);
         r.text(col("cluster_ip", "spec.clusterIP"), spec.cluster_ip.as_deref());
@@ -105,7 +84,6 @@ impl ObjectTable for Services {
         r.text(col("internal_traffic_policy", "spec.internalTrafficPolicy"), spec.internal_traffic_policy.as_deref());
         r.json_or(col("load_balancer", "status.loadBalancer"), status.load_balancer, "{}");
         r.json(col("conditions", "status.conditions"), status.conditions);
-        label_selector_column(r);
     }
 }
 

@@ -2,62 +2,41 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
+use kubequery_builtin::workload::PodTemplateSpec;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::workload::PodTemplateSpec;
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct StatefulSet<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
     replicas: Option<i64>,
-    #[serde(borrow)]
     selector: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     template: PodTemplateSpec<'a>,
-    #[serde(borrow)]
     volume_claim_templates: Option<&'a RawValue>,
-    #[serde(borrow)]
     service_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pod_management_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     update_strategy: Option<&'a RawValue>,
     revision_history_limit: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     observed_generation: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     ready_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     current_replicas: i64,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     updated_replicas: i64,
-    #[serde(borrow)]
     current_revision: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     update_revision: Option<Cow<'a, str>>,
     collision_count: Option<i64>,
-    #[serde(borrow)]
     conditions: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     available_replicas: i64,
 }
 
@@ -71,7 +50,7 @@ impl ObjectTable for StatefulSets {
 
     fn write(r: &mut Row, ss: &StatefulSet) {
         let (spec, status) = (&ss.spec, &ss.status);
-        object_columns(r, &ss.metadata, Scope::Namespaced);
+        object_columns(r, &ss.metadata);
         pod_spec_columns(r, &spec.template.spec, SpecOf::Template);
         r.bigint(col("observed_generation", "status.observedGeneration"), Some(status.observed_generation));
         r.integer(col("replicas", "status.replicas"), Some(status.replicas));
@@ -90,7 +69,6 @@ impl ObjectTable for StatefulSets {
         r.text(col("pod_management_policy", "spec.podManagementPolicy"), spec.pod_management_policy.as_deref());
         r.json_or(col("update_strategy", "spec.updateStrategy"), spec.update_strategy, "{}");
         r.integer(col("revision_history_limit", "spec.revisionHistoryLimit"), spec.revision_history_limit);
-        label_selector_column(r);
     }
 }
 

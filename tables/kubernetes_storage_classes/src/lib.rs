@@ -2,27 +2,18 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct StorageClass<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow)]
     provisioner: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     parameters: Option<&'a RawValue>,
-    #[serde(borrow)]
     reclaim_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     mount_options: Option<&'a RawValue>,
     allow_volume_expansion: Option<bool>,
-    #[serde(borrow)]
     volume_binding_mode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     allowed_topologies: Option<&'a RawValue>,
 }
 
@@ -35,7 +26,7 @@ impl ObjectTable for StorageClasses {
     type Item<'a> = StorageClass<'a>;
 
     fn write(r: &mut Row, sc: &StorageClass) {
-        object_columns(r, &sc.metadata, Scope::Cluster);
+        object_columns(r, &sc.metadata);
         r.text(col("provisioner", "provisioner"), sc.provisioner.as_deref());
         r.json(col("parameters", "parameters"), sc.parameters);
         r.text(col("reclaim_policy", "reclaimPolicy"), sc.reclaim_policy.as_deref());
@@ -43,7 +34,6 @@ impl ObjectTable for StorageClasses {
         r.boolean(col("allow_volume_expansion", "allowVolumeExpansion"), sc.allow_volume_expansion);
         r.text(col("volume_binding_mode", "volumeBindingMode"), sc.volume_binding_mode.as_deref());
         r.json(col("allowed_topologies", "allowedTopologies"), sc.allowed_topologies);
-        label_selector_column(r);
     }
 }
 

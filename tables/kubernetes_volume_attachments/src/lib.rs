@@ -2,41 +2,28 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct VolumeAttachment<'a> {
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     attacher: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     source: Option<&'a RawValue>,
-    #[serde(borrow)]
     node_name: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(default, deserialize_with = "kubequery_table_sdk::json::nullable")]
     attached: bool,
-    #[serde(borrow)]
     attachment_metadata: Option<&'a RawValue>,
-    #[serde(borrow)]
     attach_error: Option<&'a RawValue>,
-    #[serde(borrow)]
     detach_error: Option<&'a RawValue>,
 }
 
@@ -49,7 +36,7 @@ impl ObjectTable for VolumeAttachments {
     type Item<'a> = VolumeAttachment<'a>;
 
     fn write(r: &mut Row, va: &VolumeAttachment) {
-        object_columns(r, &va.metadata, Scope::Cluster);
+        object_columns(r, &va.metadata);
         r.text(col("attacher", "spec.attacher"), va.spec.attacher.as_deref());
         r.json_or(col("source", "spec.source"), va.spec.source, "{}");
         r.text(col("node_name", "spec.nodeName"), va.spec.node_name.as_deref());
@@ -57,7 +44,6 @@ impl ObjectTable for VolumeAttachments {
         r.json(col("attachment_metadata", "status.attachmentMetadata"), va.status.attachment_metadata);
         r.json(col("attach_error", "status.attachError"), va.status.attach_error);
         r.json(col("detach_error", "status.detachError"), va.status.detach_error);
-        label_selector_column(r);
     }
 }
 

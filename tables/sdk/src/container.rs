@@ -1,111 +1,84 @@
 //! Containers and kubequery's 40-column container group, shared by every `*_containers`
 //! table.
 
+use crate::view;
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::pod::{IDENTITY_SOURCES, SeLinuxOptions, SeccompProfile, WindowsOptions, identity_columns};
 use crate::{Row, col};
 
 /// A container, init container or ephemeral container.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct Container<'a> {
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub image: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub command: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub args: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub working_dir: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub ports: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub env_from: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub env: Option<&'a RawValue>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub resources: Resources<'a>,
-    #[serde(borrow)]
     pub volume_mounts: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub volume_devices: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub liveness_probe: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub readiness_probe: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub startup_probe: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub lifecycle: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub termination_message_path: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub termination_message_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub image_pull_policy: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub security_context: SecurityContext<'a>,
-    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub stdin: bool,
-    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub stdin_once: bool,
-    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub tty: bool,
-    #[serde(borrow)]
     pub target_container_name: Option<Cow<'a, str>>,
 }
 
 /// `resources` of a container.
-#[derive(Deserialize, Default, Debug)]
+#[view]
+#[derive(Debug)]
 pub struct Resources<'a> {
-    #[serde(borrow)]
     pub limits: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub requests: Option<&'a RawValue>,
 }
 
 /// `securityContext` of a container.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct SecurityContext<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub capabilities: Capabilities<'a>,
     pub privileged: Option<bool>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub se_linux_options: SeLinuxOptions<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub windows_options: WindowsOptions<'a>,
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,
     pub run_as_non_root: Option<bool>,
     pub read_only_root_filesystem: Option<bool>,
     pub allow_privilege_escalation: Option<bool>,
-    #[serde(borrow)]
     pub proc_mount: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub seccomp_profile: SeccompProfile<'a>,
 }
 
 /// `securityContext.capabilities` of a container.
-#[derive(Deserialize, Default, Debug)]
+#[view]
+#[derive(Debug)]
 pub struct Capabilities<'a> {
-    #[serde(borrow)]
     pub add: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub drop: Option<&'a RawValue>,
 }
 
 /// Which list of the pod spec a container comes from, as kubequery's `container_type`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ContainerType {
+    /// `initContainers` (`init`).
     Init,
+    /// `containers` (`container`).
     Container,
+    /// `ephemeralContainers` (`ephemeral`).
     Ephemeral,
 }
 

@@ -1,6 +1,8 @@
 //! JSON-valued columns are the sub-document exactly as the API server wrote it (Go field
 //! order, sorted map keys, Go's HTML escaping — kubequery's own rendering), minus whitespace.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
@@ -13,6 +15,30 @@ where
     T: Deserialize<'de> + Default,
 {
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
+}
+
+/// A string that borrows from the page unless it holds escapes. serde's `Cow<str>` impl
+/// always copies; only a field of exactly the type `Cow<str>` marked `borrow` borrows, so the
+/// `Option` and null-tolerant readers below go through this one.
+#[derive(Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+/// Reads an optional string, borrowed from the page when it holds no escapes: what
+/// [`crate::view`] puts on `Option<Cow<str>>` fields (with `default`, for a missing field).
+pub fn optional_str<'de, D>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(Option::<Borrowed<'de>>::deserialize(deserializer)?.map(|b| b.0))
+}
+
+/// Reads a string, borrowed like [`optional_str`]; `null` reads as empty. What
+/// [`crate::view`] puts on `Cow<str>` fields.
+pub fn str_or_empty<'de, D>(deserializer: D) -> Result<Cow<'de, str>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(optional_str(deserializer)?.unwrap_or_default())
 }
 
 /// The sub-document as compact JSON text.

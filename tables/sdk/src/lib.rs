@@ -13,13 +13,13 @@
 //!   `kubequery:table@0.1.0`.
 //!
 //! ```ignore
-//! use kubequery_table_sdk::meta::{ObjectMeta, Scope, object_columns};
-//! use kubequery_table_sdk::{ObjectTable, Row, Source};
+//! use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+//! use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, view};
 //!
-//! #[derive(serde::Deserialize, Default)]
+//! #[view]
 //! struct ConfigMap<'a> {
-//!     #[serde(borrow, default, deserialize_with = "kubequery_table_sdk::json::nullable")]
 //!     metadata: ObjectMeta<'a>,
+//!     binary_data: Option<&'a RawValue>,
 //! }
 //!
 //! struct ConfigMaps;
@@ -29,7 +29,8 @@
 //!     const SOURCE: Source = Source::resource("", "v1", "configmaps", "ConfigMap").namespaced();
 //!     type Item<'a> = ConfigMap<'a>;
 //!     fn write(r: &mut Row, cm: &ConfigMap) {
-//!         object_columns(r, &cm.metadata, Scope::Namespaced);
+//!         object_columns(r, &cm.metadata); // uid, cluster, name, namespace, labels, …
+//!         r.json(col("binary_data", "binaryData"), cm.binary_data);
 //!     }
 //! }
 //!
@@ -37,26 +38,52 @@
 //! ```
 //!
 //! Tables with several rows per object (containers, volumes, rules) implement [`Table`]
-//! directly.
+//! directly. Every table listing a resource ends with the hidden `label_selector` column,
+//! which the SDK adds.
 
-pub mod admission;
-pub mod batch;
+// `#[view]` expands to paths under `::kubequery_table_sdk`, which must resolve here too.
+extern crate self as kubequery_table_sdk;
+
 pub mod container;
 pub mod json;
 pub mod list;
 pub mod meta;
 pub mod pod;
-pub mod rbac;
 mod row;
 mod schema;
 pub mod time;
 pub mod uuid;
 pub mod volume;
-pub mod workload;
 
 pub use row::{Row, Rows};
 pub use schema::{Col, Pushdown, Source, col};
 pub use serde_json::value::RawValue;
+
+/// Makes a struct a borrowing serde view of Kubernetes JSON, with the attributes every view
+/// needs written for you:
+///
+/// - `Deserialize` and `Default`, with fields in `camelCase` (`#[serde(rename = "podIP")]`
+///   where Kubernetes spells a field otherwise; an explicit `rename_all` wins);
+/// - strings (`Cow<'a, str>`) and sub-documents (`&'a RawValue`) borrowed from the page
+///   rather than copied, for every field with a lifetime;
+/// - a field that is not an `Option` reads `null` or a missing value as its default, since
+///   the API server writes `null` for nil slices and maps.
+///
+/// ```ignore
+/// #[view]
+/// struct Status<'a> {
+///     phase: Option<Cow<'a, str>>,           // missing or null: None
+///     conditions: Option<&'a RawValue>,      // the JSON text, borrowed
+///     #[serde(rename = "podIP")]
+///     pod_ip: Option<Cow<'a, str>>,
+///     container_statuses: Vec<ContainerStatus<'a>>, // missing or null: empty
+/// }
+/// ```
+pub use kubequery_table_sdk_macros::view;
+
+// What `#[view]` derives with, so that a table needs no serde dependency of its own.
+#[doc(hidden)]
+pub use serde;
 
 /// Bindings generated from `wit/v0.1.0`, for tables that need the raw interface.
 #[allow(missing_docs, clippy::all)]
@@ -81,7 +108,7 @@ pub trait Table {
     const DESCRIPTION: &'static str;
     /// What the host fetches for this table.
     const SOURCE: Source;
-    /// One item of the List page, as a borrowing serde view.
+    /// One item of the List page, as a borrowing serde view (see [`view`]).
     type Item<'a>: serde::Deserialize<'a>;
 
     /// Writes one row built from empty inputs. Its column calls define the schema, so it
@@ -106,9 +133,14 @@ pub trait Table {
 /// A table with one row per object: the common case, written as a single `write` function
 /// that both declares the columns (called with an empty object) and fills them.
 pub trait ObjectTable {
+    /// SQL table name, e.g. `kubernetes_config_maps`.
     const NAME: &'static str;
+    /// One line saying what a row is.
     const DESCRIPTION: &'static str;
+    /// What the host fetches for this table.
     const SOURCE: Source;
+    /// One object of the List page, as a borrowing serde view (see [`view`]). `Default` is
+    /// the empty object `write` declares the columns with.
     type Item<'a>: serde::Deserialize<'a> + Default;
 
     /// Writes the row of one object.
@@ -135,15 +167,14 @@ pub fn schema_of<T: Table>() -> bindings::kubequery::table::types::TableSchema {
     bindings::kubequery::table::types::TableSchema {
         name: T::NAME.to_string(),
         description: T::DESCRIPTION.to_string(),
-        columns: Row::columns_of(T::describe),
+        columns: Row::columns_of::<T>(),
         source: T::SOURCE.to_wit(),
     }
 }
 
 /// Runs `T` over one page.
 pub fn rows_of<T: Table>(page: &[u8], cluster: &Cluster) -> Result<Vec<Vec<Cell>>, String> {
-    let width = Row::columns_of(T::describe).len();
-    let mut rows = Rows::new(cluster, width);
+    let mut rows = Rows::new::<T>(cluster);
     T::page(page, &mut rows)?;
     Ok(rows.into_inner())
 }
@@ -194,4 +225,88 @@ macro_rules! export_table {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod view_tests {
+    use std::borrow::Cow;
+
+    use super::{RawValue, view};
+
+    #[view]
+    struct Pod<'a> {
+        spec: Spec<'a>,
+        status: Status<'a>,
+    }
+
+    #[view]
+    struct Spec<'a> {
+        node_name: Option<Cow<'a, str>>,
+        host_network: bool,
+        volumes: Vec<&'a RawValue>,
+    }
+
+    #[view]
+    struct Status<'a> {
+        #[serde(rename = "podIP")]
+        pod_ip: Option<Cow<'a, str>>,
+        container_statuses: Vec<Name<'a>>,
+    }
+
+    #[view]
+    struct Name<'a> {
+        name: Cow<'a, str>,
+    }
+
+    #[view]
+    #[serde(rename_all = "snake_case")]
+    struct SnakeCase {
+        restart_count: i64,
+    }
+
+    #[test]
+    fn fields_are_camel_case_and_renames_hold() {
+        let pod: Pod = serde_json::from_str(
+            r#"{"spec":{"nodeName":"n1","hostNetwork":true},"status":{"podIP":"10.0.0.1","containerStatuses":[{"name":"app"}]}}"#,
+        )
+        .expect("parses");
+        assert_eq!(pod.spec.node_name.as_deref(), Some("n1"));
+        assert!(pod.spec.host_network);
+        assert_eq!(pod.status.pod_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(pod.status.container_statuses[0].name, "app");
+    }
+
+    #[test]
+    fn missing_and_null_read_as_default() {
+        for doc in ["{}", r#"{"spec":null,"status":null}"#, r#"{"spec":{"hostNetwork":null,"volumes":null}}"#] {
+            let pod: Pod = serde_json::from_str(doc).expect(doc);
+            assert!(!pod.spec.host_network && pod.spec.volumes.is_empty() && pod.spec.node_name.is_none(), "{doc}");
+            assert!(pod.status.container_statuses.is_empty(), "{doc}");
+        }
+    }
+
+    #[test]
+    fn strings_and_documents_are_borrowed_from_the_page() {
+        let page = r#"{"spec":{"nodeName":"n1","volumes":[{"name":"v"}]}}"#;
+        let pod: Pod = serde_json::from_str(page).expect("parses");
+        assert!(matches!(pod.spec.node_name, Some(Cow::Borrowed("n1"))));
+        let volume = pod.spec.volumes[0].get();
+        assert!(page.as_bytes().as_ptr_range().contains(&volume.as_ptr()), "the document points into the page");
+        let status: Status = serde_json::from_str(r#"{"containerStatuses":[{"name":"app"}]}"#).expect("parses");
+        assert!(matches!(status.container_statuses[0].name, Cow::Borrowed("app")));
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded_and_null_strings_are_empty() {
+        let status: Status =
+            serde_json::from_str(r#"{"podIP":"a\"b\u003c","containerStatuses":[{"name":null},{}]}"#).expect("parses");
+        assert_eq!(status.pod_ip.as_deref(), Some("a\"b<"));
+        assert!(status.container_statuses.iter().all(|c| c.name.is_empty()));
+    }
+
+    #[test]
+    fn an_explicit_rename_all_wins() {
+        let row: SnakeCase = serde_json::from_str(r#"{"restart_count":3}"#).expect("parses");
+        assert_eq!(row.restart_count, 3);
+    }
 }

@@ -9,16 +9,9 @@ use crate::Source;
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub struct List<T> {
-    #[serde(default = "Vec::new", deserialize_with = "items")]
+    /// The page's objects.
+    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub items: Vec<T>,
-}
-
-fn items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// The error message for a page that does not parse, naming what was expected.

@@ -2,34 +2,20 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::{Pushdown, Row, col};
+use crate::{Pushdown, Row, col, view};
 
 /// The part of `metadata` kubequery exposes.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct ObjectMeta<'a> {
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub namespace: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub uid: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub creation_timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub labels: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub annotations: Option<&'a RawValue>,
-}
-
-/// Whether a table's objects live in namespaces (and so have a `namespace` column).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Scope {
-    Namespaced,
-    Cluster,
 }
 
 /// `cluster_name, cluster_uid`: the columns every table has.
@@ -40,12 +26,13 @@ pub fn cluster_columns(r: &mut Row) {
 }
 
 /// kubequery's common columns of an object: `uid, cluster_name, cluster_uid, name,
-/// [namespace,] creation_timestamp, labels, annotations`.
-pub fn object_columns(r: &mut Row, meta: &ObjectMeta, scope: Scope) {
+/// [namespace,] creation_timestamp, labels, annotations`, with `namespace` when the table's
+/// source is namespaced.
+pub fn object_columns(r: &mut Row, meta: &ObjectMeta) {
     r.text(col("uid", "metadata.uid").index(), meta.uid.as_deref());
     cluster_columns(r);
     r.text(col("name", "metadata.name").pushdown(Pushdown::Name), meta.name.as_deref());
-    if scope == Scope::Namespaced {
+    if r.namespaced() {
         r.text(namespace_col(), meta.namespace.as_deref());
     }
     parent_columns(r, meta);
@@ -78,16 +65,4 @@ fn parent_columns(r: &mut Row, meta: &ObjectMeta) {
     r.bigint(col("creation_timestamp", "metadata.creationTimestamp, Unix seconds"), Some(created));
     r.json(col("labels", "metadata.labels"), meta.labels);
     r.json(col("annotations", "metadata.annotations"), meta.annotations);
-}
-
-/// The hidden `label_selector` column: `WHERE label_selector = 'app=web,tier!=db'` lists only
-/// matching objects. The host fills it with the selector of the scan, so SQLite's re-check
-/// of the constraint holds; tables write nothing there.
-pub fn label_selector_column(r: &mut Row) {
-    r.text(
-        col("label_selector", "Kubernetes label selector applied to the list")
-            .hidden()
-            .pushdown(Pushdown::LabelSelector),
-        None,
-    );
 }

@@ -1,9 +1,9 @@
 //! The pod spec and kubequery's 49-column pod-spec group, shared by pods and every workload
 //! table (whose pod spec is `spec.template.spec`).
 
+use crate::view;
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::container::Container;
@@ -11,150 +11,108 @@ use crate::volume::Volume;
 use crate::{Pushdown, Row, col};
 
 /// A pod spec, as far as kubequery reads it.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct PodSpec<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub security_context: PodSecurityContext<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub affinity: Affinity<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub dns_config: DnsConfig<'a>,
-    #[serde(borrow)]
     pub node_selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub restart_policy: Option<Cow<'a, str>>,
     pub termination_grace_period_seconds: Option<i64>,
     pub active_deadline_seconds: Option<i64>,
-    #[serde(borrow)]
     pub dns_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub service_account_name: Option<Cow<'a, str>>,
     pub automount_service_account_token: Option<bool>,
-    #[serde(borrow)]
     pub node_name: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "crate::json::nullable")]
     pub host_network: bool,
-    #[serde(rename = "hostPID", default, deserialize_with = "crate::json::nullable")]
+    #[serde(rename = "hostPID")]
     pub host_pid: bool,
-    #[serde(rename = "hostIPC", default, deserialize_with = "crate::json::nullable")]
+    #[serde(rename = "hostIPC")]
     pub host_ipc: bool,
     pub share_process_namespace: Option<bool>,
-    #[serde(borrow)]
     pub image_pull_secrets: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub hostname: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub subdomain: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub scheduler_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub tolerations: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub host_aliases: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub priority_class_name: Option<Cow<'a, str>>,
     pub priority: Option<i64>,
-    #[serde(borrow)]
     pub readiness_gates: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub runtime_class_name: Option<Cow<'a, str>>,
     pub enable_service_links: Option<bool>,
-    #[serde(borrow)]
     pub preemption_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub overhead: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub topology_spread_constraints: Option<&'a RawValue>,
     #[serde(rename = "setHostnameAsFQDN")]
     pub set_hostname_as_fqdn: Option<bool>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub init_containers: Vec<Container<'a>>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub containers: Vec<Container<'a>>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub ephemeral_containers: Vec<Container<'a>>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub volumes: Vec<Volume<'a>>,
 }
 
 /// `spec.securityContext` of a pod.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct PodSecurityContext<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub se_linux_options: SeLinuxOptions<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub windows_options: WindowsOptions<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub seccomp_profile: SeccompProfile<'a>,
     pub run_as_user: Option<i64>,
     pub run_as_group: Option<i64>,
     pub run_as_non_root: Option<bool>,
-    #[serde(borrow)]
     pub supplemental_groups: Option<&'a RawValue>,
     pub fs_group: Option<i64>,
-    #[serde(borrow)]
     pub sysctls: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub fs_group_change_policy: Option<Cow<'a, str>>,
 }
 
 /// `seLinuxOptions` of a pod or container security context.
-#[derive(Deserialize, Default, Debug)]
+#[view]
+#[derive(Debug)]
 pub struct SeLinuxOptions<'a> {
-    #[serde(borrow)]
     pub user: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub role: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub type_: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub level: Option<Cow<'a, str>>,
 }
 
 /// `windowsOptions` of a pod or container security context.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct WindowsOptions<'a> {
-    #[serde(borrow)]
     pub gmsa_credential_spec_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub gmsa_credential_spec: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub run_as_user_name: Option<Cow<'a, str>>,
 }
 
 /// `seccompProfile` of a pod or container security context.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct SeccompProfile<'a> {
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub type_: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub localhost_profile: Option<Cow<'a, str>>,
 }
 
 /// `spec.affinity`.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct Affinity<'a> {
-    #[serde(borrow)]
     pub node_affinity: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub pod_affinity: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub pod_anti_affinity: Option<&'a RawValue>,
 }
 
 /// `spec.dnsConfig`.
-#[derive(Deserialize, Default, Debug)]
+#[view]
+#[derive(Debug)]
 pub struct DnsConfig<'a> {
-    #[serde(borrow)]
     pub nameservers: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub searches: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub options: Option<&'a RawValue>,
 }
 

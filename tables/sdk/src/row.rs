@@ -4,7 +4,7 @@
 use serde_json::value::RawValue;
 
 use crate::bindings::kubequery::table::types::{Cell, Cluster, Column, ColumnType};
-use crate::{Col, json, time};
+use crate::{Col, Source, Table, json, time};
 
 enum Sink<'a> {
     Cells(&'a mut Vec<Cell>),
@@ -17,20 +17,40 @@ enum Sink<'a> {
 pub struct Row<'a> {
     sink: Sink<'a>,
     cluster: &'a Cluster,
+    source: Source,
 }
 
 impl<'a> Row<'a> {
-    /// The columns declared by `describe`.
-    pub(crate) fn columns_of(describe: fn(&mut Row)) -> Vec<Column> {
+    /// The columns of `T`: those its [`Table::describe`] declares, then the hidden
+    /// `label_selector` column every table listing a resource has.
+    pub(crate) fn columns_of<T: Table>() -> Vec<Column> {
         let mut columns = Vec::new();
         let cluster = Cluster { name: String::new(), uid: String::new() };
-        describe(&mut Row { sink: Sink::Columns(&mut columns), cluster: &cluster });
+        let mut row = Row { sink: Sink::Columns(&mut columns), cluster: &cluster, source: T::SOURCE };
+        T::describe(&mut row);
+        row.finish();
         columns
     }
 
     /// The cluster the page came from.
     pub fn cluster(&self) -> &'a Cluster {
         self.cluster
+    }
+
+    /// Whether the table's objects live in namespaces ([`Source::namespaced`]), so that
+    /// shared column groups can add a `namespace` column.
+    pub fn namespaced(&self) -> bool {
+        self.source.is_namespaced()
+    }
+
+    /// Ends the row with the hidden `label_selector` column: `WHERE label_selector =
+    /// 'app=web,tier!=db'` lists only matching objects. The host fills the column with the
+    /// scan's selector, so that SQLite's re-check of the constraint holds; the table writes
+    /// nothing there.
+    fn finish(&mut self) {
+        if self.source.lists_objects() {
+            self.text(crate::schema::LABEL_SELECTOR, None);
+        }
     }
 
     fn put(&mut self, col: Col, ty: ColumnType, is_json: bool, cell: impl FnOnce() -> Cell) {
@@ -105,18 +125,22 @@ impl<'a> Row<'a> {
 pub struct Rows<'a> {
     rows: Vec<Vec<Cell>>,
     cluster: &'a Cluster,
+    source: Source,
     width: usize,
 }
 
 impl<'a> Rows<'a> {
-    pub(crate) fn new(cluster: &'a Cluster, width: usize) -> Self {
-        Rows { rows: Vec::new(), cluster, width }
+    /// The rows of a page for table `T`.
+    pub(crate) fn new<T: Table>(cluster: &'a Cluster) -> Self {
+        Rows { rows: Vec::new(), cluster, source: T::SOURCE, width: Row::columns_of::<T>().len() }
     }
 
     /// Appends one row written by `write`.
     pub fn row(&mut self, write: impl FnOnce(&mut Row)) {
         let mut cells = Vec::with_capacity(self.width);
-        write(&mut Row { sink: Sink::Cells(&mut cells), cluster: self.cluster });
+        let mut row = Row { sink: Sink::Cells(&mut cells), cluster: self.cluster, source: self.source };
+        write(&mut row);
+        row.finish();
         self.rows.push(cells);
     }
 

@@ -27,6 +27,11 @@ pub struct Col {
     pub(crate) pushdown: Option<Pushdown>,
 }
 
+/// The hidden column the SDK ends every row of a resource-listing table with: an equality
+/// constraint on it becomes the List's label selector.
+pub(crate) const LABEL_SELECTOR: Col =
+    col("label_selector", "Kubernetes label selector applied to the list").hidden().pushdown(Pushdown::LabelSelector);
+
 /// Declares a column; `description` is usually the Kubernetes field it comes from.
 pub const fn col(name: &'static str, description: &'static str) -> Col {
     Col { name, description, index: false, required: false, hidden: false, pushdown: None }
@@ -83,11 +88,17 @@ impl Col {
 pub enum Source {
     /// List pages of an API resource.
     Resource {
+        /// API group, `""` for the core group.
         group: &'static str,
+        /// API version, e.g. `v1`.
         version: &'static str,
+        /// The plural resource name, e.g. `pods`.
         resource: &'static str,
+        /// The kind of its objects, e.g. `Pod`.
         kind: &'static str,
+        /// Whether its objects live in namespaces.
         namespaced: bool,
+        /// Whether the table gets only the objects' metadata.
         metadata_only: bool,
     },
     /// One GET of a fixed API path, e.g. `/version`.
@@ -115,6 +126,16 @@ impl Source {
             }
             other => other,
         }
+    }
+
+    /// Whether the source lists namespaced objects.
+    pub const fn is_namespaced(self) -> bool {
+        matches!(self, Source::Resource { namespaced: true, .. })
+    }
+
+    /// Whether the source lists objects of a resource (and so takes a label selector).
+    pub(crate) const fn lists_objects(self) -> bool {
+        matches!(self, Source::Resource { .. })
     }
 
     /// Asks for metadata only, so object contents (e.g. secret data) never reach the table.

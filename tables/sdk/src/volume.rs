@@ -3,216 +3,136 @@
 //! Every volume source is parsed into the same superset struct: the sources share field
 //! names (`fsType`, `readOnly`, `secretRef`, …), so one struct reads them all.
 
+use crate::view;
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::{Row, col};
 
 /// A `volumes[]` entry (its name and whichever source is set), or the `spec` of a
 /// PersistentVolume, whose sources have the same names.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct Volume<'a> {
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub aws_elastic_block_store: Option<Src<'a>>,
-    #[serde(borrow)]
     pub azure_disk: Option<Src<'a>>,
-    #[serde(borrow)]
     pub azure_file: Option<Src<'a>>,
-    #[serde(borrow)]
     pub csi: Option<Src<'a>>,
-    #[serde(borrow)]
     pub cephfs: Option<Src<'a>>,
-    #[serde(borrow)]
     pub cinder: Option<Src<'a>>,
-    #[serde(borrow)]
     pub config_map: Option<Src<'a>>,
-    #[serde(borrow, rename = "downwardAPI")]
+    #[serde(rename = "downwardAPI")]
     pub downward_api: Option<Src<'a>>,
-    #[serde(borrow)]
     pub empty_dir: Option<Src<'a>>,
-    #[serde(borrow)]
     pub ephemeral: Option<Src<'a>>,
-    #[serde(borrow)]
     pub fc: Option<Src<'a>>,
-    #[serde(borrow)]
     pub flex_volume: Option<Src<'a>>,
-    #[serde(borrow)]
     pub flocker: Option<Src<'a>>,
-    #[serde(borrow)]
     pub gce_persistent_disk: Option<Src<'a>>,
-    #[serde(borrow)]
     pub git_repo: Option<Src<'a>>,
-    #[serde(borrow)]
     pub glusterfs: Option<Src<'a>>,
-    #[serde(borrow)]
     pub host_path: Option<Src<'a>>,
-    #[serde(borrow)]
     pub iscsi: Option<Src<'a>>,
-    #[serde(borrow)]
     pub local: Option<Src<'a>>,
-    #[serde(borrow)]
     pub nfs: Option<Src<'a>>,
-    #[serde(borrow)]
     pub persistent_volume_claim: Option<Src<'a>>,
-    #[serde(borrow)]
     pub photon_persistent_disk: Option<Src<'a>>,
-    #[serde(borrow)]
     pub portworx_volume: Option<Src<'a>>,
-    #[serde(borrow)]
     pub projected: Option<Src<'a>>,
-    #[serde(borrow)]
     pub quobyte: Option<Src<'a>>,
-    #[serde(borrow)]
     pub rbd: Option<Src<'a>>,
-    #[serde(borrow, rename = "scaleIO")]
+    #[serde(rename = "scaleIO")]
     pub scale_io: Option<Src<'a>>,
-    #[serde(borrow)]
     pub secret: Option<Src<'a>>,
-    #[serde(borrow)]
     pub storageos: Option<Src<'a>>,
-    #[serde(borrow)]
     pub vsphere_volume: Option<Src<'a>>,
 }
 
 /// A `{name: …}` reference.
-#[derive(Deserialize, Default, Debug)]
+#[view]
+#[derive(Debug)]
 pub struct NameRef<'a> {
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
 }
 
 /// The fields of every volume source, by their JSON names.
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "camelCase")]
+#[view]
+#[derive(Debug)]
 pub struct Src<'a> {
-    #[serde(borrow)]
     pub fs_type: Option<Cow<'a, str>>,
     pub read_only: Option<bool>,
-    #[serde(borrow)]
     pub secret_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub secret_ref: Option<NameRef<'a>>,
-    #[serde(borrow)]
     pub node_publish_secret_ref: Option<NameRef<'a>>,
-    #[serde(borrow)]
     pub path: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     pub type_: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub medium: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub size_limit: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub pd_name: Option<Cow<'a, str>>,
     pub partition: Option<i64>,
-    #[serde(borrow, rename = "volumeID")]
+    #[serde(rename = "volumeID")]
     pub volume_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub repository: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub revision: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub directory: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub items: Option<&'a RawValue>,
     pub default_mode: Option<i64>,
     pub optional: Option<bool>,
-    #[serde(borrow)]
     pub server: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub target_portal: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub iqn: Option<Cow<'a, str>>,
     pub lun: Option<i64>,
-    #[serde(borrow)]
     pub iscsi_interface: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub portals: Option<&'a RawValue>,
     pub chap_auth_discovery: Option<bool>,
     pub chap_auth_session: Option<bool>,
-    #[serde(borrow)]
     pub initiator_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub endpoints: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub claim_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub monitors: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub image: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub pool: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub user: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub keyring: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub driver: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub options: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub secret_file: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub dataset_name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "datasetUUID")]
+    #[serde(rename = "datasetUUID")]
     pub dataset_uuid: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "targetWWNs")]
+    #[serde(rename = "targetWWNs")]
     pub target_wwns: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub wwids: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub share_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub volume_path: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub storage_policy_name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "storagePolicyID")]
+    #[serde(rename = "storagePolicyID")]
     pub storage_policy_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub registry: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub volume: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub group: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub tenant: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub disk_name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "diskURI")]
+    #[serde(rename = "diskURI")]
     pub disk_uri: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub caching_mode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "pdID")]
+    #[serde(rename = "pdID")]
     pub pd_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub sources: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub gateway: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub system: Option<Cow<'a, str>>,
     pub ssl_enabled: Option<bool>,
-    #[serde(borrow)]
     pub protection_domain: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub storage_pool: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub storage_mode: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub volume_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub volume_namespace: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub volume_attributes: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub volume_claim_template: Option<&'a RawValue>,
 }
 

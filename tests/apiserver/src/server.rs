@@ -260,7 +260,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
     };
     if truncate {
         let (parts, body) = response.into_parts();
-        let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let bytes = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
         let half = bytes.slice(..bytes.len() / 2);
         return Ok(Response::from_parts(parts, Truncated(Some(half)).boxed()));
     }
@@ -354,13 +354,13 @@ fn metadata_only(object: &Value) -> Value {
 
 /// Secrets as the API server's `Table` (its printer's columns: Name, Type, Data, Age), each
 /// row with the object's metadata unless `includeObject=None`.
-fn secret_table(secrets: &[&Value], metadata: Value, request: &Recorded) -> Value {
+fn secret_table(secrets: &[&Value], metadata: &Value, request: &Recorded) -> Value {
     let column = |name: &str, ty: &str, format: &str| json!({"name": name, "type": ty, "format": format, "description": "", "priority": 0});
     let include = request.param("includeObject") != Some("None");
     let rows: Vec<Value> = secrets
         .iter()
         .map(|secret| {
-            let keys = secret["data"].as_object().map_or(0, |data| data.len());
+            let keys = secret["data"].as_object().map_or(0, serde_json::Map::len);
             let cells = json!([secret["metadata"]["name"], secret["type"].as_str().unwrap_or("Opaque"), keys, "1d"]);
             if include { json!({"cells": cells, "object": metadata_only(secret)}) } else { json!({"cells": cells}) }
         })
@@ -391,10 +391,7 @@ fn decode_continue(token: &str) -> Option<(String, String)> {
 }
 
 fn resource(state: &State, target: &Target, request: &Recorded) -> Response<ResponseBody> {
-    let store = match state.store.lock() {
-        Ok(store) => store,
-        Err(_) => return status(500, "InternalError", "store lock poisoned"),
-    };
+    let Ok(store) = state.store.lock() else { return status(500, "InternalError", "store lock poisoned") };
     let t = &target.resource;
     // Like the API server, the first media type of Accept the server can produce wins; the
     // fixture server renders tables for Secrets only (kubectl prints the rest itself).
@@ -405,7 +402,7 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
             Some(object) if table => json_response(
                 StatusCode::OK,
                 "application/json;as=Table;g=meta.k8s.io;v=v1",
-                &secret_table(&[object], json!({"resourceVersion": "1000"}), request),
+                &secret_table(&[object], &json!({"resourceVersion": "1000"}), request),
             ),
             Some(object) if partial => json_response(
                 StatusCode::OK,
@@ -457,7 +454,7 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         return json_response(
             StatusCode::OK,
             "application/json;as=Table;g=meta.k8s.io;v=v1",
-            &secret_table(&objects, metadata, request),
+            &secret_table(&objects, &metadata, request),
         );
     }
     if partial {

@@ -100,10 +100,9 @@ fn main() -> anyhow::Result<()> {
     // glibc returns large blocks to the kernel on free, so every native conversion of a
     // page would pay page faults that a component (whose linear memory stays mapped) does
     // not: keep freed memory, as the component's allocator does.
-    // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+    for (parameter, value) in [(libc::M_MMAP_THRESHOLD, 1 << 30), (libc::M_TRIM_THRESHOLD, 1 << 30)] {
+        // SAFETY: mallopt only tunes the allocator; called before any other thread exists.
+        unsafe { libc::mallopt(parameter, value) };
     }
     let mut argv = std::env::args().skip(1).peekable();
     if argv.peek().map(String::as_str) == Some(measure::SPAWNER) {
@@ -112,7 +111,7 @@ fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let scratch = repo().join("target/bench");
     std::fs::create_dir_all(&scratch)?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!("# kubequery benchmark\n");
     println!("- binary: {} ({:.1} MB)", args.kubequery.display(), mb(std::fs::metadata(&args.kubequery)?.len()));
     println!("- machine: {cores} cores; pods: {:?}; runs per query: {} (median)\n", args.pod_size, args.runs);

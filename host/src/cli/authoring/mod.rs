@@ -23,6 +23,6 @@ pub enum TableCommand {
 pub fn run(settings: &Settings, command: TableCommand) -> anyhow::Result<ExitCode> {
     match command {
         TableCommand::Test(args) => test::run(settings, args),
-        TableCommand::New(args) => new::run(args),
+        TableCommand::New(args) => new::run(&args),
     }
 }

@@ -42,7 +42,7 @@ pub struct NewArgs {
     dir: PathBuf,
 }
 
-pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     ensure!(
         kubequery::schema::is_identifier(&args.name),
         "table name {:?}: use lowercase letters, digits and `_`, not starting with a digit (it is a SQL name)",
@@ -73,7 +73,6 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
             .replace("{{api_version}}", &api_version)
             .replace("{{qualified}}", &qualified)
             .replace("{{namespaced}}", if namespaced { ".namespaced()" } else { "" })
-            .replace("{{scope}}", if namespaced { "Namespaced" } else { "Cluster" })
             .replace("{{namespace_column}}", if namespaced { " namespace," } else { "" })
     };
     let namespace_field =

@@ -46,8 +46,7 @@ pub(crate) async fn get(
             }
             Ok((code, body)) => {
                 let message = serde_json::from_slice::<Status>(&body)
-                    .map(|s| s.message)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+                    .map_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(), |s| s.message);
                 tracing::info!("{cluster}: GET {path_and_query} -> {code}: {message}");
                 if !retryable(code) {
                     return Err(Failure::Status { code, message });

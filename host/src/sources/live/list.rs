@@ -166,10 +166,13 @@ async fn run_all(
                     Ok(object) => answer::page(resource, object, true).map_err(|e| get_failed(&name, e.into()))?,
                     // GET of one object: absent is simply no rows.
                     Err(Failure::Status { code: 404, .. }) => continue,
-                    Err(failure) => match tolerate(cluster, resource, "get", &failure) {
-                        true => continue,
-                        false => return Err(get_failed(&name, failure.into())),
-                    },
+                    Err(failure) => {
+                        if tolerate(cluster, resource, "get", &failure) {
+                            continue;
+                        } else {
+                            return Err(get_failed(&name, failure.into()));
+                        }
+                    }
                 }
             }
             Planned::List { namespace, label_selector, field_selector } => {
@@ -219,19 +222,15 @@ fn tolerate(cluster: &ClusterClient, resource: &ApiResource, verb: &str, failure
             };
             // Once per cluster and resource: an extension asks again on every scheduled query.
             if first_time(&format!("{}\0{verb}\0{resource}", cluster.identity.name)) {
-                tracing::warn!(
-                    "cluster {}: forbidden to {verb} {resource}; no rows from it{hint}: {message}",
-                    cluster.identity.name
-                );
+                tracing::warn!("forbidden to {verb} {resource}; no rows from it{hint}: {message}");
             } else {
-                tracing::debug!("cluster {}: forbidden to {verb} {resource}: {message}", cluster.identity.name);
+                tracing::debug!("forbidden to {verb} {resource}: {message}");
             }
             true
         }
         Failure::Status { code: 404, .. } => {
             tracing::warn!(
-                "cluster {}: the server does not serve {} {}; no rows from it",
-                cluster.identity.name,
+                "the server does not serve {} {}; no rows from it",
                 resource.api_version(),
                 resource.resource
             );
@@ -281,10 +280,7 @@ async fn list(
                 // The continue token expired: list again from the start, and drop what was
                 // already handed on, so no row is lost or repeated.
                 restarts += 1;
-                tracing::info!(
-                    "cluster {}: continue token for {resource} expired; restarting the list",
-                    cluster.identity.name
-                );
+                tracing::info!("continue token for {resource} expired; restarting the list");
                 if let Some(last) = last_sent.as_ref().and_then(|b| envelope::last_key(b)) {
                     skip_through = Some(last);
                 }
@@ -306,8 +302,7 @@ async fn list(
         if tracing::enabled!(tracing::Level::INFO) {
             let items = envelope::item_count(&body).map_or_else(|| "?".to_string(), |n| n.to_string());
             tracing::info!(
-                "cluster {}: GET {path} {}{} -> {items} items, {} bytes in {} ms",
-                cluster.identity.name,
+                "GET {path} {}{} -> {items} items, {} bytes in {} ms",
                 described,
                 if continued { " (continued)" } else { "" },
                 body.len(),

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use tokio::sync::mpsc;
+use tracing::Instrument;
 
 pub use config::LiveConfig;
 pub use error::{AnswerError, Attempt, ClusterError, ConfigError, Failure, RequestError, Transport};
@@ -65,14 +66,18 @@ impl LiveSource {
         let clusters = runtime.block_on(async {
             let targets = config::targets(config).await?;
             let several = targets.len() > 1;
-            let connecting = targets.into_iter().map(|target| async move {
-                let name = target.name.clone();
-                let client = kube::Client::try_from(target.config).map_err(|e| SourceError::Cluster {
-                    cluster: name.clone(),
-                    source: ClusterError::Client(e).into(),
-                })?;
-                let uid = identity(&client, &name).await?;
-                Ok::<_, SourceError>(Arc::new(ClusterClient { identity: Arc::new(Cluster { name, uid }), client }))
+            let connecting = targets.into_iter().map(|target| {
+                let span = crate::report::cluster_span(&target.name);
+                async move {
+                    let name = target.name.clone();
+                    let client = kube::Client::try_from(target.config).map_err(|e| SourceError::Cluster {
+                        cluster: name.clone(),
+                        source: ClusterError::Client(e).into(),
+                    })?;
+                    let uid = identity(&client, &name).await?;
+                    Ok::<_, SourceError>(Arc::new(ClusterClient { identity: Arc::new(Cluster { name, uid }), client }))
+                }
+                .instrument(span)
             });
             let mut connected = Vec::new();
             for result in futures::future::join_all(connecting).await {
@@ -99,7 +104,15 @@ impl LiveSource {
     {
         let (tx, rx) = mpsc::channel(super::PAGES_AHEAD);
         let several = self.clusters.len() > 1;
-        let tasks: Vec<_> = self.clusters.iter().map(|cluster| task(cluster.clone(), tx.clone())).collect();
+        // Each cluster's task logs under its name; the caller's span (the table) stays around it.
+        let tasks: Vec<_> = self
+            .clusters
+            .iter()
+            .map(|cluster| {
+                let span = crate::report::cluster_span(&cluster.identity.name);
+                task(cluster.clone(), tx.clone()).instrument(span)
+            })
+            .collect();
         let total = tasks.len();
         self.runtime.spawn(async move {
             let results = futures::future::join_all(tasks).await;
@@ -122,9 +135,7 @@ async fn identity(client: &kube::Client, name: &str) -> Result<String, SourceErr
     match get(client, name, "/api/v1/namespaces/kube-system", "application/json").await {
         Ok(body) => Ok(serde_json::from_slice::<NamespaceMeta>(&body).map(|n| n.metadata.uid).unwrap_or_default()),
         Err(Failure::Status { code: 403 | 404, message }) => {
-            tracing::warn!(
-                "cluster {name}: cannot read the kube-system namespace ({message}); cluster_uid will be empty"
-            );
+            tracing::warn!("cannot read the kube-system namespace ({message}); cluster_uid will be empty");
             Ok(String::new())
         }
         Err(failure) => {
@@ -196,7 +207,7 @@ async fn discovery(
                     return Ok(());
                 }
             }
-            Err(failure) => tracing::warn!("cluster {name}: discovery of {path} failed, skipping it: {failure}"),
+            Err(failure) => tracing::warn!("discovery of {path} failed, skipping it: {failure}"),
         }
     }
     Ok(())

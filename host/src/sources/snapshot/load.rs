@@ -67,13 +67,19 @@ struct KubectlVersion<'a> {
 
 /// Parses one file. `relative` is its path inside the snapshot, used to recognise special
 /// files; the caller names the file in errors.
+/// Whether a file name ends in `.yaml` or `.yml`, in any case.
+fn is_yaml(relative: &str) -> bool {
+    std::path::Path::new(relative)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
 pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseError> {
     let lower = relative.to_ascii_lowercase();
     if lower == "version.json" {
         return parse_version(bytes).map(Content::Version);
     }
-    let documents: Vec<Vec<u8>> =
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
+    let documents: Vec<Vec<u8>> = if is_yaml(relative) { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
     if let [doc] = documents.as_slice()
         && serde_json::from_slice::<Document>(doc).is_ok_and(|d| d.kind.as_deref() == Some("APIResourceList"))
     {

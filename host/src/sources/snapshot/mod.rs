@@ -134,9 +134,12 @@ impl Snapshot {
         let total = selected.len();
         Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
             let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
-            let items = chunk.iter().map(|object| match strip_to_metadata {
-                true => Cow::Owned(metadata_only(&object.json)),
-                false => Cow::Borrowed(object.json.get()),
+            let items = chunk.iter().map(|object| {
+                if strip_to_metadata {
+                    Cow::Owned(metadata_only(&object.json))
+                } else {
+                    Cow::Borrowed(object.json.get())
+                }
             });
             Ok(Page { cluster: cluster.clone(), body: list_body(&api_version, &list_kind, "{}", items) })
         }))
@@ -151,15 +154,14 @@ impl DataSource for Snapshot {
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         match source {
             Source::Resource(resource) => self.list_pages(resource, selection),
-            Source::Path(path) if path == "/version" => match &self.version {
-                Some(doc) => {
+            Source::Path(path) if path == "/version" => {
+                if let Some(doc) = &self.version {
                     Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone().into() })))
-                }
-                None => {
+                } else {
                     tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
                     Box::new(std::iter::empty())
                 }
-            },
+            }
             Source::Discovery if !self.discovery.is_empty() => {
                 let cluster = self.cluster.clone();
                 Box::new(

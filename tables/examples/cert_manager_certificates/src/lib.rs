@@ -7,69 +7,48 @@
 
 use std::borrow::Cow;
 
-use kubequery_table_sdk::json::nullable;
-use kubequery_table_sdk::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table};
-use serde::Deserialize;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{ObjectTable, RawValue, Row, Source, col, export_table, view};
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Certificate<'a> {
-    #[serde(borrow, default, deserialize_with = "nullable")]
     metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "nullable")]
     spec: Spec<'a>,
-    #[serde(borrow, default, deserialize_with = "nullable")]
     status: Status<'a>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Spec<'a> {
-    #[serde(borrow)]
     secret_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     common_name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     dns_names: Option<&'a RawValue>,
-    #[serde(borrow)]
     duration: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     renew_before: Option<Cow<'a, str>>,
     #[serde(rename = "isCA")]
     is_ca: Option<bool>,
-    #[serde(borrow, default, deserialize_with = "nullable")]
     issuer_ref: IssuerRef<'a>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct IssuerRef<'a> {
-    #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     group: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 struct Status<'a> {
-    #[serde(borrow, default, deserialize_with = "nullable")]
     conditions: Vec<Condition<'a>>,
-    #[serde(borrow)]
     not_before: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     not_after: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     renewal_time: Option<Cow<'a, str>>,
     revision: Option<i64>,
 }
 
-#[derive(Deserialize, Default)]
+#[view]
 struct Condition<'a> {
-    #[serde(borrow, rename = "type")]
+    #[serde(rename = "type")]
     type_: Cow<'a, str>,
-    #[serde(borrow)]
     status: Cow<'a, str>,
 }
 
@@ -90,7 +69,7 @@ impl ObjectTable for Certificates {
 
     fn write(r: &mut Row, c: &Certificate) {
         let (spec, status) = (&c.spec, &c.status);
-        object_columns(r, &c.metadata, Scope::Namespaced);
+        object_columns(r, &c.metadata);
         r.text(col("secret_name", "spec.secretName"), spec.secret_name.as_deref());
         r.text(col("common_name", "spec.commonName"), spec.common_name.as_deref());
         r.json(col("dns_names", "spec.dnsNames"), spec.dns_names);
@@ -105,7 +84,6 @@ impl ObjectTable for Certificates {
         r.timestamp(col("not_after", "status.notAfter, Unix seconds"), status.not_after.as_deref());
         r.timestamp(col("renewal_time", "status.renewalTime, Unix seconds"), status.renewal_time.as_deref());
         r.integer(col("revision", "status.revision"), status.revision);
-        label_selector_column(r);
     }
 }
 

@@ -4,8 +4,10 @@
 //! component would show up in the output.
 //!
 //! The spec is `SPEC_MARKER` followed by `name|group|version|resource|kind|metadata-only`
-//! (`0` or `1`), optionally `|sleep` (then `schema()` sleeps for two minutes first), padded with spaces to the fixed length; tests/common rewrites the bytes after
-//! the marker in the built `.wasm` (same length, so the binary stays valid).
+//! (`0` or `1`), optionally `|sleep` (then `schema()` sleeps for two minutes first) or
+//! `|panic` (then `schema()` panics with a megabyte of text behind a terminal escape sequence),
+//! padded with spaces to the fixed length; tests/common rewrites the bytes after the marker in
+//! the built `.wasm` (same length, so the binary stays valid).
 
 use hostile::{Cell, Cluster};
 use kubequery_table_sdk::bindings::exports::kubequery::table::table::Guest;
@@ -41,8 +43,11 @@ impl Guest for Spelled {
     fn schema() -> TableSchema {
         let spec = spec();
         let field = |i: usize| spec.get(i).map_or("", String::as_str);
-        if field(6) == "sleep" {
-            std::thread::sleep(std::time::Duration::from_secs(120));
+        match field(6) {
+            "sleep" => std::thread::sleep(std::time::Duration::from_secs(120)),
+            // OSC 52 would set the clipboard of a terminal that printed it raw.
+            "panic" => panic!("\u{1b}]52;c;{}\u{7}", "A".repeat(1 << 20)),
+            _ => {}
         }
         let mut schema = hostile::schema(field(0), "Echoes its pages", (field(1), field(2), field(3), field(4)));
         if let Source::Resource(resource) = &mut schema.source {

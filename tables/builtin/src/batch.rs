@@ -1,25 +1,19 @@
 //! The job spec shared by `kubernetes_jobs` and `kubernetes_cron_jobs` (whose job template
 //! carries the same fields), and its columns.
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::workload::PodTemplateSpec;
-use crate::{Row, col};
+use kubequery_table_sdk::{RawValue, Row, col, view};
 
 /// `spec` of a Job, or `spec.jobTemplate.spec` of a CronJob.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[view]
 pub struct JobSpec<'a> {
     pub parallelism: Option<i64>,
     pub completions: Option<i64>,
     pub active_deadline_seconds: Option<i64>,
     pub backoff_limit: Option<i64>,
-    #[serde(borrow)]
     pub selector: Option<&'a RawValue>,
     pub manual_selector: Option<bool>,
     pub ttl_seconds_after_finished: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 

@@ -5,73 +5,55 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, view};
 
-use crate::meta::{ObjectMeta, Scope, label_selector_column, object_columns};
-use crate::{Row, Rows, Source, Table, col};
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// A RoleBinding or ClusterRoleBinding.
+#[view]
 pub struct Binding<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub role_ref: RoleRef<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub subjects: Vec<Subject<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// The role a binding grants.
+#[view]
 pub struct RoleRef<'a> {
-    #[serde(borrow)]
     pub api_group: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
+/// Who a binding grants the role to.
+#[view]
 pub struct Subject<'a> {
-    #[serde(borrow)]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub namespace: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// A Role or ClusterRole.
+#[view]
 pub struct Role<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub rules: Vec<Rule<'a>>,
-    #[serde(borrow)]
     pub aggregation_rule: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// One policy rule of a role.
+#[view]
 pub struct Rule<'a> {
-    #[serde(borrow)]
     pub verbs: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub api_groups: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub resources: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub resource_names: Option<&'a RawValue>,
-    #[serde(borrow, rename = "nonResourceURLs")]
+    #[serde(rename = "nonResourceURLs")]
     pub non_resource_urls: Option<&'a RawValue>,
 }
 
-fn subject_columns(r: &mut Row, b: &Binding, s: &Subject, scope: Scope) {
-    object_columns(r, &b.metadata, scope);
-    if scope == Scope::Cluster {
+fn subject_columns(r: &mut Row, b: &Binding, s: &Subject) {
+    object_columns(r, &b.metadata);
+    if !r.namespaced() {
         r.text(col("role_api_group", "roleRef.apiGroup"), b.role_ref.api_group.as_deref());
     }
     r.text(col("role_name", "roleRef.name"), b.role_ref.name.as_deref());
@@ -79,24 +61,22 @@ fn subject_columns(r: &mut Row, b: &Binding, s: &Subject, scope: Scope) {
     r.text(col("subject_name", "subjects[].name"), s.name.as_deref());
     r.text(col("subject_kind", "subjects[].kind"), s.kind.as_deref());
     r.text(col("subject_namespace", "subjects[].namespace"), s.namespace.as_deref());
-    label_selector_column(r);
 }
 
-fn rule_columns(r: &mut Row, role: &Role, rule: &Rule, scope: Scope) {
-    object_columns(r, &role.metadata, scope);
+fn rule_columns(r: &mut Row, role: &Role, rule: &Rule) {
+    object_columns(r, &role.metadata);
     r.json(col("verbs", "rules[].verbs"), rule.verbs);
     r.json(col("api_groups", "rules[].apiGroups"), rule.api_groups);
     r.json(col("resources", "rules[].resources"), rule.resources);
     r.json(col("resource_names", "rules[].resourceNames"), rule.resource_names);
     r.json(col("non_resource_urls", "rules[].nonResourceURLs"), rule.non_resource_urls);
-    if scope == Scope::Cluster {
+    if !r.namespaced() {
         r.json(col("aggregation_rule", "aggregationRule"), role.aggregation_rule);
     }
-    label_selector_column(r);
 }
 
 macro_rules! subjects_table {
-    ($table:ident, $name:literal, $kind:literal, $scope:expr, $source:expr) => {
+    ($table:ident, $name:literal, $kind:literal, $source:expr) => {
         #[doc = concat!("`", $name, "`: one row per subject of each ", $kind, " (none without subjects).")]
         pub struct $table;
 
@@ -108,12 +88,12 @@ macro_rules! subjects_table {
             type Item<'a> = Binding<'a>;
 
             fn describe(row: &mut Row) {
-                subject_columns(row, &Binding::default(), &Subject::default(), $scope);
+                subject_columns(row, &Binding::default(), &Subject::default());
             }
 
             fn rows(binding: &Binding, rows: &mut Rows) {
                 for subject in &binding.subjects {
-                    rows.row(|r| subject_columns(r, binding, subject, $scope));
+                    rows.row(|r| subject_columns(r, binding, subject));
                 }
             }
         }
@@ -121,7 +101,7 @@ macro_rules! subjects_table {
 }
 
 macro_rules! rules_table {
-    ($table:ident, $name:literal, $kind:literal, $scope:expr, $source:expr) => {
+    ($table:ident, $name:literal, $kind:literal, $source:expr) => {
         #[doc = concat!("`", $name, "`: one row per rule of each ", $kind, " (none without rules).")]
         pub struct $table;
 
@@ -132,12 +112,12 @@ macro_rules! rules_table {
             type Item<'a> = Role<'a>;
 
             fn describe(row: &mut Row) {
-                rule_columns(row, &Role::default(), &Rule::default(), $scope);
+                rule_columns(row, &Role::default(), &Rule::default());
             }
 
             fn rows(role: &Role, rows: &mut Rows) {
                 for rule in &role.rules {
-                    rows.row(|r| rule_columns(r, role, rule, $scope));
+                    rows.row(|r| rule_columns(r, role, rule));
                 }
             }
         }
@@ -148,27 +128,23 @@ subjects_table!(
     ClusterRoleBindingSubjects,
     "kubernetes_cluster_role_binding_subjects",
     "ClusterRoleBinding",
-    Scope::Cluster,
     Source::resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding")
 );
 subjects_table!(
     RoleBindingSubjects,
     "kubernetes_role_binding_subjects",
     "RoleBinding",
-    Scope::Namespaced,
     Source::resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding").namespaced()
 );
 rules_table!(
     ClusterRolePolicyRules,
     "kubernetes_cluster_role_policy_rules",
     "ClusterRole",
-    Scope::Cluster,
     Source::resource("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole")
 );
 rules_table!(
     RolePolicyRules,
     "kubernetes_role_policy_rules",
     "Role",
-    Scope::Namespaced,
     Source::resource("rbac.authorization.k8s.io", "v1", "roles", "Role").namespaced()
 );

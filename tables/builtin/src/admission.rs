@@ -4,42 +4,28 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-use crate::meta::{cluster_columns, label_selector_column};
-use crate::{Row, Rows, Source, Table, col};
+use kubequery_table_sdk::meta::cluster_columns;
+use kubequery_table_sdk::{RawValue, Row, Rows, Source, Table, col, view};
 
 /// A webhook configuration: only its webhooks are columns in kubequery 1.1.1.
-#[derive(Deserialize, Default)]
+#[view]
 pub struct Configuration<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub webhooks: Vec<Webhook<'a>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// One webhook of a configuration.
+#[view]
 pub struct Webhook<'a> {
-    #[serde(borrow)]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub client_config: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub rules: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub failure_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub match_policy: Option<Cow<'a, str>>,
-    #[serde(borrow)]
     pub namespace_selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub object_selector: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub side_effects: Option<Cow<'a, str>>,
     pub timeout_seconds: Option<i64>,
-    #[serde(borrow)]
     pub admission_review_versions: Option<&'a RawValue>,
-    #[serde(borrow)]
     pub reinvocation_policy: Option<Cow<'a, str>>,
 }
 
@@ -60,7 +46,6 @@ fn webhook_columns(r: &mut Row, w: &Webhook, mutating: bool) {
     if mutating {
         r.text(col("reinvocation_policy", "webhooks[].reinvocationPolicy"), w.reinvocation_policy.as_deref());
     }
-    label_selector_column(r);
 }
 
 macro_rules! webhooks_table {

@@ -1,5 +1,7 @@
-//! Objects that carry a pod spec — pods, pod templates and workloads — and the child tables
-//! every one of them has: one row per container and one row per volume of the pod spec.
+//! Objects that carry a pod spec — pods, pod templates and workloads — and their child
+//! tables: one row per volume of the pod spec ([`Volumes`], every kind), and one row per
+//! container of a pod template ([`Containers`], every kind but Pod, whose containers table
+//! also carries statuses and is a table of its own).
 //!
 //! A table crate for `kubernetes_daemon_set_volumes` is then one line:
 //! `export_table!(Volumes<DaemonSets>);`.
@@ -8,63 +10,65 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 
-use crate::container::{ContainerType, all_containers, container_columns};
-use crate::meta::{ObjectMeta, child_columns, container_uid, label_selector_column};
-use crate::pod::PodSpec;
-use crate::volume::{Volume, VolumeOf, volume_columns};
-use crate::{Col, Pushdown, Row, Rows, Source, Table, col};
+use kubequery_table_sdk::container::{ContainerType, all_containers, container_columns};
+use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid};
+use kubequery_table_sdk::pod::PodSpec;
+use kubequery_table_sdk::volume::{Volume, VolumeOf, volume_columns};
+use kubequery_table_sdk::{Col, Pushdown, Row, Rows, Source, Table, col, view};
 
-/// A kind of object with a pod spec, and the names of its child tables.
+/// A kind of object with a pod spec, and the name of its volumes table.
 pub trait PodSpecKind {
-    /// `kubernetes_daemon_set_containers`, …
-    const CONTAINERS_TABLE: &'static str;
     /// `kubernetes_daemon_set_volumes`, …
     const VOLUMES_TABLE: &'static str;
     /// The column naming the parent, e.g. `daemon_set_name`.
     const PARENT_COLUMN: &'static str;
+    /// What the child tables list.
     const SOURCE: Source;
+    /// One object of the kind.
     type Item<'a>: Deserialize<'a> + Default;
+    /// The object's metadata.
     fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a>;
+    /// The object's pod spec.
     fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a>;
 }
 
+/// A kind whose pod spec is a template (every kind but Pod), and the name of its
+/// containers table.
+pub trait PodTemplateKind: PodSpecKind {
+    /// `kubernetes_daemon_set_containers`, …
+    const CONTAINERS_TABLE: &'static str;
+}
+
 /// An object whose pod spec is `spec.template.spec` (Deployment, DaemonSet, …).
-#[derive(Deserialize, Default)]
+#[view]
 pub struct Templated<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: TemplatedSpec<'a>,
 }
 
-#[derive(Deserialize, Default)]
+/// The `spec` of a templated workload: its pod template.
+#[view]
 pub struct TemplatedSpec<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 
 /// `{metadata, spec}` of a pod template.
-#[derive(Deserialize, Default)]
+#[view]
 pub struct PodTemplateSpec<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: PodSpec<'a>,
 }
 
 /// A PodTemplate object: its pod spec is `template.spec`.
-#[derive(Deserialize, Default)]
+#[view]
 pub struct PodTemplate<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub template: PodTemplateSpec<'a>,
 }
 
 /// A Pod: its pod spec is `spec`.
-#[derive(Deserialize, Default)]
+#[view]
 pub struct PodObject<'a> {
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub metadata: ObjectMeta<'a>,
-    #[serde(borrow, default, deserialize_with = "crate::json::nullable")]
     pub spec: PodSpec<'a>,
 }
 
@@ -73,8 +77,11 @@ macro_rules! templated_kind {
         #[doc = concat!("The ", $plural, " kind.")]
         pub struct $kind;
 
-        impl PodSpecKind for $kind {
+        impl PodTemplateKind for $kind {
             const CONTAINERS_TABLE: &'static str = $containers;
+        }
+
+        impl PodSpecKind for $kind {
             const VOLUMES_TABLE: &'static str = $volumes;
             const PARENT_COLUMN: &'static str = $parent;
             const SOURCE: Source = $source;
@@ -127,8 +134,11 @@ templated_kind!(
 /// The PodTemplate kind.
 pub struct PodTemplates;
 
-impl PodSpecKind for PodTemplates {
+impl PodTemplateKind for PodTemplates {
     const CONTAINERS_TABLE: &'static str = "kubernetes_pod_template_containers";
+}
+
+impl PodSpecKind for PodTemplates {
     const VOLUMES_TABLE: &'static str = "kubernetes_pod_templates_volumes";
     const PARENT_COLUMN: &'static str = "pod_template_name";
     const SOURCE: Source = Source::resource("", "v1", "podtemplates", "PodTemplate").namespaced();
@@ -143,11 +153,11 @@ impl PodSpecKind for PodTemplates {
     }
 }
 
-/// The Pod kind (its containers table carries statuses and is its own table).
+/// The Pod kind. It has no [`Containers`] table here: `kubernetes_pod_containers` also
+/// carries container statuses and is a table of its own.
 pub struct Pods;
 
 impl PodSpecKind for Pods {
-    const CONTAINERS_TABLE: &'static str = "kubernetes_pod_containers";
     const VOLUMES_TABLE: &'static str = "kubernetes_pod_volumes";
     const PARENT_COLUMN: &'static str = "pod_name";
     const SOURCE: Source = Source::resource("", "v1", "pods", "Pod").namespaced();
@@ -166,22 +176,21 @@ fn parent_column<K: PodSpecKind>() -> Col {
     col(K::PARENT_COLUMN, "metadata.name of the parent").pushdown(Pushdown::Name)
 }
 
-/// One row per init, regular and ephemeral container of `K`'s pod spec.
+/// One row per init, regular and ephemeral container of `K`'s pod template.
 pub struct Containers<K>(PhantomData<K>);
 
-impl<K: PodSpecKind> Containers<K> {
-    fn write(r: &mut Row, item: &K::Item<'_>, kind: ContainerType, c: &crate::container::Container) {
+impl<K: PodTemplateKind> Containers<K> {
+    fn write(r: &mut Row, item: &K::Item<'_>, kind: ContainerType, c: &kubequery_table_sdk::container::Container) {
         let meta = K::meta(item);
         let name = c.name.as_deref();
         child_columns(r, container_uid(meta, name).as_deref(), name, meta);
         container_columns(r, c);
         r.text(parent_column::<K>(), meta.name.as_deref());
         r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));
-        label_selector_column(r);
     }
 }
 
-impl<K: PodSpecKind> Table for Containers<K> {
+impl<K: PodTemplateKind> Table for Containers<K> {
     const NAME: &'static str = K::CONTAINERS_TABLE;
     const DESCRIPTION: &'static str = "Containers of the pod template (init, regular, ephemeral), one row each.";
     const SOURCE: Source = K::SOURCE;
@@ -207,7 +216,6 @@ impl<K: PodSpecKind> Volumes<K> {
         child_columns(r, meta.uid.as_deref(), volume.name.as_deref(), meta);
         volume_columns(r, volume, VolumeOf::PodSpec);
         r.text(parent_column::<K>(), meta.name.as_deref());
-        label_selector_column(r);
     }
 }
 

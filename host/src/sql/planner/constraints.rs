@@ -1,0 +1,137 @@
+//! The equality constraints of one scan: chosen in `xBestIndex`, carried to `xFilter` in the
+//! index string, and decoded there with their values.
+//!
+//! The index string lists the constrained columns in argument order, `"3:in,5"`: column 3
+//! with its whole `IN (…)` list as one argument, then column 5 with one value.
+
+use std::os::raw::c_int;
+
+use fallible_streaming_iterator::FallibleStreamingIterator;
+use rusqlite::vtab::{Filters, IndexConstraintOp, IndexInfo};
+
+use super::cache::Key;
+use super::module_error;
+use crate::schema::{ColumnType, Pushdown, Row, TableSchema};
+use crate::sources::Selection;
+
+/// Takes every usable equality constraint with the binary collation (SQLite still re-checks
+/// them), so that joins look rows up instead of rescanning, and tells SQLite what a scan
+/// with them costs.
+pub(crate) fn choose(info: &mut IndexInfo) -> rusqlite::Result<()> {
+    let candidates: Vec<(usize, c_int)> = info
+        .constraints()
+        .enumerate()
+        .filter(|(_, c)| c.is_usable() && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ)
+        .map(|(i, c)| (i, c.column()))
+        .collect();
+    let mut used: Vec<String> = Vec::new();
+    let mut columns: Vec<c_int> = Vec::new();
+    for (i, column) in candidates {
+        let binary = info.collation(i).is_ok_and(|c| c.eq_ignore_ascii_case("BINARY"));
+        if !binary || column < 0 || columns.contains(&column) {
+            continue;
+        }
+        columns.push(column);
+        // `IN (…)` arrives as one list rather than one xFilter per value, so that the source
+        // can fetch every value in one scan; repeated xFilter calls then only come from joins.
+        let whole_list = info.is_in_constraint(i)? && info.set_in_constraint(i, true)?;
+        used.push(if whole_list { format!("{column}:in") } else { column.to_string() });
+        let mut usage = info.constraint_usage(i);
+        usage.set_argv_index(c_int::try_from(used.len()).map_err(module_error)?);
+    }
+    if used.is_empty() {
+        info.set_estimated_cost(1_000_000.0);
+        info.set_estimated_rows(100_000);
+    } else {
+        info.set_idx_str(&used.join(","));
+        info.set_estimated_cost(10.0);
+        info.set_estimated_rows(10);
+    }
+    Ok(())
+}
+
+/// Equality constraints passed to a scan: column positions and types, and for each column
+/// the accepted keys (several for `IN`).
+pub(crate) struct Constraints {
+    pub(crate) columns: Vec<(usize, ColumnType)>,
+    keys: Vec<Vec<Key>>,
+    /// Columns whose constraint the source applies (label selectors): not checked per row.
+    applied_by_source: Vec<usize>,
+}
+
+impl Constraints {
+    /// The constraints [`choose`] encoded in `idx_str`, with their values from `args`; `None`
+    /// for a scan without any.
+    pub(crate) fn decode(
+        schema: &TableSchema,
+        idx_str: Option<&str>,
+        args: &Filters<'_>,
+    ) -> rusqlite::Result<Option<Constraints>> {
+        let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
+        let mut constraints = Constraints { columns: Vec::new(), keys: Vec::new(), applied_by_source: Vec::new() };
+        for (n, entry) in list.split(',').enumerate() {
+            let (column, whole_list) = match entry.strip_suffix(":in") {
+                Some(column) => (column, true),
+                None => (entry, false),
+            };
+            let column: usize = column.parse().map_err(module_error)?;
+            let spec = schema.columns.get(column).ok_or_else(|| module_error("constraint on an unknown column"))?;
+            let mut keys = Vec::new();
+            if whole_list {
+                let mut values = args.in_values(n)?;
+                while let Some(value) = values.next()? {
+                    keys.extend(Key::of_value(value.get_raw(), spec.ty));
+                }
+            } else {
+                let value = args.iter().nth(n).ok_or_else(|| module_error("missing constraint value"))?;
+                // `= NULL` matches nothing: no key.
+                keys.extend(Key::of_value(value, spec.ty));
+            }
+            if spec.pushdown == Some(Pushdown::LabelSelector) {
+                constraints.applied_by_source.push(column);
+            }
+            constraints.columns.push((column, spec.ty));
+            constraints.keys.push(keys);
+        }
+        Ok(Some(constraints))
+    }
+
+    /// What the source may narrow its request to: the text values of pushdown columns.
+    pub(crate) fn selection(&self, schema: &TableSchema) -> Selection {
+        let values: Vec<(&crate::schema::Column, Vec<String>)> = self
+            .columns
+            .iter()
+            .zip(&self.keys)
+            .filter_map(|((i, _), keys)| {
+                let texts: Option<Vec<String>> = keys
+                    .iter()
+                    .map(|key| match key {
+                        Key::Text(text) => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                Some((schema.columns.get(*i)?, texts?))
+            })
+            .collect();
+        Selection::from_constraints(values.iter().map(|(c, v)| (*c, v.as_slice())))
+    }
+
+    /// Whether `row` satisfies every constraint the source did not apply itself.
+    pub(crate) fn matches(&self, row: &Row) -> bool {
+        self.columns.iter().zip(&self.keys).all(|((i, ty), keys)| {
+            self.applied_by_source.contains(i) || Key::of_cell(&row[*i], *ty).is_some_and(|key| keys.contains(&key))
+        })
+    }
+
+    /// Every combination of accepted keys, for hash lookups.
+    pub(crate) fn combinations(&self) -> Vec<Vec<Key>> {
+        let mut out: Vec<Vec<Key>> = vec![Vec::new()];
+        for keys in &self.keys {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| keys.iter().map(move |k| [prefix.clone(), vec![k.clone()]].concat()))
+                .collect();
+        }
+        out
+    }
+}

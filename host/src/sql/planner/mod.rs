@@ -1,0 +1,180 @@
+//! The planner: how each scan of a statement runs, and the input the statement's tables share.
+//!
+//! SQLite plans a statement first (`xBestIndex` for every use of every table, where the
+//! planner notes which tables read which input and which columns are used, and [`choose`]
+//! picks the equality constraints), then runs it (`xFilter`, where [`Planner::scan`] decides
+//! per scan):
+//!
+//! - a scan with a label selector streams with its selection, since the source applies the
+//!   selector and the rows must carry it back;
+//! - when several tables of the statement read the same input (pods and pod containers), its
+//!   List is fetched once and the rows of every reader kept;
+//! - the first scan of a table streams; a repeated scan, or the constrained (inner) side of a
+//!   join, keeps the table's rows — only the columns the statement reads — and looks them up
+//!   through a hash index on the constrained columns;
+//! - constraints on pushdown columns narrow the request ([`Constraints::selection`]).
+
+mod cache;
+mod constraints;
+mod rows;
+
+pub(crate) use constraints::{Constraints, choose};
+pub(crate) use rows::ScanRows;
+use rows::Stream;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use cache::{KeptRows, Plan, StatementCache};
+use rusqlite::Error;
+
+use crate::report::table_span;
+use crate::schema::Source;
+use crate::sources::{DataSource, Selection};
+use crate::wasm::TableComponent;
+
+/// Plans the scans of one connection's statements, one statement at a time.
+pub(crate) struct Planner {
+    source: Arc<dyn DataSource>,
+    tables: HashMap<String, Arc<TableComponent>>,
+    statement: Mutex<StatementCache>,
+    /// Bytes of rows one statement may keep for its joins.
+    pub(crate) max_kept_bytes: AtomicUsize,
+    /// Bytes kept by the running statement.
+    kept_bytes: AtomicUsize,
+}
+
+/// An error SQLite reports for the virtual table. By value, so that `map_err(module_error)`
+/// takes any error.
+#[allow(clippy::needless_pass_by_value)]
+pub(crate) fn module_error(message: impl ToString) -> Error {
+    Error::ModuleError(message.to_string())
+}
+
+impl Planner {
+    pub(crate) fn new(source: Arc<dyn DataSource>, tables: &[Arc<TableComponent>]) -> Self {
+        let tables = tables.iter().map(|t| (t.schema.name.clone(), t.clone())).collect();
+        Planner {
+            source,
+            tables,
+            statement: Mutex::default(),
+            max_kept_bytes: AtomicUsize::new(super::MAX_KEPT_BYTES),
+            kept_bytes: AtomicUsize::new(0),
+        }
+    }
+
+    /// Forgets the previous statement: called before SQLite plans the next one.
+    pub(crate) fn begin_statement(&self) {
+        self.kept_bytes.store(0, Ordering::Relaxed);
+        self.statement().clear();
+    }
+
+    /// Notes, while SQLite plans the statement, that it reads `table` and these columns of
+    /// it (SQLite's `colUsed` mask).
+    pub(crate) fn note_use(&self, table: &TableComponent, columns_used: u64) {
+        let mut statement = self.statement();
+        statement.note_reader(&table.schema.source, &table.schema.name);
+        statement.note_columns(&table.schema.name, columns_used);
+    }
+
+    /// Starts one scan of `table` with `constraints`, positioned on its first row.
+    pub(crate) fn scan<'t>(
+        &'t self,
+        table: &'t TableComponent,
+        constraints: Option<Constraints>,
+    ) -> rusqlite::Result<ScanRows<'t>> {
+        let name = table.schema.name.as_str();
+        let source = &table.schema.source;
+        // What the source logs while it starts (or reuses) the List is about this table.
+        let _span = table_span(name).entered();
+        let selection = constraints.as_ref().map(|c| c.selection(&table.schema)).unwrap_or_default();
+        let plan = if !selection.label_selectors.is_empty() {
+            Plan::Stream
+        } else if self.statement().is_shared(source) {
+            Plan::Cached(self.shared_rows(source, name)?)
+        } else {
+            self.statement().plan(name, constraints.is_some())
+        };
+        let kept = match plan {
+            Plan::Stream => {
+                let label_selector = selection
+                    .label_selector_echo(&table.schema)
+                    .map(|(column, value)| (column, crate::schema::Cell::Text(value)));
+                let mut rows = ScanRows::Streaming(Box::new(Stream {
+                    table: name,
+                    scan: table.scan().map_err(module_error)?,
+                    pages: self.source.pages(name, source, &selection),
+                    rows: Vec::new().into_iter(),
+                    row: None,
+                    constraints,
+                    label_selector,
+                }));
+                rows.advance()?;
+                return Ok(rows);
+            }
+            Plan::Cached(rows) => rows,
+            Plan::Materialize => self.keep(source, &[name.to_string()], name)?,
+        };
+        let positions = constraints.as_ref().map(|c| {
+            let mut statement = self.statement();
+            let mut positions: Vec<u32> =
+                c.combinations().iter().flat_map(|keys| statement.lookup(name, &c.columns, keys)).collect();
+            positions.sort_unstable();
+            positions.dedup();
+            positions
+        });
+        let mut rows = ScanRows::Kept { rows: kept, positions, next: 0, current: None };
+        rows.advance()?;
+        Ok(rows)
+    }
+
+    /// The kept rows of `table`, which reads `source` like other tables of the statement do:
+    /// the List is fetched once and kept for all of them.
+    fn shared_rows(&self, source: &Source, table: &str) -> rusqlite::Result<Arc<KeptRows>> {
+        if let Some(rows) = self.statement().kept(table) {
+            return Ok(rows);
+        }
+        let readers = self.statement().readers_of(source);
+        self.keep(source, &readers, table)
+    }
+
+    /// Fetches the List of `source` once and keeps the rows of every table in `readers` (of
+    /// which `table` is one) for the rest of the statement. Each page is converted by every
+    /// reader before the next is fetched, so no raw page outlives its conversion, and each
+    /// table keeps only the columns the statement reads.
+    fn keep(&self, source: &Source, readers: &[String], table: &str) -> rusqlite::Result<Arc<KeptRows>> {
+        let _span = table_span(table).entered();
+        let mut converting = Vec::with_capacity(readers.len());
+        for name in readers {
+            let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
+            let kept = self.statement().keeper(name, component.schema.columns.len());
+            converting.push((name, component.scan().map_err(module_error)?, kept));
+        }
+        for page in self.source.pages(table, source, &Selection::default()) {
+            let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
+            for (_, scan, kept) in &mut converting {
+                let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+                let total = self.kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+                let limit = self.max_kept_bytes.load(Ordering::Relaxed);
+                if total > limit {
+                    return Err(module_error(format!(
+                        "table {table}: the statement keeps more than {} MiB of rows for its joins; \
+                         narrow it with WHERE (namespace = …, name = …) or join fewer tables",
+                        limit >> 20
+                    )));
+                }
+            }
+        }
+        let mut statement = self.statement();
+        for (name, _, kept) in converting {
+            statement.store(name, kept);
+        }
+        statement.kept(table).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
+    }
+
+    fn statement(&self) -> MutexGuard<'_, StatementCache> {
+        // The statement's state holds no invariant a panic could break; keep serving.
+        self.statement.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

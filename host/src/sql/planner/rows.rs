@@ -1,0 +1,93 @@
+//! The rows one scan yields, as the plan decided: streamed page by page from the source, or
+//! read from rows the statement keeps.
+
+use std::sync::Arc;
+
+use super::cache::KeptRows;
+use super::constraints::Constraints;
+use super::module_error;
+use crate::report::table_span;
+use crate::schema::{Cell, Row};
+use crate::sources::Pages;
+use crate::wasm::Scan;
+
+/// A scan converting the source's pages one at a time.
+pub(crate) struct Stream<'t> {
+    /// The table, for messages.
+    pub(crate) table: &'t str,
+    pub(crate) scan: Scan<'t>,
+    pub(crate) pages: Pages<'t>,
+    /// The rest of the current page's rows.
+    pub(crate) rows: std::vec::IntoIter<Row>,
+    pub(crate) row: Option<Row>,
+    pub(crate) constraints: Option<Constraints>,
+    /// The label selector the source applied, shown in the hidden `label_selector` column.
+    pub(crate) label_selector: Option<(usize, Cell)>,
+}
+
+/// Where a scan's rows come from, and how far it has got.
+pub(crate) enum ScanRows<'t> {
+    /// Converting the source's pages one at a time.
+    Streaming(Box<Stream<'t>>),
+    /// Rows kept for the statement, all of them or the positions a lookup found.
+    Kept { rows: Arc<KeptRows>, positions: Option<Vec<u32>>, next: usize, current: Option<usize> },
+    /// No more rows.
+    Done,
+}
+
+impl ScanRows<'_> {
+    /// Moves to the next row, converting further pages as needed.
+    pub(crate) fn advance(&mut self) -> rusqlite::Result<()> {
+        match self {
+            ScanRows::Streaming(stream) => loop {
+                let Stream { table, scan, pages, rows, row, constraints, .. } = &mut **stream;
+                if let Some(next) = rows.next() {
+                    if constraints.as_ref().is_none_or(|c| c.matches(&next)) {
+                        *row = Some(next);
+                        return Ok(());
+                    }
+                    continue;
+                }
+                // Only fetching a page gets a span (the source may log): a row costs none.
+                let page = table_span(table).in_scope(|| pages.next());
+                if let Some(page) = page {
+                    let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
+                    *rows = scan.rows(&page.body, &page.cluster).map_err(module_error)?.into_iter();
+                } else {
+                    *self = ScanRows::Done;
+                    return Ok(());
+                }
+            },
+            ScanRows::Kept { rows, positions, next, current } => {
+                let position = match positions {
+                    Some(positions) => positions.get(*next).map(|p| *p as usize),
+                    None => Some(*next).filter(|n| *n < rows.len()),
+                };
+                *next += 1;
+                *current = position;
+                if position.is_none() {
+                    *self = ScanRows::Done;
+                }
+                Ok(())
+            }
+            ScanRows::Done => Ok(()),
+        }
+    }
+
+    /// Whether every row has been read.
+    pub(crate) fn is_done(&self) -> bool {
+        matches!(self, ScanRows::Done)
+    }
+
+    /// The cell of `column` in the current row; `None` reads as NULL.
+    pub(crate) fn cell(&self, column: usize) -> Option<&Cell> {
+        match self {
+            ScanRows::Streaming(stream) => match &stream.label_selector {
+                Some((echoed, value)) if *echoed == column => Some(value),
+                _ => stream.row.as_ref()?.get(column),
+            },
+            ScanRows::Kept { rows, current, .. } => rows.cell((*current)?, column),
+            ScanRows::Done => None,
+        }
+    }
+}
