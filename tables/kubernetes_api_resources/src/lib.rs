@@ -60,12 +60,6 @@ impl Table for ApiResources {
             rows.row(|r| Self::write(r, list, resource));
         }
     }
-
-    fn page(page: &[u8], rows: &mut Rows) -> Result<(), String> {
-        let list: ResourceList = serde_json::from_slice(page).map_err(|e| format!("invalid APIResourceList: {e}"))?;
-        Self::rows(&list, rows);
-        Ok(())
-    }
 }
 
 export_table!(ApiResources);

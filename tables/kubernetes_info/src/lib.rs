@@ -49,12 +49,6 @@ impl Table for Info {
     fn rows(version: &Version, rows: &mut Rows) {
         rows.row(|r| Self::write(r, version));
     }
-
-    fn page(page: &[u8], rows: &mut Rows) -> Result<(), String> {
-        let version: Version = serde_json::from_slice(page).map_err(|e| format!("invalid /version document: {e}"))?;
-        Self::rows(&version, rows);
-        Ok(())
-    }
 }
 
 export_table!(Info);

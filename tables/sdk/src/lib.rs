@@ -55,6 +55,7 @@ pub mod time;
 pub mod uuid;
 pub mod volume;
 
+pub use list::PageError;
 pub use row::{Row, Rows};
 pub use schema::{Col, Pushdown, Source, col};
 pub use serde_json::value::RawValue;
@@ -118,13 +119,18 @@ pub trait Table {
     /// Appends the rows of one item.
     fn rows(item: &Self::Item<'_>, rows: &mut Rows);
 
-    /// Converts one page. The default parses a List (`{"items": [...]}`) and calls
-    /// [`Table::rows`] for each item; tables reading a fixed path override it.
-    fn page(page: &[u8], rows: &mut Rows) -> Result<(), String> {
-        let list: list::List<Self::Item<'_>> =
-            serde_json::from_slice(page).map_err(|e| list::page_error(Self::SOURCE, &e))?;
-        for item in &list.items {
-            Self::rows(item, rows);
+    /// Converts one page. The default parses what [`Table::SOURCE`] serves — a List
+    /// (`{"items": [...]}`) of a resource, whose every item goes to [`Table::rows`], or the one
+    /// document of a path or of discovery, which is the item — so few tables override it.
+    fn page(page: &[u8], rows: &mut Rows) -> Result<(), PageError> {
+        let parse_error = |e| PageError::parse(Self::SOURCE, e);
+        if Self::SOURCE.lists_objects() {
+            let list: list::List<Self::Item<'_>> = serde_json::from_slice(page).map_err(parse_error)?;
+            for item in &list.items {
+                Self::rows(item, rows);
+            }
+        } else {
+            Self::rows(&serde_json::from_slice(page).map_err(parse_error)?, rows);
         }
         Ok(())
     }
@@ -173,7 +179,7 @@ pub fn schema_of<T: Table>() -> bindings::kubequery::table::types::TableSchema {
 }
 
 /// Runs `T` over one page.
-pub fn rows_of<T: Table>(page: &[u8], cluster: &Cluster) -> Result<Vec<Vec<Cell>>, String> {
+pub fn rows_of<T: Table>(page: &[u8], cluster: &Cluster) -> Result<Vec<Vec<Cell>>, PageError> {
     let mut rows = Rows::new::<T>(cluster);
     T::page(page, &mut rows)?;
     Ok(rows.into_inner())
@@ -203,7 +209,7 @@ macro_rules! export_table {
                     cluster: $crate::Cluster,
                 ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String>
                 {
-                    $crate::rows_of::<super::KubequeryTable>(&page, &cluster)
+                    $crate::rows_of::<super::KubequeryTable>(&page, &cluster).map_err(|e| e.to_string())
                 }
             }
 
@@ -221,7 +227,7 @@ macro_rules! export_table {
                 page: &[u8],
                 cluster: &$crate::Cluster,
             ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String> {
-                $crate::rows_of::<super::KubequeryTable>(page, cluster)
+                $crate::rows_of::<super::KubequeryTable>(page, cluster).map_err(|e| e.to_string())
             }
         }
     };
