@@ -130,6 +130,27 @@ fn label_selector_pushdown() {
 }
 
 #[test]
+fn label_selectors_in_a_list_are_listed_once_each_and_rows_say_which_matched() {
+    let server = cluster(200, "uid-a");
+    let source = connect(&server, "labels-in");
+    let count = |sql: &str| query(source.clone(), sql)[0]["n"].as_i64().expect("a count");
+    let back = count("SELECT count(*) AS n FROM kubernetes_pods WHERE label_selector = 'app=app-3,tier=back'");
+    let app4 = count("SELECT count(*) AS n FROM kubernetes_pods WHERE label_selector = 'app=app-4'");
+    server.clear_requests();
+    let rows = query(
+        source,
+        "SELECT name, label_selector FROM kubernetes_pods WHERE label_selector IN ('app=app-3,tier=back', 'app=app-4')",
+    );
+    assert!(back > 0 && app4 > 0);
+    assert_eq!(rows.len() as i64, back + app4, "{rows:#?}");
+    let tagged = |selector: &str| rows.iter().filter(|r| r["label_selector"] == selector).count() as i64;
+    assert_eq!((tagged("app=app-3,tier=back"), tagged("app=app-4")), (back, app4));
+    let selectors: Vec<Option<String>> =
+        pod_requests(&server).iter().map(|r| r.param("labelSelector").map(str::to_string)).collect();
+    assert_eq!(selectors, [Some("app=app-3,tier=back".to_string()), Some("app=app-4".to_string())]);
+}
+
+#[test]
 fn node_name_and_phase_become_field_selectors() {
     let server = cluster(200, "uid-a");
     let source = connect(&server, "fields");
@@ -181,6 +202,67 @@ fn a_join_of_pods_and_containers_lists_pods_once() {
     assert_eq!(rows[0]["n"], 3600, "an init container and two containers per pod");
     let requests = pod_requests(&server);
     assert_eq!(requests.len(), 3, "one List of three pages: {requests:#?}");
+}
+
+#[test]
+fn a_join_filtered_by_namespace_lists_only_that_namespace() {
+    let server = cluster(2000, "uid-a");
+    let source = connect(&server, "join-ns");
+    // SQLite carries `p.namespace = 'ns-3'` over to `c.namespace`, so the List both tables
+    // share is of ns-3 alone.
+    let rows = query(
+        source.clone(),
+        "SELECT count(*) AS n FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+         ON c.namespace = p.namespace AND c.pod_name = p.name WHERE p.namespace = 'ns-3'",
+    );
+    assert_eq!(rows[0]["n"], 600, "200 pods of ns-3, three containers each");
+    let paths: Vec<String> = pod_requests(&server).into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/v1/namespaces/ns-3/pods"], "one page of one namespace");
+
+    // A side not restricted by namespace needs every pod: one List of all of them.
+    server.clear_requests();
+    let rows = query(
+        source,
+        "SELECT count(*) AS n FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+         ON c.pod_name = p.name WHERE p.namespace = 'ns-3'",
+    );
+    assert_eq!(rows[0]["n"], 600);
+    let paths: Vec<String> = pod_requests(&server).into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/api/v1/pods"; 4], "{paths:?}");
+}
+
+#[test]
+fn limit_fetches_only_the_objects_it_returns() {
+    let server = cluster(2000, "uid-a");
+    let source = connect(&server, "limit");
+    let rows = query(source.clone(), "SELECT name FROM kubernetes_pods LIMIT 1");
+    assert_eq!(rows.len(), 1);
+    let requests = pod_requests(&server);
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert_eq!((requests[0].path.as_str(), requests[0].param("limit")), ("/api/v1/pods", Some("1")));
+
+    // OFFSET counts: the first five objects, SQLite skips three; the rows are those a full
+    // scan returns in those places.
+    let all = query(source.clone(), "SELECT name FROM kubernetes_pods");
+    server.clear_requests();
+    let rows = query(source.clone(), "SELECT name FROM kubernetes_pods LIMIT 2 OFFSET 3");
+    assert_eq!(rows, all[3..5]);
+    assert_eq!(pod_requests(&server).iter().map(|r| r.param("limit")).collect::<Vec<_>>(), [Some("5")]);
+
+    // More than a page: pages of 500 until 700 objects are in.
+    server.clear_requests();
+    assert_eq!(query(source.clone(), "SELECT name FROM kubernetes_pods LIMIT 700").len(), 700);
+    assert_eq!(pod_requests(&server).len(), 2);
+
+    // An order SQLite applies comes first: the first object listed is not the one returned.
+    let first = query(source.clone(), "SELECT name FROM kubernetes_pods ORDER BY name DESC LIMIT 1");
+    assert_eq!(first[0]["name"], "pod-001999");
+
+    // A filter the API cannot apply comes first: then every object is needed.
+    server.clear_requests();
+    let rows = query(source, "SELECT name FROM kubernetes_pods WHERE uid LIKE '%1999%' LIMIT 1");
+    assert_eq!(rows.len(), 1);
+    assert!(pod_requests(&server).iter().all(|r| r.param("limit") == Some("500")));
 }
 
 #[test]
@@ -436,4 +518,183 @@ fn a_hostile_kubeconfig_gets_a_clear_message() {
     assert!(!out.status.success());
     assert!(stderr.contains("cluster gone"), "{stderr}");
     assert!(!stderr.contains("failed with error"), "kube's own error lines are not shown: {stderr}");
+}
+
+/// A request as the planner tests compare it: path and parameters, without the continue
+/// token (which differs from run to run).
+fn rendered(request: &Recorded) -> String {
+    let parameters: Vec<String> =
+        request.query.iter().filter(|(k, _)| k != "continue").map(|(k, v)| format!("{k}={v}")).collect();
+    if parameters.is_empty() { request.path.clone() } else { format!("{}?{}", request.path, parameters.join("&")) }
+}
+
+/// The planner never over-fetches: for each statement, exactly the requests it must make
+/// (in any order), on a cluster of 1200 pods (three pages of 500) in ten namespaces.
+#[test]
+fn each_statement_makes_exactly_the_requests_it_needs() {
+    let server = cluster(1200, "uid-a");
+    let source = connect(&server, "planner");
+    let all_pods = ["/api/v1/pods?limit=500"; 3];
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("SELECT * FROM kubernetes_pods", all_pods.to_vec()),
+        ("SELECT name FROM kubernetes_pods WHERE namespace = 'ns-3'", vec!["/api/v1/namespaces/ns-3/pods?limit=500"]),
+        (
+            "SELECT name FROM kubernetes_pods WHERE namespace IN ('ns-1', 'ns-2')",
+            vec!["/api/v1/namespaces/ns-1/pods?limit=500", "/api/v1/namespaces/ns-2/pods?limit=500"],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE namespace = 'ns-3' AND name = 'pod-000003'",
+            vec!["/api/v1/namespaces/ns-3/pods/pod-000003"],
+        ),
+        (
+            "SELECT namespace FROM kubernetes_pods WHERE name = 'pod-000003'",
+            vec!["/api/v1/pods?limit=500&fieldSelector=metadata.name=pod-000003"],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE label_selector = 'app=app-3'",
+            vec!["/api/v1/pods?limit=500&labelSelector=app=app-3"],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE label_selector IN ('app=app-3', 'tier=back')",
+            // 600 pods are tier=back: two pages.
+            vec![
+                "/api/v1/pods?limit=500&labelSelector=app=app-3",
+                "/api/v1/pods?limit=500&labelSelector=tier=back",
+                "/api/v1/pods?limit=500&labelSelector=tier=back",
+            ],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE node_name = 'node-4'",
+            vec!["/api/v1/pods?limit=500&fieldSelector=spec.nodeName=node-4"],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE phase = 'Pending' AND namespace = 'ns-9'",
+            vec!["/api/v1/namespaces/ns-9/pods?limit=500&fieldSelector=status.phase=Pending"],
+        ),
+        (
+            "SELECT name FROM kubernetes_pods WHERE namespace = 'ns-3' AND uid LIKE '%0%'",
+            vec!["/api/v1/namespaces/ns-3/pods?limit=500"],
+        ),
+        ("SELECT name FROM kubernetes_pods LIMIT 1", vec!["/api/v1/pods?limit=1"]),
+        ("SELECT name FROM kubernetes_pods LIMIT 2 OFFSET 3", vec!["/api/v1/pods?limit=5"]),
+        ("SELECT name FROM kubernetes_pods LIMIT 600", vec!["/api/v1/pods?limit=500"; 2]),
+        // An aggregate, or an order the API does not give, needs every object first.
+        ("SELECT count(*) FROM kubernetes_pods LIMIT 1", all_pods.to_vec()),
+        ("SELECT name FROM kubernetes_pods ORDER BY name LIMIT 1", all_pods.to_vec()),
+        ("SELECT name FROM kubernetes_pods WHERE uid LIKE '%1%' LIMIT 1", all_pods.to_vec()),
+        (
+            "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+             ON c.namespace = p.namespace AND c.pod_name = p.name",
+            all_pods.to_vec(),
+        ),
+        (
+            "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+             ON c.namespace = p.namespace AND c.pod_name = p.name WHERE p.namespace = 'ns-3'",
+            vec!["/api/v1/namespaces/ns-3/pods?limit=500"],
+        ),
+        (
+            "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+             ON c.namespace = p.namespace AND c.pod_name = p.name WHERE c.namespace = 'ns-3'",
+            vec!["/api/v1/namespaces/ns-3/pods?limit=500"],
+        ),
+        (
+            "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
+             ON c.pod_name = p.name WHERE p.namespace = 'ns-3'",
+            all_pods.to_vec(),
+        ),
+        (
+            "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_volumes v \
+             ON v.namespace = p.namespace AND v.pod_name = p.name WHERE p.namespace IN ('ns-1', 'ns-2')",
+            all_pods.to_vec(),
+        ),
+        // SQLite carries `n.name = 'ns-3'` over to `p.namespace`; namespaces are the inner side,
+        // kept whole (an inner side is narrowed by namespace only).
+        (
+            "SELECT count(*) FROM kubernetes_namespaces n JOIN kubernetes_pods p ON p.namespace = n.name \
+             WHERE n.name = 'ns-3'",
+            vec!["/api/v1/namespaces?limit=500", "/api/v1/namespaces/ns-3/pods?limit=500"],
+        ),
+        ("SELECT DISTINCT namespace FROM kubernetes_pods LIMIT 2", all_pods.to_vec()),
+        (
+            "SELECT EXISTS (SELECT 1 FROM kubernetes_pods WHERE namespace = 'ns-2')",
+            vec!["/api/v1/namespaces/ns-2/pods?limit=500"],
+        ),
+        (
+            "SELECT count(*) FROM kubernetes_pods a JOIN kubernetes_pods b ON b.name = a.name \
+             WHERE a.namespace = 'ns-1'",
+            [&["/api/v1/namespaces/ns-1/pods?limit=500"][..], &all_pods[..]].concat(),
+        ),
+        ("SELECT * FROM kubernetes_namespaces", vec!["/api/v1/namespaces?limit=500"]),
+        ("SELECT * FROM kubernetes_deployments", vec!["/apis/apps/v1/deployments?limit=500"]),
+        ("SELECT * FROM kubernetes_info", vec!["/version"]),
+    ];
+    let mut failures = Vec::new();
+    for (sql, expected) in &cases {
+        server.clear_requests();
+        query(source.clone(), sql);
+        let mut made: Vec<String> = server.requests().iter().map(rendered).collect();
+        let mut expected: Vec<String> = expected.iter().map(|r| (*r).to_string()).collect();
+        made.sort();
+        expected.sort();
+        if made != expected {
+            failures.push(format!("{sql}\n  made:     {made:?}\n  expected: {expected:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} statements:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// Every query of the osquery pack in docs/deploy/osquery.conf lists its table's resource
+/// once, whole, and nothing else.
+#[test]
+fn each_query_of_the_osquery_pack_lists_only_its_resource() {
+    let server = cluster(20, "uid-a");
+    let source = connect(&server, "pack");
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo().join("docs/deploy/osquery.conf")).expect("conf"))
+            .expect("osquery.conf is JSON");
+    let mut queries = Vec::new();
+    collect_queries(&conf, &mut queries);
+    assert!(queries.len() >= 40, "the pack has a query per table: {queries:?}");
+    let catalog = common::builtin_catalog();
+    let mut failures = Vec::new();
+    for sql in &queries {
+        let table = sql.trim_end_matches(';').rsplit(' ').next().expect("a table name");
+        let schema = &catalog.get(table).unwrap_or_else(|| panic!("{sql}: no table {table}")).schema;
+        server.clear_requests();
+        query(source.clone(), sql);
+        let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+        let fine = match &schema.source {
+            kubequery::schema::Source::Resource(resource) => {
+                let collection = if resource.group.is_empty() {
+                    format!("/api/{}/{}", resource.version, resource.resource)
+                } else {
+                    format!("/apis/{}/{}/{}", resource.group, resource.version, resource.resource)
+                };
+                paths == [collection]
+            }
+            kubequery::schema::Source::Path(path) => paths == [path.clone()],
+            kubequery::schema::Source::Discovery => {
+                paths.iter().all(|p| p == "/api" || p == "/apis" || p.starts_with("/api"))
+            }
+        };
+        if !fine {
+            failures.push(format!("{sql}: {paths:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn collect_queries(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("query", serde_json::Value::String(sql)) => out.push(sql.clone()),
+                    _ => collect_queries(value, out),
+                }
+            }
+        }
+        serde_json::Value::Array(values) => values.iter().for_each(|v| collect_queries(v, out)),
+        _ => {}
+    }
 }

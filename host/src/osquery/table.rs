@@ -136,7 +136,7 @@ impl OsqueryTable {
     ) -> Result<PackedRows, CallError> {
         let schema = &self.table.schema;
         let mut scan = self.table.scan()?;
-        let label_selector = selection.label_selector_echo(schema);
+        let label_selector_column = schema.label_selector_column();
         let mut out = PackedRows::new(self.names.clone());
         let mut largest_page = 0u64;
         // A component's memory grows to what its biggest page needs, mostly on the first page:
@@ -155,8 +155,10 @@ impl OsqueryTable {
                     + CALL_OVERHEAD
             };
             lease.reserve(floor.max(held(&out, &scan) + size * CONVERSION_FACTOR), wait)?;
+            // The source applied the page's label selector: its rows show it.
+            let label_selector = label_selector_column.zip(page.label_selector.as_deref());
             for row in scan.rows(&page.body, &page.cluster)? {
-                self.pack(&mut out, &row, label_selector.as_ref())?;
+                self.pack(&mut out, &row, label_selector)?;
             }
             lease.set(floor.max(held(&out, &scan)));
             self.calls.budget.expect_at_least(kind, lease.peak());
@@ -171,7 +173,7 @@ impl OsqueryTable {
         &self,
         out: &mut PackedRows,
         row: &schema::Row,
-        label_selector: Option<&(usize, String)>,
+        label_selector: Option<(usize, &str)>,
     ) -> Result<(), CallError> {
         let schema = &self.table.schema;
         let limit = self.limits().max_response;
@@ -179,7 +181,7 @@ impl OsqueryTable {
         for (index, (cell, column)) in row.iter().zip(&schema.columns).enumerate() {
             let number: String;
             let value = match (label_selector, cell) {
-                (Some((at, selector)), _) if *at == index => selector.as_str(),
+                (Some((at, selector)), _) if at == index => selector,
                 (_, Cell::Null) => continue,
                 (_, Cell::Integer(v)) if column.ty == schema::ColumnType::Integer && i32::try_from(*v).is_err() => {
                     tracing::debug!("{} = {v} does not fit osquery's INTEGER; sent as NULL", column.name);

@@ -234,6 +234,12 @@ pub fn is_identifier(name: &str) -> bool {
 }
 
 impl TableSchema {
+    /// The position of the hidden `label_selector` column (the one with the label-selector
+    /// pushdown), if the table has one.
+    pub fn label_selector_column(&self) -> Option<usize> {
+        self.columns.iter().position(|c| c.pushdown == Some(Pushdown::LabelSelector))
+    }
+
     /// Checks what SQL and the sources rely on.
     pub fn validate(&self) -> Result<(), SchemaError> {
         if !is_identifier(&self.name) {

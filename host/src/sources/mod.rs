@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::schema::{Cluster, Column, Pushdown, Source, TableSchema};
+use crate::schema::{Cluster, Column, Pushdown, Source};
 
 /// Items per page, as a live List with `limit=500` would return.
 pub const PAGE_SIZE: usize = 500;
@@ -32,6 +32,17 @@ pub const PAGES_AHEAD: usize = 2;
 pub struct Page {
     pub cluster: Arc<Cluster>,
     pub body: bytes::Bytes,
+    /// The label selector the source listed these objects with, which their rows show in the
+    /// hidden `label_selector` column (so that SQLite's and osquery's re-check of
+    /// `label_selector = …` or `IN (…)` holds).
+    pub label_selector: Option<Arc<str>>,
+}
+
+impl Page {
+    /// A page from `cluster`, listed without a label selector.
+    pub fn new(cluster: Arc<Cluster>, body: bytes::Bytes) -> Self {
+        Page { cluster, body, label_selector: None }
+    }
 }
 
 /// Pages for one scan, produced lazily so that memory stays bounded by a few pages.
@@ -49,29 +60,14 @@ pub struct Selection {
     pub label_selectors: Vec<String>,
     /// `(field path, accepted values)`, e.g. `("spec.nodeName", ["node-1"])`.
     pub fields: Vec<(String, Vec<String>)>,
+    /// At most this many objects are needed: the first ones, in the order the source lists
+    /// them (a statement's `LIMIT`). A source stops fetching once it has sent them.
+    pub limit: Option<usize>,
 }
 
 impl Selection {
     pub fn is_everything(&self) -> bool {
         *self == Selection::default()
-    }
-
-    /// The label selector this scan applies, when there is exactly one (the value the hidden
-    /// `label_selector` column shows).
-    pub fn label_selector(&self) -> Option<&str> {
-        match self.label_selectors.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        }
-    }
-
-    /// The column of `schema`'s hidden `label_selector` and the selector to show in it. The
-    /// source applied the selector, so every row it yields gets it back, which keeps SQLite's
-    /// and osquery's re-check of the constraint true.
-    pub fn label_selector_echo(&self, schema: &TableSchema) -> Option<(usize, String)> {
-        let value = self.label_selector()?;
-        let column = schema.columns.iter().position(|c| c.pushdown == Some(crate::schema::Pushdown::LabelSelector))?;
-        Some((column, value.to_string()))
     }
 
     /// The selection implied by equality constraints, given as (column, accepted values);

@@ -111,7 +111,7 @@ mod tests {
 
         fn pages(&self, _: &str, _: &Source, _: &Selection) -> Pages<'_> {
             self.0.fetch_add(1, Ordering::Relaxed);
-            let page = Page { cluster: self.1.clone(), body: bytes::Bytes::from_static(b"{\"items\":[]}") };
+            let page = Page::new(self.1.clone(), bytes::Bytes::from_static(b"{\"items\":[]}"));
             Box::new(std::iter::once(Ok(page)))
         }
     }

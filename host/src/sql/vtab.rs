@@ -64,8 +64,8 @@ unsafe impl<'vtab> VTab<'vtab> for KubeTable {
     }
 
     fn best_index(&self, info: &mut IndexInfo) -> rusqlite::Result<bool> {
-        self.planner.note_use(&self.table, info.col_used());
-        planner::choose(info)?;
+        let namespace_constrained = planner::choose(info, &self.table.schema)?;
+        self.planner.note_use(&self.table, info.col_used(), namespace_constrained);
         Ok(true)
     }
 

@@ -125,17 +125,19 @@ fn base_path(resource: &ApiResource, namespace: Option<&str>) -> String {
     path
 }
 
-/// Runs the planned requests on one cluster, sending each page to `pages`. Returns when done,
-/// when the receiver is gone, or with the error that ended the list.
+/// Runs the planned requests on one cluster, sending each page to `pages`; each List stops
+/// after `limit` objects. Returns when done, when the receiver is gone, or with the error that
+/// ended the list.
 pub(crate) async fn run(
     cluster: Arc<ClusterClient>,
     resource: ApiResource,
     planned: Vec<Planned>,
+    limit: Option<usize>,
     pages: mpsc::Sender<Result<Page, SourceError>>,
     progress: Arc<Progress>,
 ) -> Result<(), SourceError> {
     let id = progress.start(format!("{} {}", cluster.identity.name, resource.resource));
-    let result = run_all(&cluster, &resource, planned, &pages, &progress, id).await;
+    let result = run_all(&cluster, &resource, planned, limit, &pages, &progress, id).await;
     progress.finish(id);
     result
 }
@@ -144,6 +146,7 @@ async fn run_all(
     cluster: &ClusterClient,
     resource: &ApiResource,
     planned: Vec<Planned>,
+    limit: Option<usize>,
     pages: &mpsc::Sender<Result<Page, SourceError>>,
     progress: &Progress,
     id: u64,
@@ -176,7 +179,9 @@ async fn run_all(
                 }
             }
             Planned::List { namespace, label_selector, field_selector } => {
-                let mut query = format!("?limit={PAGE_SIZE}");
+                // A `LIMIT 1` needs a page of one object, not of 500.
+                let page_size = limit.map_or(PAGE_SIZE, |limit| limit.clamp(1, PAGE_SIZE));
+                let mut query = format!("?limit={page_size}");
                 let parameters = answer::query_parameters(resource);
                 if !parameters.is_empty() {
                     query.push('&');
@@ -190,11 +195,13 @@ async fn run_all(
                 }
                 let path = base_path(resource, namespace.as_deref());
                 let described = format!(
-                    "(limit={PAGE_SIZE}{}{})",
+                    "(limit={page_size}{}{})",
                     label_selector.as_ref().map(|l| format!(", labelSelector={l}")).unwrap_or_default(),
                     field_selector.as_ref().map(|f| format!(", fieldSelector={f}")).unwrap_or_default()
                 );
-                let target = ListTarget { path: &path, query: &query, described: &described };
+                let label_selector = label_selector.map(Arc::from);
+                let target =
+                    ListTarget { path: &path, query: &query, described: &described, label_selector, max_items: limit };
                 let listed = list(cluster, resource, &target, pages, progress, id).await;
                 if !listed.map_err(|source| fail(ClusterError::List { resource: resource.to_string(), source }))? {
                     return Ok(());
@@ -203,7 +210,7 @@ async fn run_all(
             }
         };
         progress.page(id, body.len());
-        if pages.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+        if pages.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
             return Ok(());
         }
     }
@@ -251,6 +258,10 @@ struct ListTarget<'a> {
     path: &'a str,
     query: &'a str,
     described: &'a str,
+    /// The label selector in `query`, which the pages carry to their rows.
+    label_selector: Option<Arc<str>>,
+    /// Objects after which the list stops instead of following its continue token.
+    max_items: Option<usize>,
 }
 
 /// Pages through one List. Returns `Ok(false)` when the receiver went away.
@@ -262,11 +273,12 @@ async fn list(
     progress: &Progress,
     id: u64,
 ) -> Result<bool, RequestError> {
-    let ListTarget { path, query, described } = *target;
+    let ListTarget { path, query, described, .. } = *target;
     let mut token: Option<String> = None;
     let mut last_sent: Option<Bytes> = None;
     let mut skip_through: Option<Key> = None;
     let mut restarts = 0;
+    let mut items_sent = 0;
     loop {
         let url = match &token {
             Some(token) => format!("{path}{query}&continue={}", encode(token)),
@@ -299,8 +311,9 @@ async fn list(
                 None => return Err(RequestError::NotAList),
             }
         }
+        let item_count = envelope::item_count(&body);
         if tracing::enabled!(tracing::Level::INFO) {
-            let items = envelope::item_count(&body).map_or_else(|| "?".to_string(), |n| n.to_string());
+            let items = item_count.map_or_else(|| "?".to_string(), |n| n.to_string());
             tracing::info!(
                 "GET {path} {}{} -> {items} items, {} bytes in {} ms",
                 described,
@@ -311,10 +324,12 @@ async fn list(
         }
         progress.page(id, body.len());
         last_sent = Some(body.clone());
-        if pages.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+        let page = Page { cluster: cluster.identity.clone(), body, label_selector: target.label_selector.clone() };
+        if pages.send(Ok(page)).await.is_err() {
             return Ok(false);
         }
-        if token.is_none() {
+        items_sent += item_count.unwrap_or(0);
+        if token.is_none() || target.max_items.is_some_and(|max| items_sent >= max) {
             return Ok(true);
         }
     }

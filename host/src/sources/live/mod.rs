@@ -114,7 +114,7 @@ impl LiveSource {
             })
             .collect();
         let total = tasks.len();
-        self.runtime.spawn(async move {
+        let fetching = self.runtime.spawn(async move {
             let results = futures::future::join_all(tasks).await;
             let failures: Vec<SourceError> = results.into_iter().filter_map(Result::err).collect();
             if !several || failures.len() == total {
@@ -127,7 +127,7 @@ impl LiveSource {
                 }
             }
         });
-        Box::new(Receiver(rx))
+        Box::new(Receiver { pages: rx, fetching: fetching.abort_handle() })
     }
 }
 
@@ -145,13 +145,25 @@ async fn identity(client: &kube::Client, name: &str) -> Result<String, SourceErr
 }
 
 /// The pages of a scan, read from the network tasks as they arrive.
-struct Receiver(mpsc::Receiver<Result<Page, SourceError>>);
+struct Receiver {
+    pages: mpsc::Receiver<Result<Page, SourceError>>,
+    /// The clusters' tasks, stopped when the scan is: SQLite ends a scan early for `LIMIT`,
+    /// `EXISTS` or a satisfied join, and requests in flight or pages read ahead would only be
+    /// thrown away.
+    fetching: tokio::task::AbortHandle,
+}
 
 impl Iterator for Receiver {
     type Item = Result<Page, SourceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.blocking_recv()
+        self.pages.blocking_recv()
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.fetching.abort();
     }
 }
 
@@ -203,7 +215,7 @@ async fn discovery(
         // A broken aggregated API (often metrics.k8s.io) must not hide the rest.
         match get(&cluster.client, &name, &path, "application/json").await {
             Ok(body) => {
-                if tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await.is_err() {
+                if tx.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
                     return Ok(());
                 }
             }
@@ -224,8 +236,9 @@ impl DataSource for LiveSource {
                 let planned = list::plan(resource, selection);
                 let progress = self.progress.clone();
                 let resource = resource.clone();
+                let limit = selection.limit;
                 self.fan_in(move |cluster, tx| {
-                    list::run(cluster, resource.clone(), planned.clone(), tx, progress.clone())
+                    list::run(cluster, resource.clone(), planned.clone(), limit, tx, progress.clone())
                 })
             }
             Source::Path(path) => {
@@ -240,7 +253,7 @@ impl DataSource for LiveSource {
                                 source: ClusterError::Get { path: path.clone(), source }.into(),
                             }
                         })?;
-                        let _ = tx.send(Ok(Page { cluster: cluster.identity.clone(), body })).await;
+                        let _ = tx.send(Ok(Page::new(cluster.identity.clone(), body))).await;
                         Ok(())
                     }
                 })

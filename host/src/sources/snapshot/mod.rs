@@ -124,24 +124,41 @@ impl Snapshot {
                 selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace)
             })
             .filter(|o| selection.names.is_empty() || selection.names.contains(&o.name))
-            .filter(|o| selectors.is_empty() || selectors.iter().any(|s| s.matches(&o.labels)))
+            .take(selection.limit.unwrap_or(usize::MAX))
             .collect();
+        // Like a cluster, one list per label selector, its pages tagged with it (an object
+        // matching two selectors comes once with each).
+        let lists: Vec<(Option<Arc<str>>, Vec<&Object>)> = if selectors.is_empty() {
+            vec![(None, selected)]
+        } else {
+            selectors
+                .iter()
+                .zip(&selection.label_selectors)
+                .map(|(selector, text)| {
+                    let matching = selected.iter().copied().filter(|o| selector.matches(&o.labels)).collect();
+                    (Some(Arc::from(text.as_str())), matching)
+                })
+                .collect()
+        };
         let cluster = self.cluster.clone();
         // Metadata-only pages look like the API server's; Secrets are always served so, and
         // are already kept as metadata.
         let strip_to_metadata = resource.lists_metadata_only() && !is_core_secret(&key.0, &key.1);
         let (api_version, list_kind) = resource.list_kind();
-        let total = selected.len();
-        Box::new((0..total).step_by(PAGE_SIZE).map(move |start| {
-            let chunk = &selected[start..(start + PAGE_SIZE).min(total)];
-            let items = chunk.iter().map(|object| {
-                if strip_to_metadata {
-                    Cow::Owned(metadata_only(&object.json))
-                } else {
-                    Cow::Borrowed(object.json.get())
-                }
-            });
-            Ok(Page { cluster: cluster.clone(), body: list_body(&api_version, &list_kind, "{}", items) })
+        Box::new(lists.into_iter().flat_map(move |(label_selector, objects)| {
+            let pages: Vec<Vec<&Object>> = objects.chunks(PAGE_SIZE).map(<[&Object]>::to_vec).collect();
+            let (cluster, api_version, list_kind) = (cluster.clone(), api_version.clone(), list_kind.clone());
+            pages.into_iter().map(move |chunk| {
+                let items = chunk.iter().map(|object| {
+                    if strip_to_metadata {
+                        Cow::Owned(metadata_only(&object.json))
+                    } else {
+                        Cow::Borrowed(object.json.get())
+                    }
+                });
+                let body = list_body(&api_version, &list_kind, "{}", items);
+                Ok(Page { cluster: cluster.clone(), body, label_selector: label_selector.clone() })
+            })
         }))
     }
 }
@@ -156,7 +173,7 @@ impl DataSource for Snapshot {
             Source::Resource(resource) => self.list_pages(resource, selection),
             Source::Path(path) if path == "/version" => {
                 if let Some(doc) = &self.version {
-                    Box::new(std::iter::once(Ok(Page { cluster: self.cluster.clone(), body: doc.clone().into() })))
+                    Box::new(std::iter::once(Ok(Page::new(self.cluster.clone(), doc.clone().into()))))
                 } else {
                     tracing::warn!("{table}: the snapshot has no version.json (the /version document); no rows");
                     Box::new(std::iter::empty())
@@ -164,11 +181,7 @@ impl DataSource for Snapshot {
             }
             Source::Discovery if !self.discovery.is_empty() => {
                 let cluster = self.cluster.clone();
-                Box::new(
-                    self.discovery
-                        .iter()
-                        .map(move |doc| Ok(Page { cluster: cluster.clone(), body: doc.clone().into() })),
-                )
+                Box::new(self.discovery.iter().map(move |doc| Ok(Page::new(cluster.clone(), doc.clone().into()))))
             }
             Source::Discovery => {
                 tracing::warn!(

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rusqlite::types::ValueRef;
 
 use crate::schema::{Cell, ColumnType, Row, Source};
+use crate::sources::Selection;
 
 /// A comparable form of a value under SQLite's affinity rules, so that a lookup finds every
 /// row SQLite's own `=` would accept (SQLite re-checks each row it gets).
@@ -111,13 +112,49 @@ impl KeptRows {
     }
 }
 
+/// Which objects of a table's input some kept rows hold.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Partition {
+    /// Every object.
+    All,
+    /// The objects of one namespace: what a join's inner side needs when each outer row
+    /// asks for one namespace (`c.namespace = p.namespace AND p.namespace = 'web'`).
+    Namespace(String),
+}
+
+impl Partition {
+    /// What to list for this partition.
+    pub(crate) fn selection(&self) -> Selection {
+        match self {
+            Partition::All => Selection::default(),
+            Partition::Namespace(namespace) => {
+                Selection { namespaces: vec![namespace.clone()], ..Selection::default() }
+            }
+        }
+    }
+}
+
+/// Rows kept for one partition of a table, and the hash indexes built over them.
+struct Kept {
+    rows: Arc<KeptRows>,
+    indexes: HashMap<Vec<usize>, Arc<Index>>,
+}
+
 #[derive(Default)]
 pub(crate) struct TableCache {
     /// SQLite's mask of the columns the statement uses (bit 63: column 63 or later).
     columns_used: u64,
     scans: usize,
-    rows: Option<Arc<KeptRows>>,
-    indexes: HashMap<Vec<usize>, Arc<Index>>,
+    /// Whether some use of the table in the statement names no namespace.
+    every_namespace: bool,
+    kept: HashMap<Partition, Kept>,
+}
+
+impl TableCache {
+    /// The kept partition that holds `partition`'s rows: everything, if kept, else itself.
+    fn covering(&self, partition: &Partition) -> Option<(&Partition, &Kept)> {
+        self.kept.get_key_value(&Partition::All).or_else(|| self.kept.get_key_value(partition))
+    }
 }
 
 /// Per-statement state of every table.
@@ -126,6 +163,8 @@ pub(crate) struct StatementCache {
     tables: HashMap<String, TableCache>,
     /// Tables of the statement (noted while SQLite plans it) by the source they read.
     readers: HashMap<Source, HashSet<String>>,
+    /// Namespaces listed on their own so far, by source.
+    namespace_lists: HashMap<Source, usize>,
 }
 
 /// How a new scan of a table should run.
@@ -134,14 +173,15 @@ pub(crate) enum Plan {
     Stream,
     /// Scanned before: collect every row, then call [`StatementCache::store`].
     Materialize,
-    /// Rows are already here.
-    Cached(Arc<KeptRows>),
+    /// Rows are already here, in this partition.
+    Cached(Partition, Arc<KeptRows>),
 }
 
 impl StatementCache {
     pub(crate) fn clear(&mut self) {
         self.tables.clear();
         self.readers.clear();
+        self.namespace_lists.clear();
     }
 
     /// Records that the statement being planned reads `table`, whose input is `source`.
@@ -149,9 +189,19 @@ impl StatementCache {
         self.readers.entry(source.clone()).or_default().insert(table.to_string());
     }
 
-    /// Records the columns of `table` one of its uses in the statement reads.
-    pub(crate) fn note_columns(&mut self, table: &str, columns_used: u64) {
-        self.tables.entry(table.to_string()).or_default().columns_used |= columns_used;
+    /// Records a use of `table` in the statement: the columns it reads, and whether it names
+    /// one namespace. SQLite asks about each use once per plan it considers, with the
+    /// constraints that plan could use: when one of them names no namespace (the table is
+    /// not joined on it, or is the outer side of the join), the use may need them all.
+    pub(crate) fn note_use(&mut self, table: &str, columns_used: u64, namespace_constrained: bool) {
+        let entry = self.tables.entry(table.to_string()).or_default();
+        entry.columns_used |= columns_used;
+        entry.every_namespace |= !namespace_constrained;
+    }
+
+    /// Whether some use of `table` in the statement may need every namespace.
+    pub(crate) fn may_need_every_namespace(&self, table: &str) -> bool {
+        self.tables.get(table).is_none_or(|t| t.every_namespace)
     }
 
     /// Whether another table of this statement reads the same input, so one List serves both.
@@ -167,21 +217,35 @@ impl StatementCache {
         readers
     }
 
-    /// The kept rows of `table`, if a scan kept them.
-    pub(crate) fn kept(&self, table: &str) -> Option<Arc<KeptRows>> {
-        self.tables.get(table)?.rows.clone()
+    /// The kept partition of `table` holding `partition`'s rows (everything, or that
+    /// partition), with its rows, if a scan kept them.
+    pub(crate) fn kept(&self, table: &str, partition: &Partition) -> Option<(Partition, Arc<KeptRows>)> {
+        let (covering, kept) = self.tables.get(table)?.covering(partition)?;
+        Some((covering.clone(), kept.rows.clone()))
     }
 
-    /// How to run a scan of `table`. A `constrained` scan (equality constraints) in a
-    /// statement of several tables is the inner side of a join, which SQLite repeats once per
-    /// outer row: it is materialized at once, since streaming would convert the whole List
-    /// for the first outer row anyway and again for the second.
-    pub(crate) fn plan(&mut self, table: &str, constrained: bool) -> Plan {
+    /// How many namespaces of `source` were listed on their own in this statement.
+    pub(crate) fn namespace_lists(&self, source: &Source) -> usize {
+        self.namespace_lists.get(source).copied().unwrap_or(0)
+    }
+
+    /// Counts a list of `partition` of `source`, when it is one namespace.
+    pub(crate) fn count_namespace_list(&mut self, source: &Source, partition: &Partition) {
+        if matches!(partition, Partition::Namespace(_)) {
+            *self.namespace_lists.entry(source.clone()).or_default() += 1;
+        }
+    }
+
+    /// How to run a scan of `table` that needs `partition`. A `constrained` scan (equality
+    /// constraints) in a statement of several tables is the inner side of a join, which
+    /// SQLite repeats once per outer row: it is materialized at once, since streaming would
+    /// convert the whole List for the first outer row anyway and again for the second.
+    pub(crate) fn plan(&mut self, table: &str, constrained: bool, partition: &Partition) -> Plan {
         let joined = constrained && self.readers.values().map(HashSet::len).sum::<usize>() > 1;
         let entry = self.tables.entry(table.to_string()).or_default();
         entry.scans += 1;
-        match &entry.rows {
-            Some(rows) => Plan::Cached(rows.clone()),
+        match entry.covering(partition) {
+            Some((covering, kept)) => Plan::Cached(covering.clone(), kept.rows.clone()),
             None if entry.scans > 1 || joined => Plan::Materialize,
             None => Plan::Stream,
         }
@@ -193,23 +257,26 @@ impl StatementCache {
         KeptRows::new(width, self.tables.entry(table.to_string()).or_default().columns_used)
     }
 
-    /// Keeps `rows` for the rest of the statement.
-    pub(crate) fn store(&mut self, table: &str, rows: KeptRows) -> Arc<KeptRows> {
-        let rows = Arc::new(rows);
-        self.tables.entry(table.to_string()).or_default().rows = Some(rows.clone());
-        rows
+    /// Keeps `rows`, the objects of `partition`, for the rest of the statement.
+    pub(crate) fn store(&mut self, table: &str, partition: Partition, rows: KeptRows) {
+        let kept = Kept { rows: Arc::new(rows), indexes: HashMap::new() };
+        self.tables.entry(table.to_string()).or_default().kept.insert(partition, kept);
     }
 
-    /// Positions of the cached rows of `table` whose `columns` equal `keys`.
-    pub(crate) fn lookup(&mut self, table: &str, columns: &[(usize, ColumnType)], keys: &[Key]) -> Vec<u32> {
-        let Some(entry) = self.tables.get_mut(table) else {
+    /// Positions of the kept rows of `table`'s `partition` whose `columns` equal `keys`.
+    pub(crate) fn lookup(
+        &mut self,
+        table: &str,
+        partition: &Partition,
+        columns: &[(usize, ColumnType)],
+        keys: &[Key],
+    ) -> Vec<u32> {
+        let Some(kept) = self.tables.get_mut(table).and_then(|t| t.kept.get_mut(partition)) else {
             return Vec::new();
         };
-        let Some(rows) = entry.rows.clone() else {
-            return Vec::new();
-        };
+        let rows = kept.rows.clone();
         let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
-        let index = entry
+        let index = kept
             .indexes
             .entry(positions)
             .or_insert_with(|| {

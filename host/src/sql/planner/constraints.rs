@@ -1,8 +1,9 @@
-//! The equality constraints of one scan: chosen in `xBestIndex`, carried to `xFilter` in the
-//! index string, and decoded there with their values.
+//! The constraints of one scan: chosen in `xBestIndex`, carried to `xFilter` in the index
+//! string, and decoded there with their values.
 //!
-//! The index string lists the constrained columns in argument order, `"3:in,5"`: column 3
-//! with its whole `IN (…)` list as one argument, then column 5 with one value.
+//! The index string lists the constraints in argument order, `"3:in,5"`: column 3 with its
+//! whole `IN (…)` list as one argument, then column 5 with one value; or `"limit,offset"` for
+//! a scan whose only constraints are the statement's `LIMIT` and `OFFSET`.
 
 use std::os::raw::c_int;
 
@@ -15,9 +16,23 @@ use crate::schema::{ColumnType, Pushdown, Row, TableSchema};
 use crate::sources::Selection;
 
 /// Takes every usable equality constraint with the binary collation (SQLite still re-checks
-/// them), so that joins look rows up instead of rescanning, and tells SQLite what a scan
-/// with them costs.
-pub(crate) fn choose(info: &mut IndexInfo) -> rusqlite::Result<()> {
+/// them), so that joins look rows up instead of rescanning, or a lone `LIMIT`, and tells
+/// SQLite what a scan with them costs.
+///
+/// Returns whether this use of the table is constrained to one namespace (a usable equality
+/// on its namespace column): a use that is not may need every namespace.
+pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Result<bool> {
+    let namespace_constrained = info.constraints().any(|c| {
+        c.is_usable()
+            && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ
+            && usize::try_from(c.column())
+                .ok()
+                .and_then(|column| schema.columns.get(column))
+                .is_some_and(|column| column.pushdown == Some(Pushdown::Namespace))
+    });
+    if choose_limit(info)? {
+        return Ok(namespace_constrained);
+    }
     let candidates: Vec<(usize, c_int)> = info
         .constraints()
         .enumerate()
@@ -47,16 +62,48 @@ pub(crate) fn choose(info: &mut IndexInfo) -> rusqlite::Result<()> {
         info.set_estimated_cost(10.0);
         info.set_estimated_rows(10);
     }
-    Ok(())
+    Ok(namespace_constrained)
 }
 
-/// Equality constraints passed to a scan: column positions and types, and for each column
-/// the accepted keys (several for `IN`).
+/// Takes `LIMIT` (and `OFFSET`) when they are the scan's only constraints and nothing is
+/// ordered: SQLite passes them only for a statement over this one table, and without an
+/// `ORDER BY` (or `GROUP BY`, `DISTINCT`, which reach the table as one) the statement returns
+/// the first objects the scan yields, so it needs no more than `LIMIT + OFFSET` of them. With
+/// any other constraint the objects are filtered afterwards, and with an order SQLite sorts
+/// them all, so the first ones might not be returned: then no limit is taken.
+fn choose_limit(info: &mut IndexInfo) -> rusqlite::Result<bool> {
+    let ops: Vec<(usize, IndexConstraintOp, bool)> =
+        info.constraints().enumerate().map(|(i, c)| (i, c.operator(), c.is_usable())).collect();
+    let is_limit = |op: &IndexConstraintOp| {
+        matches!(
+            op,
+            IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_LIMIT | IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_OFFSET
+        )
+    };
+    if info.num_of_order_by() > 0 || ops.is_empty() || !ops.iter().all(|(_, op, usable)| is_limit(op) && *usable) {
+        return Ok(false);
+    }
+    let mut used = Vec::new();
+    for (i, op, _) in ops {
+        used.push(if op == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_LIMIT { "limit" } else { "offset" });
+        // SQLite still applies LIMIT and OFFSET itself; the scan only stops fetching early.
+        info.constraint_usage(i).set_argv_index(c_int::try_from(used.len()).map_err(module_error)?);
+    }
+    info.set_idx_str(&used.join(","));
+    info.set_estimated_cost(1_000_000.0);
+    info.set_estimated_rows(100_000);
+    Ok(true)
+}
+
+/// Constraints passed to a scan: column positions and types, and for each column the
+/// accepted keys (several for `IN`); or the objects a `LIMIT` needs.
 pub(crate) struct Constraints {
     pub(crate) columns: Vec<(usize, ColumnType)>,
     keys: Vec<Vec<Key>>,
     /// Columns whose constraint the source applies (label selectors): not checked per row.
     applied_by_source: Vec<usize>,
+    /// `LIMIT + OFFSET`: the scan needs no more objects than that.
+    limit: Option<usize>,
 }
 
 impl Constraints {
@@ -68,8 +115,24 @@ impl Constraints {
         args: &Filters<'_>,
     ) -> rusqlite::Result<Option<Constraints>> {
         let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
-        let mut constraints = Constraints { columns: Vec::new(), keys: Vec::new(), applied_by_source: Vec::new() };
+        let mut constraints =
+            Constraints { columns: Vec::new(), keys: Vec::new(), applied_by_source: Vec::new(), limit: None };
+        let (mut limit, mut offset) = (None, 0usize);
         for (n, entry) in list.split(',').enumerate() {
+            if entry == "limit" || entry == "offset" {
+                let value = args.iter().nth(n).ok_or_else(|| module_error("missing LIMIT value"))?;
+                // A negative (or non-integer) LIMIT means none; a negative OFFSET counts as zero.
+                let count = match value {
+                    rusqlite::types::ValueRef::Integer(v) => usize::try_from(v).ok(),
+                    _ => None,
+                };
+                if entry == "limit" {
+                    limit = Some(count);
+                } else {
+                    offset = count.unwrap_or(0);
+                }
+                continue;
+            }
             let (column, whole_list) = match entry.strip_suffix(":in") {
                 Some(column) => (column, true),
                 None => (entry, false),
@@ -93,6 +156,7 @@ impl Constraints {
             constraints.columns.push((column, spec.ty));
             constraints.keys.push(keys);
         }
+        constraints.limit = limit.flatten().map(|limit| limit.saturating_add(offset));
         Ok(Some(constraints))
     }
 
@@ -113,7 +177,14 @@ impl Constraints {
                 Some((schema.columns.get(*i)?, texts?))
             })
             .collect();
-        Selection::from_constraints(values.iter().map(|(c, v)| (*c, v.as_slice())))
+        let mut selection = Selection::from_constraints(values.iter().map(|(c, v)| (*c, v.as_slice())));
+        selection.limit = self.limit;
+        selection
+    }
+
+    /// Whether the scan has equality constraints (a join's inner side usually has).
+    pub(crate) fn has_equalities(&self) -> bool {
+        !self.columns.is_empty()
     }
 
     /// Whether `row` satisfies every constraint the source did not apply itself.

@@ -26,13 +26,18 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use cache::{KeptRows, Plan, StatementCache};
+use cache::{KeptRows, Partition, Plan, StatementCache};
 use rusqlite::Error;
 
 use crate::report::table_span;
 use crate::schema::Source;
 use crate::sources::{DataSource, Selection};
 use crate::wasm::TableComponent;
+
+/// Namespaces of one input a statement lists one by one (for a join's inner side) before it
+/// lists the whole input instead: a few namespaces cost a request each, many cost more in
+/// requests than one List costs in bytes.
+const MAX_NAMESPACE_LISTS: usize = 8;
 
 /// Plans the scans of one connection's statements, one statement at a time.
 pub(crate) struct Planner {
@@ -70,12 +75,12 @@ impl Planner {
         self.statement().clear();
     }
 
-    /// Notes, while SQLite plans the statement, that it reads `table` and these columns of
-    /// it (SQLite's `colUsed` mask).
-    pub(crate) fn note_use(&self, table: &TableComponent, columns_used: u64) {
+    /// Notes, while SQLite plans the statement, that it reads `table`, these columns of it
+    /// (SQLite's `colUsed` mask), and whether this use names one namespace.
+    pub(crate) fn note_use(&self, table: &TableComponent, columns_used: u64, namespace_constrained: bool) {
         let mut statement = self.statement();
         statement.note_reader(&table.schema.source, &table.schema.name);
-        statement.note_columns(&table.schema.name, columns_used);
+        statement.note_use(&table.schema.name, columns_used, namespace_constrained);
     }
 
     /// Starts one scan of `table` with `constraints`, positioned on its first row.
@@ -89,18 +94,17 @@ impl Planner {
         // What the source logs while it starts (or reuses) the List is about this table.
         let _span = table_span(name).entered();
         let selection = constraints.as_ref().map(|c| c.selection(&table.schema)).unwrap_or_default();
+        let partition = self.partition(name, source, &selection);
         let plan = if !selection.label_selectors.is_empty() {
             Plan::Stream
         } else if self.statement().is_shared(source) {
-            Plan::Cached(self.shared_rows(source, name)?)
+            let (covering, rows) = self.shared_rows(source, name, &partition)?;
+            Plan::Cached(covering, rows)
         } else {
-            self.statement().plan(name, constraints.is_some())
+            self.statement().plan(name, constraints.as_ref().is_some_and(Constraints::has_equalities), &partition)
         };
-        let kept = match plan {
+        let (partition, kept) = match plan {
             Plan::Stream => {
-                let label_selector = selection
-                    .label_selector_echo(&table.schema)
-                    .map(|(column, value)| (column, crate::schema::Cell::Text(value)));
                 let mut rows = ScanRows::Streaming(Box::new(Stream {
                     table: name,
                     scan: table.scan().map_err(module_error)?,
@@ -108,18 +112,19 @@ impl Planner {
                     rows: Vec::new().into_iter(),
                     row: None,
                     constraints,
-                    label_selector,
+                    label_selector_column: table.schema.label_selector_column(),
+                    label_selector: None,
                 }));
                 rows.advance()?;
                 return Ok(rows);
             }
-            Plan::Cached(rows) => rows,
-            Plan::Materialize => self.keep(source, &[name.to_string()], name)?,
+            Plan::Cached(partition, rows) => (partition, rows),
+            Plan::Materialize => self.keep(source, &[name.to_string()], name, &partition)?,
         };
         let positions = constraints.as_ref().map(|c| {
             let mut statement = self.statement();
             let mut positions: Vec<u32> =
-                c.combinations().iter().flat_map(|keys| statement.lookup(name, &c.columns, keys)).collect();
+                c.combinations().iter().flat_map(|keys| statement.lookup(name, &partition, &c.columns, keys)).collect();
             positions.sort_unstable();
             positions.dedup();
             positions
@@ -129,21 +134,50 @@ impl Planner {
         Ok(rows)
     }
 
-    /// The kept rows of `table`, which reads `source` like other tables of the statement do:
-    /// the List is fetched once and kept for all of them.
-    fn shared_rows(&self, source: &Source, table: &str) -> rusqlite::Result<Arc<KeptRows>> {
-        if let Some(rows) = self.statement().kept(table) {
-            return Ok(rows);
+    /// The part of its input a scan of `table` needs kept: the one namespace its constraints
+    /// name — unless a table keeping rows from the same List may need every namespace (some
+    /// use of it names none), or [`MAX_NAMESPACE_LISTS`] namespaces were listed already —
+    /// else everything.
+    fn partition(&self, table: &str, source: &Source, selection: &Selection) -> Partition {
+        let namespaced = matches!(source, Source::Resource(resource) if resource.namespaced);
+        let [namespace] = selection.namespaces.as_slice() else { return Partition::All };
+        let statement = self.statement();
+        let keepers = if statement.is_shared(source) { statement.readers_of(source) } else { vec![table.to_string()] };
+        if !namespaced
+            || keepers.iter().any(|t| statement.may_need_every_namespace(t))
+            || statement.namespace_lists(source) >= MAX_NAMESPACE_LISTS
+        {
+            return Partition::All;
         }
-        let readers = self.statement().readers_of(source);
-        self.keep(source, &readers, table)
+        Partition::Namespace(namespace.clone())
     }
 
-    /// Fetches the List of `source` once and keeps the rows of every table in `readers` (of
-    /// which `table` is one) for the rest of the statement. Each page is converted by every
-    /// reader before the next is fetched, so no raw page outlives its conversion, and each
-    /// table keeps only the columns the statement reads.
-    fn keep(&self, source: &Source, readers: &[String], table: &str) -> rusqlite::Result<Arc<KeptRows>> {
+    /// The kept rows of `table` for `partition`, which reads `source` like other tables of
+    /// the statement do: the List is fetched once and kept for all of them.
+    fn shared_rows(
+        &self,
+        source: &Source,
+        table: &str,
+        partition: &Partition,
+    ) -> rusqlite::Result<(Partition, Arc<KeptRows>)> {
+        if let Some(kept) = self.statement().kept(table, partition) {
+            return Ok(kept);
+        }
+        let readers = self.statement().readers_of(source);
+        self.keep(source, &readers, table, partition)
+    }
+
+    /// Fetches `partition` of the List of `source` once and keeps the rows of every table in
+    /// `readers` (of which `table` is one) for the rest of the statement. Each page is
+    /// converted by every reader before the next is fetched, so no raw page outlives its
+    /// conversion, and each table keeps only the columns the statement reads.
+    fn keep(
+        &self,
+        source: &Source,
+        readers: &[String],
+        table: &str,
+        partition: &Partition,
+    ) -> rusqlite::Result<(Partition, Arc<KeptRows>)> {
         let _span = table_span(table).entered();
         let mut converting = Vec::with_capacity(readers.len());
         for name in readers {
@@ -151,7 +185,8 @@ impl Planner {
             let kept = self.statement().keeper(name, component.schema.columns.len());
             converting.push((name, component.scan().map_err(module_error)?, kept));
         }
-        for page in self.source.pages(table, source, &Selection::default()) {
+        self.statement().count_namespace_list(source, partition);
+        for page in self.source.pages(table, source, &partition.selection()) {
             let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
             for (_, scan, kept) in &mut converting {
                 let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
@@ -168,9 +203,9 @@ impl Planner {
         }
         let mut statement = self.statement();
         for (name, _, kept) in converting {
-            statement.store(name, kept);
+            statement.store(name, partition.clone(), kept);
         }
-        statement.kept(table).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
+        statement.kept(table, partition).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
     }
 
     fn statement(&self) -> MutexGuard<'_, StatementCache> {

@@ -21,8 +21,10 @@ pub(crate) struct Stream<'t> {
     pub(crate) rows: std::vec::IntoIter<Row>,
     pub(crate) row: Option<Row>,
     pub(crate) constraints: Option<Constraints>,
-    /// The label selector the source applied, shown in the hidden `label_selector` column.
-    pub(crate) label_selector: Option<(usize, Cell)>,
+    /// The hidden `label_selector` column, if the table has one.
+    pub(crate) label_selector_column: Option<usize>,
+    /// The label selector the source listed the current page with, shown in that column.
+    pub(crate) label_selector: Option<Cell>,
 }
 
 /// Where a scan's rows come from, and how far it has got.
@@ -40,7 +42,7 @@ impl ScanRows<'_> {
     pub(crate) fn advance(&mut self) -> rusqlite::Result<()> {
         match self {
             ScanRows::Streaming(stream) => loop {
-                let Stream { table, scan, pages, rows, row, constraints, .. } = &mut **stream;
+                let Stream { table, scan, pages, rows, row, constraints, label_selector, .. } = &mut **stream;
                 if let Some(next) = rows.next() {
                     if constraints.as_ref().is_none_or(|c| c.matches(&next)) {
                         *row = Some(next);
@@ -53,6 +55,7 @@ impl ScanRows<'_> {
                 if let Some(page) = page {
                     let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
                     *rows = scan.rows(&page.body, &page.cluster).map_err(module_error)?.into_iter();
+                    *label_selector = page.label_selector.as_deref().map(|s| Cell::Text(s.to_string()));
                 } else {
                     *self = ScanRows::Done;
                     return Ok(());
@@ -83,7 +86,7 @@ impl ScanRows<'_> {
     pub(crate) fn cell(&self, column: usize) -> Option<&Cell> {
         match self {
             ScanRows::Streaming(stream) => match &stream.label_selector {
-                Some((echoed, value)) if *echoed == column => Some(value),
+                Some(value) if stream.label_selector_column == Some(column) => Some(value),
                 _ => stream.row.as_ref()?.get(column),
             },
             ScanRows::Kept { rows, current, .. } => rows.cell((*current)?, column),
