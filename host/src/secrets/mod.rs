@@ -14,7 +14,7 @@
 //!    (third-party) and is always listed as metadata, whatever it declares.
 //! 3. **Sources**: a live cluster is asked for the `Table` format with metadata objects only,
 //!    and any answer that is not metadata is refused; a snapshot keeps a value-free copy of
-//!    each Secret as it loads the file and never the original. Both go through [`sanitize`].
+//!    each Secret as it loads the file and never the original. Both go through `sanitize.rs`.
 //! 4. **The last line** ([`check_page`]): every page is checked right before it enters a
 //!    component; a page that breaks the rules fails the scan instead.
 

@@ -1,9 +1,9 @@
 //! The planner: how each scan of a statement runs, and the input the statement's tables share.
 //!
 //! SQLite plans a statement first (`xBestIndex` for every use of every table, where the
-//! planner notes which tables read which input and which columns are used, and [`choose`]
-//! picks the equality constraints), then runs it (`xFilter`, where [`Planner::scan`] decides
-//! per scan):
+//! planner notes which tables read which input, which columns are used and whether each use
+//! names a namespace, and [`choose`] picks the equality constraints, or a lone `LIMIT`), then
+//! runs it (`xFilter`, where [`Planner::scan`] decides per scan):
 //!
 //! - a scan with a label selector streams with its selection, since the source applies the
 //!   selector and the rows must carry it back;
@@ -12,7 +12,10 @@
 //! - the first scan of a table streams; a repeated scan, or the constrained (inner) side of a
 //!   join, keeps the table's rows — only the columns the statement reads — and looks them up
 //!   through a hash index on the constrained columns;
-//! - constraints on pushdown columns narrow the request ([`Constraints::selection`]).
+//! - kept rows are of one namespace when the scan names one and no use of the tables keeping
+//!   them may need another (up to [`MAX_NAMESPACE_LISTS`] namespaces), else of everything;
+//! - constraints on pushdown columns, and a `LIMIT`, narrow the request
+//!   ([`Constraints::selection`]).
 
 mod cache;
 mod constraints;
