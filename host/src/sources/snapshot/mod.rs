@@ -140,25 +140,27 @@ impl Snapshot {
                 })
                 .collect()
         };
+        let pages: Vec<(Option<Arc<str>>, Vec<&Object>)> = lists
+            .iter()
+            .flat_map(|(label_selector, objects)| {
+                objects.chunks(PAGE_SIZE).map(|page| (label_selector.clone(), page.to_vec()))
+            })
+            .collect();
         let cluster = self.cluster.clone();
         // Metadata-only pages look like the API server's; Secrets are always served so, and
         // are already kept as metadata.
         let strip_to_metadata = resource.lists_metadata_only() && !is_core_secret(&key.0, &key.1);
         let (api_version, list_kind) = resource.list_kind();
-        Box::new(lists.into_iter().flat_map(move |(label_selector, objects)| {
-            let pages: Vec<Vec<&Object>> = objects.chunks(PAGE_SIZE).map(<[&Object]>::to_vec).collect();
-            let (cluster, api_version, list_kind) = (cluster.clone(), api_version.clone(), list_kind.clone());
-            pages.into_iter().map(move |chunk| {
-                let items = chunk.iter().map(|object| {
-                    if strip_to_metadata {
-                        Cow::Owned(metadata_only(&object.json))
-                    } else {
-                        Cow::Borrowed(object.json.get())
-                    }
-                });
-                let body = list_body(&api_version, &list_kind, "{}", items);
-                Ok(Page { cluster: cluster.clone(), body, label_selector: label_selector.clone() })
-            })
+        Box::new(pages.into_iter().map(move |(label_selector, objects)| {
+            let items = objects.iter().map(|object| {
+                if strip_to_metadata {
+                    Cow::Owned(metadata_only(&object.json))
+                } else {
+                    Cow::Borrowed(object.json.get())
+                }
+            });
+            let body = list_body(&api_version, &list_kind, "{}", items);
+            Ok(Page { cluster: cluster.clone(), body, label_selector })
         }))
     }
 }

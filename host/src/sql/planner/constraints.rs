@@ -22,23 +22,21 @@ use crate::sources::Selection;
 /// Returns whether this use of the table is constrained to one namespace (a usable equality
 /// on its namespace column): a use that is not may need every namespace.
 pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Result<bool> {
-    let namespace_constrained = info.constraints().any(|c| {
-        c.is_usable()
-            && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ
-            && usize::try_from(c.column())
-                .ok()
-                .and_then(|column| schema.columns.get(column))
-                .is_some_and(|column| column.pushdown == Some(Pushdown::Namespace))
-    });
-    if choose_limit(info)? {
-        return Ok(namespace_constrained);
-    }
     let candidates: Vec<(usize, c_int)> = info
         .constraints()
         .enumerate()
         .filter(|(_, c)| c.is_usable() && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ)
         .map(|(i, c)| (i, c.column()))
         .collect();
+    let namespace_constrained = candidates.iter().any(|(_, column)| {
+        usize::try_from(*column)
+            .ok()
+            .and_then(|column| schema.columns.get(column))
+            .is_some_and(|column| column.pushdown == Some(Pushdown::Namespace))
+    });
+    if choose_limit(info)? {
+        return Ok(namespace_constrained);
+    }
     let mut used: Vec<String> = Vec::new();
     let mut columns: Vec<c_int> = Vec::new();
     for (i, column) in candidates {
