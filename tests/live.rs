@@ -191,17 +191,54 @@ fn events_regarding_an_object_become_field_selectors() {
     assert_eq!(request.param("fieldSelector"), Some("regarding.name=pod-000002"));
 }
 
+/// An unfiltered join streams its outer side (one List of every pod, never held) and keeps
+/// its inner side one namespace at a time: each namespace is listed once, as the outer side
+/// reaches it, and with a window too small for two namespaces each is dropped when the next
+/// is listed. The answer is the same either way.
 #[test]
-fn a_join_of_pods_and_containers_lists_pods_once() {
+fn an_unfiltered_join_streams_its_outer_side_and_keeps_one_namespace_of_the_inner() {
     let server = cluster(1200, "uid-a");
-    let rows = query(
-        connect(&server, "join"),
-        "SELECT count(*) AS n FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
-         ON c.namespace = p.namespace AND c.pod_name = p.name",
-    );
-    assert_eq!(rows[0]["n"], 3600, "an init container and two containers per pod");
-    let requests = pod_requests(&server);
-    assert_eq!(requests.len(), 3, "one List of three pages: {requests:#?}");
+    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
+    let engine = kubequery::sql::Engine::new(&tables, connect(&server, "join")).expect("engine");
+    let sql = "SELECT count(*) AS n, count(DISTINCT c.namespace) AS ns FROM kubernetes_pods p \
+               JOIN kubernetes_pod_containers c ON c.namespace = p.namespace AND c.pod_name = p.name";
+    let every_namespace: Vec<String> = (0..10).map(|i| format!("/api/v1/namespaces/ns-{i}/pods?limit=500")).collect();
+    let mut expected: Vec<String> = [vec!["/api/v1/pods?limit=500".to_string(); 3], every_namespace].concat();
+    expected.sort();
+    for window in [kubequery::sql::MAX_KEPT_BYTES, 1] {
+        engine.set_namespace_window_bytes(window);
+        server.clear_requests();
+        let rows = common::run(&engine, sql).expect("join").remove(0);
+        assert_eq!((rows[0]["n"].as_i64(), rows[0]["ns"].as_i64()), (Some(3600), Some(10)), "window {window}");
+        let mut made: Vec<String> = pod_requests(&server).iter().map(rendered).collect();
+        made.sort();
+        assert_eq!(made, expected, "window {window}: one List of the outer side, each namespace once");
+    }
+}
+
+/// When the outer side does not run namespace by namespace, a small window would list a
+/// namespace per outer row: after a few namespaces listed again, the inner side is kept
+/// whole instead, and the answer does not change.
+#[test]
+fn an_inner_side_needed_out_of_namespace_order_is_kept_whole() {
+    let server = cluster(1200, "uid-a");
+    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
+    let engine = kubequery::sql::Engine::new(&tables, connect(&server, "join-order")).expect("engine");
+    engine.set_namespace_window_bytes(1);
+    // Pods sorted by name alternate between the ten namespaces.
+    let rows = common::run(
+        &engine,
+        "WITH p AS MATERIALIZED (SELECT name, namespace FROM kubernetes_pods ORDER BY name) \
+         SELECT count(*) AS n FROM p JOIN kubernetes_pod_containers c ON c.namespace = p.namespace AND c.pod_name = p.name",
+    )
+    .expect("join")
+    .remove(0);
+    assert_eq!(rows[0]["n"], 3600);
+    let made: Vec<String> = pod_requests(&server).iter().map(rendered).collect();
+    let whole = made.iter().filter(|r| r.as_str() == "/api/v1/pods?limit=500").count();
+    let namespaces = made.iter().filter(|r| r.starts_with("/api/v1/namespaces/")).count();
+    assert_eq!(whole, 6, "the outer List, then the inner side's, once: {made:?}");
+    assert!((10..=20).contains(&namespaces), "a few namespaces listed again, then no more: {made:?}");
 }
 
 #[test]
@@ -219,7 +256,8 @@ fn a_join_filtered_by_namespace_lists_only_that_namespace() {
     let paths: Vec<String> = pod_requests(&server).into_iter().map(|r| r.path).collect();
     assert_eq!(paths, ["/api/v1/namespaces/ns-3/pods"], "one page of one namespace");
 
-    // A side not restricted by namespace needs every pod: one List of all of them.
+    // An inner side not joined on namespace needs every pod: one List of all of them, kept,
+    // besides the outer side's namespace, streamed.
     server.clear_requests();
     let rows = query(
         source,
@@ -227,8 +265,9 @@ fn a_join_filtered_by_namespace_lists_only_that_namespace() {
          ON c.pod_name = p.name WHERE p.namespace = 'ns-3'",
     );
     assert_eq!(rows[0]["n"], 600);
-    let paths: Vec<String> = pod_requests(&server).into_iter().map(|r| r.path).collect();
-    assert_eq!(paths, ["/api/v1/pods"; 4], "{paths:?}");
+    let mut paths: Vec<String> = pod_requests(&server).into_iter().map(|r| r.path).collect();
+    paths.sort();
+    assert_eq!(paths, [&["/api/v1/namespaces/ns-3/pods"][..], &["/api/v1/pods"; 4]].concat(), "{paths:?}");
 }
 
 #[test]
@@ -535,6 +574,9 @@ fn each_statement_makes_exactly_the_requests_it_needs() {
     let server = cluster(1200, "uid-a");
     let source = connect(&server, "planner");
     let all_pods = ["/api/v1/pods?limit=500"; 3];
+    let every_namespace: Vec<String> = (0..10).map(|i| format!("/api/v1/namespaces/ns-{i}/pods?limit=500")).collect();
+    let every_namespace: Vec<&str> = every_namespace.iter().map(String::as_str).collect();
+    let ns_1_2 = vec!["/api/v1/namespaces/ns-1/pods?limit=500", "/api/v1/namespaces/ns-2/pods?limit=500"];
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("SELECT * FROM kubernetes_pods", all_pods.to_vec()),
         ("SELECT name FROM kubernetes_pods WHERE namespace = 'ns-3'", vec!["/api/v1/namespaces/ns-3/pods?limit=500"]),
@@ -582,10 +624,11 @@ fn each_statement_makes_exactly_the_requests_it_needs() {
         ("SELECT count(*) FROM kubernetes_pods LIMIT 1", all_pods.to_vec()),
         ("SELECT name FROM kubernetes_pods ORDER BY name LIMIT 1", all_pods.to_vec()),
         ("SELECT name FROM kubernetes_pods WHERE uid LIKE '%1%' LIMIT 1", all_pods.to_vec()),
+        // The outer side streams every pod; the inner side lists each namespace once.
         (
             "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
              ON c.namespace = p.namespace AND c.pod_name = p.name",
-            all_pods.to_vec(),
+            [&all_pods[..], &every_namespace[..]].concat(),
         ),
         (
             "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
@@ -597,22 +640,23 @@ fn each_statement_makes_exactly_the_requests_it_needs() {
              ON c.namespace = p.namespace AND c.pod_name = p.name WHERE c.namespace = 'ns-3'",
             vec!["/api/v1/namespaces/ns-3/pods?limit=500"],
         ),
+        // The inner side, joined on name alone, needs every pod.
         (
             "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_containers c \
              ON c.pod_name = p.name WHERE p.namespace = 'ns-3'",
-            all_pods.to_vec(),
+            [&["/api/v1/namespaces/ns-3/pods?limit=500"][..], &all_pods[..]].concat(),
         ),
         (
             "SELECT count(*) FROM kubernetes_pods p JOIN kubernetes_pod_volumes v \
              ON v.namespace = p.namespace AND v.pod_name = p.name WHERE p.namespace IN ('ns-1', 'ns-2')",
-            all_pods.to_vec(),
+            [ns_1_2.clone(), ns_1_2.clone()].concat(),
         ),
-        // SQLite carries `n.name = 'ns-3'` over to `p.namespace`; namespaces are the inner side,
-        // kept whole (an inner side is narrowed by namespace only).
+        // SQLite carries `n.name = 'ns-3'` over to `p.namespace`: one namespace is read, by
+        // name, and the pods of that namespace alone.
         (
             "SELECT count(*) FROM kubernetes_namespaces n JOIN kubernetes_pods p ON p.namespace = n.name \
              WHERE n.name = 'ns-3'",
-            vec!["/api/v1/namespaces?limit=500", "/api/v1/namespaces/ns-3/pods?limit=500"],
+            vec!["/api/v1/namespaces/ns-3", "/api/v1/namespaces/ns-3/pods?limit=500"],
         ),
         ("SELECT DISTINCT namespace FROM kubernetes_pods LIMIT 2", all_pods.to_vec()),
         (

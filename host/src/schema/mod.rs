@@ -189,7 +189,26 @@ pub enum Cell {
     Text(String),
 }
 
+/// A [`Cell`] borrowed from wherever its row is kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum CellRef<'a> {
+    Null,
+    Integer(i64),
+    Double(f64),
+    Text(&'a str),
+}
+
 impl Cell {
+    /// The cell, borrowed.
+    pub fn borrowed(&self) -> CellRef<'_> {
+        match self {
+            Cell::Null => CellRef::Null,
+            Cell::Integer(v) => CellRef::Integer(*v),
+            Cell::Double(v) => CellRef::Double(*v),
+            Cell::Text(text) => CellRef::Text(text),
+        }
+    }
+
     /// What the cell weighs against a table's bytes-per-page limit.
     pub fn size(&self) -> usize {
         match self {

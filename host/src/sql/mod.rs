@@ -90,6 +90,12 @@ impl Engine {
         self.planner.max_kept_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Changes how many bytes of namespaces (16 MiB by default) a statement keeps for its
+    /// joins' inner sides before it drops the namespace read least recently.
+    pub fn set_namespace_window_bytes(&self, bytes: usize) {
+        self.planner.namespace_window_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
     /// not stop the ones after it; the errors are returned, each with its statement number.
     pub fn run(&self, sql: &str, sink: &mut dyn ResultSink) -> Vec<QueryError> {

@@ -12,7 +12,7 @@ use rusqlite::vtab::{
 use rusqlite::{Connection, types::Null};
 
 use super::planner::{self, Constraints, Planner, ScanRows, module_error};
-use crate::schema::{Cell, TableSchema};
+use crate::schema::{CellRef, TableSchema};
 use crate::wasm::TableComponent;
 
 type Aux = (Arc<TableComponent>, Arc<Planner>);
@@ -87,7 +87,7 @@ pub(crate) struct KubeCursor<'vtab> {
 // first field, which is what rusqlite's `VTabCursor` contract asks for.
 unsafe impl VTabCursor for KubeCursor<'_> {
     fn filter(&mut self, _idx_num: c_int, idx_str: Option<&str>, args: &Filters<'_>) -> rusqlite::Result<()> {
-        let table = &*self.vtab.table;
+        let table = &self.vtab.table;
         let constraints = Constraints::decode(&table.schema, idx_str, args)?;
         // Drop the previous scan (and its store) before the next starts.
         self.rows = ScanRows::Done;
@@ -107,10 +107,10 @@ unsafe impl VTabCursor for KubeCursor<'_> {
 
     fn column(&self, ctx: &mut Context, i: c_int) -> rusqlite::Result<()> {
         match usize::try_from(i).ok().and_then(|i| self.rows.cell(i)) {
-            None | Some(Cell::Null) => ctx.set_result(Null),
-            Some(Cell::Integer(v)) => ctx.set_result(v),
-            Some(Cell::Double(v)) => ctx.set_result(v),
-            Some(Cell::Text(s)) => ctx.set_result(s.as_str()),
+            None | Some(CellRef::Null) => ctx.set_result(Null),
+            Some(CellRef::Integer(v)) => ctx.set_result(v),
+            Some(CellRef::Double(v)) => ctx.set_result(v),
+            Some(CellRef::Text(s)) => ctx.set_result(s),
         }
     }
 

@@ -1,5 +1,7 @@
 //! One table scan: a fresh store and instance, fed page after page.
 
+use std::sync::Arc;
+
 use wasmtime::Store;
 
 use super::Limits;
@@ -19,8 +21,8 @@ enum Instance {
 /// A running scan of one table. Nothing survives from one scan to the next: each has its own
 /// store, memory and WASI context. After any failure the scan is over (a trapped store can
 /// never be entered again); the next scan starts clean.
-pub struct Scan<'t> {
-    table: &'t TableComponent,
+pub struct Scan {
+    table: Arc<TableComponent>,
     store: Store<Sandbox>,
     instance: Instance,
     stopped: bool,
@@ -28,13 +30,13 @@ pub struct Scan<'t> {
 
 impl TableComponent {
     /// Starts a scan.
-    pub fn scan(&self) -> Result<Scan<'_>, ScanError> {
+    pub fn scan(self: &Arc<Self>) -> Result<Scan, ScanError> {
         let mut store = self.new_store();
         let instance = match &self.bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
         }
         .map_err(|e| self.error(ScanErrorKind::Instantiate(e.into())))?;
-        Ok(Scan { table: self, store, instance, stopped: false })
+        Ok(Scan { table: self.clone(), store, instance, stopped: false })
     }
 
     fn error(&self, kind: ScanErrorKind) -> ScanError {
@@ -42,7 +44,7 @@ impl TableComponent {
     }
 }
 
-impl Scan<'_> {
+impl Scan {
     /// Converts one page into rows, each checked against the schema.
     pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Vec<Row>, ScanError> {
         if self.stopped {

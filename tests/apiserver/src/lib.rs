@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<Vec<Fault>>,
     pub(crate) requests: Mutex<Vec<Recorded>>,
+    /// Bytes of response bodies served since the requests were last cleared.
+    pub(crate) bytes_served: std::sync::atomic::AtomicU64,
     pub(crate) git_version: String,
 }
 
@@ -81,6 +83,7 @@ impl FixtureServer {
             store: Mutex::new(store),
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
+            bytes_served: std::sync::atomic::AtomicU64::new(0),
             git_version: "v1.31.2".into(),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
@@ -113,10 +116,17 @@ impl FixtureServer {
         self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
+    /// Bytes of response bodies served since [`FixtureServer::clear_requests`].
+    pub fn bytes_served(&self) -> u64 {
+        self.state.bytes_served.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Forgets the requests recorded and the bytes served so far.
     pub fn clear_requests(&self) {
         if let Ok(mut r) = self.state.requests.lock() {
             r.clear();
         }
+        self.state.bytes_served.store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn set_faults(&self, faults: Vec<Fault>) {

@@ -258,6 +258,8 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         Route::Resource(target) => resource(&state, &target, &recorded),
         Route::NotFound => status(404, "NotFound", "the server could not find the requested resource"),
     };
+    let served = http_body::Body::size_hint(response.body()).exact().unwrap_or(0);
+    state.bytes_served.fetch_add(if truncate { served / 2 } else { served }, std::sync::atomic::Ordering::Relaxed);
     if truncate {
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();

@@ -43,6 +43,13 @@ const QUERIES: &[(&str, &str)] = &[
         "SELECT p.name, p.node_name, c.name AS container, c.image, c.restart_count FROM kubernetes_pods p \
          JOIN kubernetes_pod_containers c ON c.pod_name = p.name AND c.namespace = p.namespace",
     ),
+    (
+        "pods ⋈ containers, one namespace",
+        "SELECT p.name, p.node_name, c.name AS container, c.image, c.restart_count FROM kubernetes_pods p \
+         JOIN kubernetes_pod_containers c ON c.pod_name = p.name AND c.namespace = p.namespace \
+         WHERE p.namespace = 'team-7'",
+    ),
+    ("pods LIMIT 1", "SELECT name FROM kubernetes_pods LIMIT 1"),
 ];
 
 struct Args {
@@ -168,11 +175,11 @@ fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
         secs(parse),
         secs(floor)
     );
-    println!("| query | wall (s) | × floor | peak RSS (MB) | rows | rows/s | API requests |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| query | wall (s) | × floor | peak RSS (MB) | rows | rows/s | API requests | MB served |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (label, sql) in QUERIES {
         let mut walls = Vec::new();
-        let (mut rss, mut rows, mut requests) = (0, 0, 0);
+        let (mut rss, mut rows, mut requests, mut served) = (0, 0, 0, 0);
         for _ in 0..args.runs {
             cluster.server.clear_requests();
             let run = measure::run(
@@ -186,14 +193,16 @@ fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
             rss = rss.max(run.peak_rss);
             rows = run.lines;
             requests = cluster.server.requests().len();
+            served = cluster.server.bytes_served();
         }
         let wall = measure::median(walls);
         println!(
-            "| {label} | {:.3} | {:.1} | {:.0} | {rows} | {:.0} | {requests} |",
+            "| {label} | {:.3} | {:.1} | {:.0} | {rows} | {:.0} | {requests} | {:.1} |",
             secs(wall),
             secs(wall) / secs(floor),
             mb(rss),
-            rows as f64 / secs(wall)
+            rows as f64 / secs(wall),
+            mb(served)
         );
     }
     if size <= args.peers_up_to {

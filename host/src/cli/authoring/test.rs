@@ -42,7 +42,7 @@ pub struct TestArgs {
 pub fn run(settings: &Settings, args: TestArgs) -> anyhow::Result<ExitCode> {
     let runtime = settings.runtime()?;
     let wasm = std::fs::read(&args.component).with_context(|| format!("reading {}", args.component.display()))?;
-    let table = runtime.load(&wasm, None, Origin::File(args.component.clone()))?;
+    let table = std::sync::Arc::new(runtime.load(&wasm, None, Origin::File(args.component.clone()))?);
     let schema = table.schema.clone();
     if let Err(refusal) = settings.policy.admit(&schema) {
         eprintln!("kubequery: warning: with these settings `kubequery query` would refuse this table: {refusal}");

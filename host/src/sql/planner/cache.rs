@@ -6,8 +6,19 @@ use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
 
-use crate::schema::{Cell, ColumnType, Row, Source};
+use crate::schema::{Cell, CellRef, ColumnType, Row, Source};
 use crate::sources::Selection;
+use crate::wasm::Scan;
+
+/// Bytes of namespaces a statement keeps for its joins' inner sides, by default, before it
+/// drops the one read least recently. An outer side runs namespace by namespace (the API
+/// lists objects in namespace order), so a join needs one namespace's rows at a time.
+pub(crate) const NAMESPACE_WINDOW_BYTES: usize = 16 << 20;
+
+/// Namespaces of a table listed again after being dropped, beyond which the table's rows are
+/// kept whole: the outer side does not run namespace by namespace, and listing a namespace
+/// per outer row would cost more than holding everything.
+pub(crate) const MAX_RELISTS: usize = 8;
 
 /// A comparable form of a value under SQLite's affinity rules, so that a lookup finds every
 /// row SQLite's own `=` would accept (SQLite re-checks each row it gets).
@@ -36,14 +47,14 @@ impl Key {
     }
 
     /// The key of a cell in a column of type `column`; NULL equals nothing.
-    pub(crate) fn of_cell(cell: &Cell, column: ColumnType) -> Option<Key> {
+    pub(crate) fn of_cell(cell: CellRef<'_>, column: ColumnType) -> Option<Key> {
         match (cell, column) {
-            (Cell::Null, _) => None,
-            (Cell::Text(s), _) => Some(Key::text(s, column)),
-            (Cell::Integer(v), ColumnType::Text) => Some(Key::Text(v.to_string())),
-            (Cell::Integer(v), _) => Some(Key::Int(*v)),
-            (Cell::Double(v), ColumnType::Text) => Some(Key::Text(format!("{v:?}"))),
-            (Cell::Double(v), _) => Some(Key::number(*v)),
+            (CellRef::Null, _) => None,
+            (CellRef::Text(s), _) => Some(Key::text(s, column)),
+            (CellRef::Integer(v), ColumnType::Text) => Some(Key::Text(v.to_string())),
+            (CellRef::Integer(v), _) => Some(Key::Int(v)),
+            (CellRef::Double(v), ColumnType::Text) => Some(Key::Text(format!("{v:?}"))),
+            (CellRef::Double(v), _) => Some(Key::number(v)),
         }
     }
 
@@ -51,8 +62,8 @@ impl Key {
     pub(crate) fn of_value(value: ValueRef<'_>, column: ColumnType) -> Option<Key> {
         match value {
             ValueRef::Null => None,
-            ValueRef::Integer(v) => Key::of_cell(&Cell::Integer(v), column),
-            ValueRef::Real(v) => Key::of_cell(&Cell::Double(v), column),
+            ValueRef::Integer(v) => Key::of_cell(CellRef::Integer(v), column),
+            ValueRef::Real(v) => Key::of_cell(CellRef::Double(v), column),
             ValueRef::Text(t) => Some(Key::text(&String::from_utf8_lossy(t), column)),
             ValueRef::Blob(b) => Some(Key::Text(String::from_utf8_lossy(b).into_owned())),
         }
@@ -61,12 +72,32 @@ impl Key {
 
 type Index = HashMap<Vec<Key>, Vec<u32>>;
 
+/// A kept cell: its text lives in [`KeptRows::text`].
+#[derive(Clone, Copy)]
+enum Stored {
+    Null,
+    Integer(i64),
+    Double(f64),
+    /// Bytes `start..start + len` of the text arena (a value is at most a page's bytes,
+    /// far below 4 GiB).
+    Text {
+        start: usize,
+        len: u32,
+    },
+}
+
 /// A table's rows kept for the rest of a statement, with only the columns the statement reads:
-/// a join's inner table is held whole, and most of its columns usually go unused.
+/// a join's inner table is held whole, and most of its columns usually go unused. Their text
+/// is copied into one arena, so that no kept value pins the heap a page's rows were built in
+/// (kept strings scattered among freed ones would hold several times their size resident).
 pub(crate) struct KeptRows {
     /// For each schema column, its position in a kept row, if kept.
     positions: Vec<Option<usize>>,
-    rows: Vec<Box<[Cell]>>,
+    /// Cells per kept row.
+    width: usize,
+    rows: usize,
+    cells: Vec<Stored>,
+    text: String,
 }
 
 impl KeptRows {
@@ -84,31 +115,53 @@ impl KeptRows {
                 positions.push(None);
             }
         }
-        KeptRows { positions, rows: Vec::new() }
+        KeptRows { positions, width: kept, rows: 0, cells: Vec::new(), text: String::new() }
     }
 
-    /// Keeps the used columns of `rows` (one page's worth, so unused cells never pile up);
-    /// returns the bytes of cells kept.
+    /// Keeps the used columns of `rows` (one page's worth); returns the bytes kept.
     pub(crate) fn extend(&mut self, rows: Vec<Row>) -> usize {
-        let positions = &self.positions;
-        let mut bytes = 0;
-        self.rows.extend(rows.into_iter().map(|row| {
-            let kept: Box<[Cell]> =
-                row.into_iter().zip(positions).filter(|(_, p)| p.is_some()).map(|(cell, _)| cell).collect();
-            bytes += kept.iter().map(Cell::size).sum::<usize>() + std::mem::size_of_val(&*kept);
-            kept
-        }));
-        bytes
+        let (cells, text) = (self.cells.len(), self.text.len());
+        self.rows += rows.len();
+        for row in rows {
+            for (cell, position) in row.into_iter().zip(&self.positions) {
+                if position.is_none() {
+                    continue;
+                }
+                self.cells.push(match cell {
+                    Cell::Null => Stored::Null,
+                    Cell::Integer(v) => Stored::Integer(v),
+                    Cell::Double(v) => Stored::Double(v),
+                    Cell::Text(value) => {
+                        let start = self.text.len();
+                        self.text.push_str(&value);
+                        Stored::Text { start, len: u32::try_from(value.len()).unwrap_or(u32::MAX) }
+                    }
+                });
+            }
+        }
+        (self.cells.len() - cells) * std::mem::size_of::<Stored>() + self.text.len() - text
+    }
+
+    /// Gives back the arenas' spare capacity once every row is kept.
+    pub(crate) fn shrink(&mut self) {
+        self.cells.shrink_to_fit();
+        self.text.shrink_to_fit();
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.rows.len()
+        self.rows
     }
 
     /// The cell of schema column `column` in row `row`; NULL for columns not kept.
-    pub(crate) fn cell(&self, row: usize, column: usize) -> Option<&Cell> {
+    pub(crate) fn cell(&self, row: usize, column: usize) -> Option<CellRef<'_>> {
         let position = (*self.positions.get(column)?)?;
-        self.rows.get(row)?.get(position)
+        let stored = self.cells.get(row.checked_mul(self.width)? + position)?;
+        Some(match *stored {
+            Stored::Null => CellRef::Null,
+            Stored::Integer(v) => CellRef::Integer(v),
+            Stored::Double(v) => CellRef::Double(v),
+            Stored::Text { start, len } => CellRef::Text(self.text.get(start..start + len as usize)?),
+        })
     }
 }
 
@@ -138,6 +191,11 @@ impl Partition {
 struct Kept {
     rows: Arc<KeptRows>,
     indexes: HashMap<Vec<usize>, Arc<Index>>,
+    /// Bytes of the rows' cells, as counted against the statement's limit.
+    bytes: usize,
+    /// When a scan last read these rows, in the statement's ticks: the namespace read least
+    /// recently is dropped first.
+    last_used: u64,
 }
 
 #[derive(Default)]
@@ -148,12 +206,20 @@ pub(crate) struct TableCache {
     /// Whether some use of the table in the statement names no namespace.
     every_namespace: bool,
     kept: HashMap<Partition, Kept>,
+    /// Namespaces whose rows were kept, then dropped to make room.
+    dropped: HashSet<String>,
+    /// Namespaces listed again after being dropped.
+    relists: usize,
 }
 
 impl TableCache {
-    /// The kept partition that holds `partition`'s rows: everything, if kept, else itself.
-    fn covering(&self, partition: &Partition) -> Option<(&Partition, &Kept)> {
-        self.kept.get_key_value(&Partition::All).or_else(|| self.kept.get_key_value(partition))
+    /// The kept partition that holds `partition`'s rows (everything, if kept, else itself),
+    /// marked as read at `tick`.
+    fn covering(&mut self, partition: &Partition, tick: u64) -> Option<(Partition, Arc<KeptRows>)> {
+        let key = if self.kept.contains_key(&Partition::All) { Partition::All } else { partition.clone() };
+        let kept = self.kept.get_mut(&key)?;
+        kept.last_used = tick;
+        Some((key, kept.rows.clone()))
     }
 }
 
@@ -163,15 +229,18 @@ pub(crate) struct StatementCache {
     tables: HashMap<String, TableCache>,
     /// Tables of the statement (noted while SQLite plans it) by the source they read.
     readers: HashMap<Source, HashSet<String>>,
-    /// Namespaces listed on their own so far, by source.
-    namespace_lists: HashMap<Source, usize>,
+    /// Counts reads of kept rows, for least-recently-used order.
+    tick: u64,
+    /// The store each kept table converted its last partition in, for its next one.
+    idle_scans: HashMap<String, Scan>,
 }
 
 /// How a new scan of a table should run.
 pub(crate) enum Plan {
     /// First scan in this statement: stream pages.
     Stream,
-    /// Scanned before: collect every row, then call [`StatementCache::store`].
+    /// Scanned before, or a join's inner side: collect the partition's rows, then call
+    /// [`StatementCache::store`].
     Materialize,
     /// Rows are already here, in this partition.
     Cached(Partition, Arc<KeptRows>),
@@ -179,9 +248,7 @@ pub(crate) enum Plan {
 
 impl StatementCache {
     pub(crate) fn clear(&mut self) {
-        self.tables.clear();
-        self.readers.clear();
-        self.namespace_lists.clear();
+        *self = StatementCache::default();
     }
 
     /// Records that the statement being planned reads `table`, whose input is `source`.
@@ -199,14 +266,12 @@ impl StatementCache {
         entry.every_namespace |= !namespace_constrained;
     }
 
-    /// Whether some use of `table` in the statement may need every namespace.
-    pub(crate) fn may_need_every_namespace(&self, table: &str) -> bool {
-        self.tables.get(table).is_none_or(|t| t.every_namespace)
-    }
-
-    /// Whether another table of this statement reads the same input, so one List serves both.
-    pub(crate) fn is_shared(&self, source: &Source) -> bool {
-        self.readers.get(source).is_some_and(|tables| tables.len() > 1)
+    /// The one `namespace` of `source` that every table of the statement reading it needs,
+    /// if there is one: its List is then fetched once and kept for all of them.
+    pub(crate) fn shared_partition(&self, source: &Source, namespace: Option<&str>) -> Option<Partition> {
+        let readers = self.readers.get(source).filter(|tables| tables.len() > 1)?;
+        let every_use_names_one = readers.iter().all(|t| self.tables.get(t).is_some_and(|t| !t.every_namespace));
+        Some(Partition::Namespace(namespace.filter(|_| every_use_names_one)?.to_string()))
     }
 
     /// The tables of the statement reading `source`, sorted.
@@ -219,36 +284,51 @@ impl StatementCache {
 
     /// The kept partition of `table` holding `partition`'s rows (everything, or that
     /// partition), with its rows, if a scan kept them.
-    pub(crate) fn kept(&self, table: &str, partition: &Partition) -> Option<(Partition, Arc<KeptRows>)> {
-        let (covering, kept) = self.tables.get(table)?.covering(partition)?;
-        Some((covering.clone(), kept.rows.clone()))
+    pub(crate) fn kept(&mut self, table: &str, partition: &Partition) -> Option<(Partition, Arc<KeptRows>)> {
+        self.tick += 1;
+        self.tables.get_mut(table)?.covering(partition, self.tick)
     }
 
-    /// How many namespaces of `source` were listed on their own in this statement.
-    pub(crate) fn namespace_lists(&self, source: &Source) -> usize {
-        self.namespace_lists.get(source).copied().unwrap_or(0)
-    }
-
-    /// Counts a list of `partition` of `source`, when it is one namespace.
-    pub(crate) fn count_namespace_list(&mut self, source: &Source, partition: &Partition) {
-        if matches!(partition, Partition::Namespace(_)) {
-            *self.namespace_lists.entry(source.clone()).or_default() += 1;
+    /// The part of its input a kept scan of `table` that needs `namespace` (or every object)
+    /// keeps: that namespace, unless namespaces of the table were listed again after being
+    /// dropped more than [`MAX_RELISTS`] times (the outer side does not run namespace by
+    /// namespace), then everything.
+    pub(crate) fn partition(&self, table: &str, namespace: Option<&str>) -> Partition {
+        match namespace {
+            Some(namespace) if self.tables.get(table).is_none_or(|t| t.relists <= MAX_RELISTS) => {
+                Partition::Namespace(namespace.to_string())
+            }
+            _ => Partition::All,
         }
     }
 
-    /// How to run a scan of `table` that needs `partition`. A `constrained` scan (equality
-    /// constraints) in a statement of several tables is the inner side of a join, which
-    /// SQLite repeats once per outer row: it is materialized at once, since streaming would
-    /// convert the whole List for the first outer row anyway and again for the second.
-    pub(crate) fn plan(&mut self, table: &str, constrained: bool, partition: &Partition) -> Plan {
-        let joined = constrained && self.readers.values().map(HashSet::len).sum::<usize>() > 1;
-        let entry = self.tables.entry(table.to_string()).or_default();
-        entry.scans += 1;
-        match entry.covering(partition) {
-            Some((covering, kept)) => Plan::Cached(covering.clone(), kept.rows.clone()),
-            None if entry.scans > 1 || joined => Plan::Materialize,
+    /// How to run a scan of `table` that needs `partition`. A `joined` scan (a join's inner
+    /// side, which SQLite repeats once per outer row) in a statement of several tables is
+    /// materialized at once, since streaming would convert the whole List for the first outer
+    /// row and again for the second; so is a table's second scan.
+    pub(crate) fn plan(&mut self, table: &str, joined: bool, partition: &Partition) -> Plan {
+        let joined = joined && self.readers.values().map(HashSet::len).sum::<usize>() > 1;
+        let scans = {
+            let entry = self.tables.entry(table.to_string()).or_default();
+            entry.scans += 1;
+            entry.scans
+        };
+        match self.kept(table, partition) {
+            Some((covering, rows)) => Plan::Cached(covering, rows),
+            None if scans > 1 || joined => Plan::Materialize,
             None => Plan::Stream,
         }
+    }
+
+    /// The store `table` converted its last kept partition in, if any.
+    pub(crate) fn take_idle_scan(&mut self, table: &str) -> Option<Scan> {
+        self.idle_scans.remove(table)
+    }
+
+    /// Keeps `scan`, which converted a partition of `table` without failing, for the table's
+    /// next partition in this statement.
+    pub(crate) fn keep_idle_scan(&mut self, table: &str, scan: Scan) {
+        self.idle_scans.insert(table.to_string(), scan);
     }
 
     /// An empty [`KeptRows`] for `table`, `width` columns wide, keeping what the statement
@@ -257,10 +337,53 @@ impl StatementCache {
         KeptRows::new(width, self.tables.entry(table.to_string()).or_default().columns_used)
     }
 
-    /// Keeps `rows`, the objects of `partition`, for the rest of the statement.
-    pub(crate) fn store(&mut self, table: &str, partition: Partition, rows: KeptRows) {
-        let kept = Kept { rows: Arc::new(rows), indexes: HashMap::new() };
-        self.tables.entry(table.to_string()).or_default().kept.insert(partition, kept);
+    /// Keeps `rows` (`bytes` of cells), the objects of `partition`, for the rest of the
+    /// statement, or until dropped by [`StatementCache::make_room`].
+    pub(crate) fn store(&mut self, table: &str, partition: Partition, rows: KeptRows, bytes: usize) {
+        self.tick += 1;
+        let entry = self.tables.entry(table.to_string()).or_default();
+        if let Partition::Namespace(namespace) = &partition
+            && entry.dropped.remove(namespace)
+        {
+            entry.relists += 1;
+        }
+        let kept = Kept { rows: Arc::new(rows), indexes: HashMap::new(), bytes, last_used: self.tick };
+        entry.kept.insert(partition, kept);
+    }
+
+    /// Drops the kept namespaces read least recently until those kept hold no more than
+    /// `window` bytes, sparing `partition` (just stored); returns the bytes dropped. Rows a
+    /// running scan reads stay alive until it ends.
+    pub(crate) fn make_room(&mut self, partition: &Partition, window: usize) -> usize {
+        let mut namespaces: Vec<(u64, usize, String, Partition)> = self
+            .tables
+            .iter()
+            .flat_map(|(table, cache)| {
+                cache
+                    .kept
+                    .iter()
+                    .filter(|(p, _)| matches!(p, Partition::Namespace(_)))
+                    .map(|(p, kept)| (kept.last_used, kept.bytes, table.clone(), p.clone()))
+            })
+            .collect();
+        let mut held: usize = namespaces.iter().map(|(_, bytes, ..)| bytes).sum();
+        namespaces.sort_unstable_by_key(|(last_used, ..)| *last_used);
+        let mut dropped = 0;
+        for (_, bytes, table, victim) in namespaces {
+            if held <= window {
+                break;
+            }
+            if &victim == partition {
+                continue;
+            }
+            if let (Some(cache), Partition::Namespace(namespace)) = (self.tables.get_mut(&table), &victim) {
+                cache.kept.remove(&victim);
+                cache.dropped.insert(namespace.clone());
+            }
+            held -= bytes;
+            dropped += bytes;
+        }
+        dropped
     }
 
     /// Positions of the kept rows of `table`'s `partition` whose `columns` equal `keys`.
@@ -284,7 +407,7 @@ impl StatementCache {
                 for n in 0..rows.len() {
                     let key: Option<Vec<Key>> = columns
                         .iter()
-                        .map(|(i, ty)| Key::of_cell(rows.cell(n, *i).unwrap_or(&Cell::Null), *ty))
+                        .map(|(i, ty)| Key::of_cell(rows.cell(n, *i).unwrap_or(CellRef::Null), *ty))
                         .collect();
                     if let (Some(key), Ok(n)) = (key, u32::try_from(n)) {
                         index.entry(key).or_default().push(n);

@@ -1,9 +1,11 @@
 //! The constraints of one scan: chosen in `xBestIndex`, carried to `xFilter` in the index
 //! string, and decoded there with their values.
 //!
-//! The index string lists the constraints in argument order, `"3:in,5"`: column 3 with its
-//! whole `IN (…)` list as one argument, then column 5 with one value; or `"limit,offset"` for
-//! a scan whose only constraints are the statement's `LIMIT` and `OFFSET`.
+//! The index string lists the constraints in argument order, `"3:in,5,7:outer"`: column 3
+//! with its whole `IN (…)` list as one argument, column 5 with one value, and column 7 with
+//! a value SQLite knows only when it runs the scan, from another table's row (a join key);
+//! or `"limit,offset"` for a scan whose only constraints are the statement's `LIMIT` and
+//! `OFFSET`.
 
 use std::os::raw::c_int;
 
@@ -48,7 +50,14 @@ pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Re
         // `IN (…)` arrives as one list rather than one xFilter per value, so that the source
         // can fetch every value in one scan; repeated xFilter calls then only come from joins.
         let whole_list = info.is_in_constraint(i)? && info.set_in_constraint(i, true)?;
-        used.push(if whole_list { format!("{column}:in") } else { column.to_string() });
+        // A value unknown while planning comes from the row of a table scanned around this
+        // one: this scan is a join's inner side, run once per outer row.
+        let outer = !whole_list && info.rhs_value(i)?.is_none();
+        used.push(match (whole_list, outer) {
+            (true, _) => format!("{column}:in"),
+            (false, true) => format!("{column}:outer"),
+            (false, false) => column.to_string(),
+        });
         let mut usage = info.constraint_usage(i);
         usage.set_argv_index(c_int::try_from(used.len()).map_err(module_error)?);
     }
@@ -57,10 +66,27 @@ pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Re
         info.set_estimated_rows(100_000);
     } else {
         info.set_idx_str(&used.join(","));
-        info.set_estimated_cost(10.0);
-        info.set_estimated_rows(10);
+        let rows = estimated_rows(schema, &columns);
+        info.set_estimated_cost(10.0 + rows);
+        info.set_estimated_rows(rows as i64);
     }
     Ok(namespace_constrained)
+}
+
+/// The rows a scan with equalities on `columns` is expected to yield, out of 100,000, so that
+/// SQLite prefers the plan using the most selective ones: given a namespace and a pod name, it
+/// must look up by both, not by the namespace alone and filter thousands of rows per outer row.
+fn estimated_rows(schema: &TableSchema, columns: &[c_int]) -> f64 {
+    columns.iter().fold(100_000.0, |rows, column| {
+        let pushdown = usize::try_from(*column).ok().and_then(|c| schema.columns.get(c)).map(|c| c.pushdown.as_ref());
+        let selectivity = match pushdown {
+            Some(Some(Pushdown::Namespace)) => 0.02,
+            Some(Some(Pushdown::Name)) => 0.001,
+            // Label and field selectors, and any other column (a join key, a uid).
+            _ => 0.01,
+        };
+        (rows * selectivity).max(1.0)
+    })
 }
 
 /// Takes `LIMIT` (and `OFFSET`) when they are the scan's only constraints and nothing is
@@ -102,6 +128,8 @@ pub(crate) struct Constraints {
     applied_by_source: Vec<usize>,
     /// `LIMIT + OFFSET`: the scan needs no more objects than that.
     limit: Option<usize>,
+    /// Whether some value comes from the row of a table scanned around this one.
+    outer_values: bool,
 }
 
 impl Constraints {
@@ -113,8 +141,13 @@ impl Constraints {
         args: &Filters<'_>,
     ) -> rusqlite::Result<Option<Constraints>> {
         let Some(list) = idx_str.filter(|s| !s.is_empty()) else { return Ok(None) };
-        let mut constraints =
-            Constraints { columns: Vec::new(), keys: Vec::new(), applied_by_source: Vec::new(), limit: None };
+        let mut constraints = Constraints {
+            columns: Vec::new(),
+            keys: Vec::new(),
+            applied_by_source: Vec::new(),
+            limit: None,
+            outer_values: false,
+        };
         let (mut limit, mut offset) = (None, 0usize);
         for (n, entry) in list.split(',').enumerate() {
             if entry == "limit" || entry == "offset" {
@@ -135,6 +168,11 @@ impl Constraints {
                 Some(column) => (column, true),
                 None => (entry, false),
             };
+            let (column, outer) = match column.strip_suffix(":outer") {
+                Some(column) => (column, true),
+                None => (column, false),
+            };
+            constraints.outer_values |= outer;
             let column: usize = column.parse().map_err(module_error)?;
             let spec = schema.columns.get(column).ok_or_else(|| module_error("constraint on an unknown column"))?;
             let mut keys = Vec::new();
@@ -180,15 +218,17 @@ impl Constraints {
         selection
     }
 
-    /// Whether the scan has equality constraints (a join's inner side usually has).
-    pub(crate) fn has_equalities(&self) -> bool {
-        !self.columns.is_empty()
+    /// Whether some value comes from the row of a table scanned around this one: the scan is
+    /// a join's inner side (or a correlated subquery), which SQLite runs once per outer row.
+    pub(crate) fn has_outer_values(&self) -> bool {
+        self.outer_values
     }
 
     /// Whether `row` satisfies every constraint the source did not apply itself.
     pub(crate) fn matches(&self, row: &Row) -> bool {
         self.columns.iter().zip(&self.keys).all(|((i, ty), keys)| {
-            self.applied_by_source.contains(i) || Key::of_cell(&row[*i], *ty).is_some_and(|key| keys.contains(&key))
+            self.applied_by_source.contains(i)
+                || Key::of_cell(row[*i].borrowed(), *ty).is_some_and(|key| keys.contains(&key))
         })
     }
 

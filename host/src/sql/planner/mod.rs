@@ -2,20 +2,28 @@
 //!
 //! SQLite plans a statement first (`xBestIndex` for every use of every table, where the
 //! planner notes which tables read which input, which columns are used and whether each use
-//! names a namespace, and [`choose`] picks the equality constraints, or a lone `LIMIT`), then
-//! runs it (`xFilter`, where [`Planner::scan`] decides per scan):
+//! names a namespace, and [`choose`] picks the equality constraints, or a lone `LIMIT`, and
+//! marks the values that come from another table's row), then runs it (`xFilter`, where
+//! [`Planner::scan`] decides per scan):
 //!
 //! - a scan with a label selector streams with its selection, since the source applies the
 //!   selector and the rows must carry it back;
-//! - when several tables of the statement read the same input (pods and pod containers), its
-//!   List is fetched once and the rows of every reader kept;
-//! - the first scan of a table streams; a repeated scan, or the constrained (inner) side of a
-//!   join, keeps the table's rows — only the columns the statement reads — and looks them up
-//!   through a hash index on the constrained columns;
-//! - kept rows are of one namespace when the scan names one and no use of the tables keeping
-//!   them may need another (up to [`MAX_NAMESPACE_LISTS`] namespaces), else of everything;
+//! - when several tables of the statement read the same input (pods and pod containers) and
+//!   every use of each names the same one namespace, that namespace is listed once and the
+//!   rows of every reader kept;
+//! - a join's inner side (a scan with values from an outer row), or a table's repeated scan,
+//!   keeps the table's rows — only the columns the statement reads — and looks them up
+//!   through a hash index on the constrained columns. It keeps the namespace the scan names,
+//!   if it names one: the outer side runs namespace by namespace, so namespaces read least
+//!   recently are dropped beyond a window (16 MiB by default), and a join holds one
+//!   namespace of its inner side at a time instead of the whole cluster. A table whose
+//!   dropped namespaces are needed again more than [`cache::MAX_RELISTS`] times is kept
+//!   whole instead;
+//! - every other scan, the outer side of a join included, streams: it is never held;
 //! - constraints on pushdown columns, and a `LIMIT`, narrow the request
-//!   ([`Constraints::selection`]).
+//!   ([`Constraints::selection`]); what a statement keeps is capped
+//!   ([`crate::sql::MAX_KEPT_BYTES`] by default), and a statement that would keep more fails
+//!   with a message saying how to narrow it.
 
 mod cache;
 mod constraints;
@@ -34,13 +42,8 @@ use rusqlite::Error;
 
 use crate::report::table_span;
 use crate::schema::Source;
-use crate::sources::{DataSource, Selection};
+use crate::sources::DataSource;
 use crate::wasm::TableComponent;
-
-/// Namespaces of one input a statement lists one by one (for a join's inner side) before it
-/// lists the whole input instead: a few namespaces cost a request each, many cost more in
-/// requests than one List costs in bytes.
-const MAX_NAMESPACE_LISTS: usize = 8;
 
 /// Plans the scans of one connection's statements, one statement at a time.
 pub(crate) struct Planner {
@@ -49,6 +52,9 @@ pub(crate) struct Planner {
     statement: Mutex<StatementCache>,
     /// Bytes of rows one statement may keep for its joins.
     pub(crate) max_kept_bytes: AtomicUsize,
+    /// Bytes of namespaces kept for joins' inner sides before the least recently read is
+    /// dropped.
+    pub(crate) namespace_window_bytes: AtomicUsize,
     /// Bytes kept by the running statement.
     kept_bytes: AtomicUsize,
 }
@@ -68,6 +74,7 @@ impl Planner {
             tables,
             statement: Mutex::default(),
             max_kept_bytes: AtomicUsize::new(super::MAX_KEPT_BYTES),
+            namespace_window_bytes: AtomicUsize::new(cache::NAMESPACE_WINDOW_BYTES),
             kept_bytes: AtomicUsize::new(0),
         }
     }
@@ -89,7 +96,7 @@ impl Planner {
     /// Starts one scan of `table` with `constraints`, positioned on its first row.
     pub(crate) fn scan<'t>(
         &'t self,
-        table: &'t TableComponent,
+        table: &'t Arc<TableComponent>,
         constraints: Option<Constraints>,
     ) -> rusqlite::Result<ScanRows<'t>> {
         let name = table.schema.name.as_str();
@@ -97,14 +104,21 @@ impl Planner {
         // What the source logs while it starts (or reuses) the List is about this table.
         let _span = table_span(name).entered();
         let selection = constraints.as_ref().map(|c| c.selection(&table.schema)).unwrap_or_default();
-        let partition = self.partition(name, source, &selection);
-        let plan = if !selection.label_selectors.is_empty() {
-            Plan::Stream
-        } else if self.statement().is_shared(source) {
+        let namespace = match (source, selection.namespaces.as_slice()) {
+            (Source::Resource(resource), [namespace]) if resource.namespaced => Some(namespace.as_str()),
+            _ => None,
+        };
+        let joined = constraints.as_ref().is_some_and(Constraints::has_outer_values);
+        let shared = self.statement().shared_partition(source, namespace);
+        let (plan, partition) = if !selection.label_selectors.is_empty() {
+            (Plan::Stream, Partition::All)
+        } else if let Some(partition) = shared {
             let (covering, rows) = self.shared_rows(source, name, &partition)?;
-            Plan::Cached(covering, rows)
+            (Plan::Cached(covering, rows), partition)
         } else {
-            self.statement().plan(name, constraints.as_ref().is_some_and(Constraints::has_equalities), &partition)
+            let mut statement = self.statement();
+            let partition = statement.partition(name, namespace);
+            (statement.plan(name, joined, &partition), partition)
         };
         let (partition, kept) = match plan {
             Plan::Stream => {
@@ -137,24 +151,6 @@ impl Planner {
         Ok(rows)
     }
 
-    /// The part of its input a scan of `table` needs kept: the one namespace its constraints
-    /// name — unless a table keeping rows from the same List may need every namespace (some
-    /// use of it names none), or [`MAX_NAMESPACE_LISTS`] namespaces were listed already —
-    /// else everything.
-    fn partition(&self, table: &str, source: &Source, selection: &Selection) -> Partition {
-        let namespaced = matches!(source, Source::Resource(resource) if resource.namespaced);
-        let [namespace] = selection.namespaces.as_slice() else { return Partition::All };
-        let statement = self.statement();
-        let keepers = if statement.is_shared(source) { statement.readers_of(source) } else { vec![table.to_string()] };
-        if !namespaced
-            || keepers.iter().any(|t| statement.may_need_every_namespace(t))
-            || statement.namespace_lists(source) >= MAX_NAMESPACE_LISTS
-        {
-            return Partition::All;
-        }
-        Partition::Namespace(namespace.clone())
-    }
-
     /// The kept rows of `table` for `partition`, which reads `source` like other tables of
     /// the statement do: the List is fetched once and kept for all of them.
     fn shared_rows(
@@ -185,14 +181,24 @@ impl Planner {
         let mut converting = Vec::with_capacity(readers.len());
         for name in readers {
             let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
-            let kept = self.statement().keeper(name, component.schema.columns.len());
-            converting.push((name, component.scan().map_err(module_error)?, kept));
+            let (kept, idle) = {
+                let mut statement = self.statement();
+                (statement.keeper(name, component.schema.columns.len()), statement.take_idle_scan(name))
+            };
+            // A table kept namespace by namespace converts them all in one store, as one scan
+            // of several pages would: a fresh store per namespace would fault its memory in
+            // again each time.
+            let scan = match idle {
+                Some(scan) => scan,
+                None => component.scan().map_err(module_error)?,
+            };
+            converting.push((name, scan, kept, 0));
         }
-        self.statement().count_namespace_list(source, partition);
         for page in self.source.pages(table, source, &partition.selection()) {
             let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
-            for (_, scan, kept) in &mut converting {
+            for (_, scan, kept, kept_bytes) in &mut converting {
                 let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+                *kept_bytes += bytes;
                 let total = self.kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
                 let limit = self.max_kept_bytes.load(Ordering::Relaxed);
                 if total > limit {
@@ -205,9 +211,18 @@ impl Planner {
             }
         }
         let mut statement = self.statement();
-        for (name, _, kept) in converting {
-            statement.store(name, partition.clone(), kept);
+        for (name, scan, mut kept, bytes) in converting {
+            kept.shrink();
+            statement.store(name, partition.clone(), kept, bytes);
+            statement.keep_idle_scan(name, scan);
         }
+        let dropped = statement.make_room(partition, self.namespace_window_bytes.load(Ordering::Relaxed));
+        let held = self.kept_bytes.fetch_sub(dropped, Ordering::Relaxed) - dropped;
+        tracing::debug!(
+            "kept {partition:?} of {source} for {readers:?}; dropped {} KiB; the statement holds {} KiB",
+            dropped >> 10,
+            held >> 10
+        );
         statement.kept(table, partition).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
     }
 

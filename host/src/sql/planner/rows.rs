@@ -7,7 +7,7 @@ use super::cache::KeptRows;
 use super::constraints::Constraints;
 use super::module_error;
 use crate::report::table_span;
-use crate::schema::{Cell, Row};
+use crate::schema::{Cell, CellRef, Row};
 use crate::sources::Pages;
 use crate::wasm::Scan;
 
@@ -15,7 +15,7 @@ use crate::wasm::Scan;
 pub(crate) struct Stream<'t> {
     /// The table, for messages.
     pub(crate) table: &'t str,
-    pub(crate) scan: Scan<'t>,
+    pub(crate) scan: Scan,
     pub(crate) pages: Pages<'t>,
     /// The rest of the current page's rows.
     pub(crate) rows: std::vec::IntoIter<Row>,
@@ -83,11 +83,11 @@ impl ScanRows<'_> {
     }
 
     /// The cell of `column` in the current row; `None` reads as NULL.
-    pub(crate) fn cell(&self, column: usize) -> Option<&Cell> {
+    pub(crate) fn cell(&self, column: usize) -> Option<CellRef<'_>> {
         match self {
             ScanRows::Streaming(stream) => match &stream.label_selector {
-                Some(value) if stream.label_selector_column == Some(column) => Some(value),
-                _ => stream.row.as_ref()?.get(column),
+                Some(value) if stream.label_selector_column == Some(column) => Some(value.borrowed()),
+                _ => stream.row.as_ref()?.get(column).map(Cell::borrowed),
             },
             ScanRows::Kept { rows, current, .. } => rows.cell((*current)?, column),
             ScanRows::Done => None,
