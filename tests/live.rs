@@ -742,3 +742,36 @@ fn collect_queries(value: &serde_json::Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// kubequery asks for gzip as kubectl does, and reads the pages kube-apiserver compresses
+/// (128 KiB and more); a kubeconfig cluster with `disable-compression: true` turns it off,
+/// as it does for kubectl. The rows are the same either way.
+#[test]
+fn pages_travel_gzipped_unless_the_kubeconfig_disables_compression() {
+    let server = cluster(2000, "uid-a");
+    let sql = "SELECT count(*) AS n, count(DISTINCT uid) AS u, max(name) AS last FROM kubernetes_pods";
+    let plain = server.kubeconfig("gzip").replace("    server:", "    disable-compression: true\n    server:");
+    let mut served = Vec::new();
+    for (name, kubeconfig, gzip) in [("gzip", server.kubeconfig("gzip"), true), ("plain", plain, false)] {
+        let config = LiveConfig {
+            kubeconfig: Some(write_kubeconfig(&format!("compression-{name}"), &kubeconfig)),
+            request_timeout: Duration::from_secs(5),
+            ..Default::default()
+        };
+        let source = Arc::new(LiveSource::connect(&config).expect("connecting"));
+        server.clear_requests();
+        let rows = query(source, sql);
+        assert_eq!(
+            (rows[0]["n"].as_i64(), rows[0]["u"].as_i64(), rows[0]["last"].as_str()),
+            (Some(2000), Some(2000), Some("pod-001999")),
+            "{name}"
+        );
+        let requests = pod_requests(&server);
+        assert_eq!(requests.len(), 4, "{name}: {requests:#?}");
+        for request in &requests {
+            assert_eq!(request.accept_encoding.contains("gzip"), gzip, "{name}: {request:?}");
+        }
+        served.push(server.bytes_served());
+    }
+    assert!(served[0] * 4 < served[1], "gzipped pages are a fraction of the plain ones: {served:?}");
+}

@@ -4,7 +4,8 @@
 //! It serves discovery (`/version`, `/api`, `/apis`, each group version), List and GET of
 //! namespaced and cluster-scoped resources, paging with opaque continue tokens, label and
 //! field selectors, metadata-only lists (`PartialObjectMetadataList`), the `Table` format of
-//! Secrets — over plain HTTP on loopback. Faults can be injected per resource (status codes,
+//! Secrets — over plain HTTP on loopback, gzipping large responses for clients that accept it
+//! as kube-apiserver does, optionally through a link of limited bandwidth. Faults can be injected per resource (status codes,
 //! expired continue tokens, slow and truncated responses, an ignored `as=`), and every request is recorded so tests can assert the
 //! exact request a client made.
 
@@ -13,6 +14,7 @@ mod selectors;
 mod server;
 mod store;
 pub mod synthetic;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -47,6 +49,8 @@ pub struct Recorded {
     /// Decoded query parameters in the order given.
     pub query: Vec<(String, String)>,
     pub accept: String,
+    /// The `Accept-Encoding` header, empty when absent.
+    pub accept_encoding: String,
 }
 
 impl Recorded {
@@ -61,6 +65,8 @@ pub(crate) struct State {
     pub(crate) requests: Mutex<Vec<Recorded>>,
     /// Bytes of response bodies served since the requests were last cleared.
     pub(crate) bytes_served: std::sync::atomic::AtomicU64,
+    /// The network link responses are sent over, when its bandwidth is limited.
+    pub(crate) link: Mutex<Option<Arc<wire::Link>>>,
     pub(crate) git_version: String,
 }
 
@@ -84,6 +90,7 @@ impl FixtureServer {
             faults: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             bytes_served: std::sync::atomic::AtomicU64::new(0),
+            link: Mutex::new(None),
             git_version: "v1.31.2".into(),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
@@ -119,6 +126,14 @@ impl FixtureServer {
     /// Bytes of response bodies served since [`FixtureServer::clear_requests`].
     pub fn bytes_served(&self) -> u64 {
         self.state.bytes_served.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sends every response body over one link of `bytes_per_second` (`None`: as fast as
+    /// loopback goes), as a cluster across a network would.
+    pub fn set_bandwidth(&self, bytes_per_second: Option<u64>) {
+        if let Ok(mut link) = self.state.link.lock() {
+            *link = bytes_per_second.map(|b| Arc::new(wire::Link::new(b)));
+        }
     }
 
     /// Forgets the requests recorded and the bytes served so far.

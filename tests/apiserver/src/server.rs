@@ -21,7 +21,7 @@ use crate::selectors::{FieldSelector, LabelSelector};
 use crate::store::Stored;
 use crate::{Fault, Recorded, State};
 
-type ResponseBody = BoxBody<Bytes, io::Error>;
+pub(crate) type ResponseBody = BoxBody<Bytes, io::Error>;
 
 pub(crate) async fn serve(
     listener: std::net::TcpListener,
@@ -197,7 +197,10 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
     let path = req.uri().path().to_string();
     let query = query_pairs(req.uri().query());
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let recorded = Recorded { method: req.method().to_string(), path: path.clone(), query, accept };
+    let gzip = crate::wire::accepts_gzip(req.headers());
+    let accept_encoding =
+        req.headers().get(http::header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let recorded = Recorded { method: req.method().to_string(), path: path.clone(), query, accept, accept_encoding };
     if let Ok(mut requests) = state.requests.lock() {
         requests.push(recorded.clone());
     }
@@ -258,15 +261,22 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         Route::Resource(target) => resource(&state, &target, &recorded),
         Route::NotFound => status(404, "NotFound", "the server could not find the requested resource"),
     };
+    let response = crate::wire::encode(response, gzip).await;
     let served = http_body::Body::size_hint(response.body()).exact().unwrap_or(0);
     state.bytes_served.fetch_add(if truncate { served / 2 } else { served }, std::sync::atomic::Ordering::Relaxed);
-    if truncate {
+    let response = if truncate {
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.map(http_body_util::Collected::to_bytes).unwrap_or_default();
         let half = bytes.slice(..bytes.len() / 2);
-        return Ok(Response::from_parts(parts, Truncated(Some(half)).boxed()));
-    }
-    Ok(response)
+        Response::from_parts(parts, Truncated(Some(half)).boxed())
+    } else {
+        response
+    };
+    let link = state.link.lock().ok().and_then(|link| link.clone());
+    Ok(match link {
+        Some(link) => crate::wire::throttle(response, link),
+        None => response,
+    })
 }
 
 fn version(git_version: &str) -> Value {

@@ -6,8 +6,9 @@
 //!   --pod-size typical|large    ~5 KB or ~15 KB pods
 //!   --runs N                    runs per query (the median is reported) [3]
 //!   --peers-up-to N             run kubectl (+ jq, k8sql when installed) up to N pods [30000]
-//!   --only queries,conversion,start,load
+//!   --only queries,conversion,start,load,network
 //!   --concurrency 1,4,8,16,32   concurrent osquery calls for `load`
+//!   --bandwidth 0,100M,1G       link speeds (bits per second; 0: loopback) for `network`
 //!   --kubequery PATH            the binary to measure [target/release/kubequery]
 //! ```
 //!
@@ -17,7 +18,8 @@
 //! page, plus converting it with the table's code compiled natively) and the peers. Then each
 //! built-in table's conversion in wasm against native, extension start-up, the extension
 //! under concurrent `generate` calls (`--only load`, not run by default: minutes per size),
-//! and binary size.
+//! the pods query through a link of limited bandwidth with and without gzip (`--only
+//! network`, not run by default), and binary size.
 //! Everything is printed as Markdown tables, ready for docs/performance.md.
 
 mod cluster;
@@ -59,6 +61,8 @@ struct Args {
     peers_up_to: usize,
     only: Vec<String>,
     concurrency: Vec<usize>,
+    /// Link speeds for `network`, in bits per second.
+    bandwidth: Vec<u64>,
     kubequery: PathBuf,
 }
 
@@ -71,6 +75,7 @@ fn parse_args() -> anyhow::Result<Args> {
         peers_up_to: 30_000,
         only: vec!["queries".into(), "conversion".into(), "start".into()],
         concurrency: vec![1, 4, 8, 16, 32],
+        bandwidth: vec![0, 100_000_000, 1_000_000_000],
         kubequery: root.join("target/release/kubequery"),
     };
     let mut it = std::env::args().skip(1);
@@ -89,6 +94,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--peers-up-to" => args.peers_up_to = value()?.parse()?,
             "--only" => args.only = value()?.split(',').map(str::to_string).collect(),
             "--concurrency" => args.concurrency = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
+            "--bandwidth" => args.bandwidth = value()?.split(',').map(bits_per_second).collect::<Result<_, _>>()?,
             "--kubequery" => args.kubequery = PathBuf::from(value()?),
             other => bail!("unknown argument {other}; see the top of tests/bench/src/main.rs"),
         }
@@ -97,6 +103,21 @@ fn parse_args() -> anyhow::Result<Args> {
         bail!("{} does not exist; run `cargo build --release` first", args.kubequery.display());
     }
     Ok(args)
+}
+
+/// `100M`, `1G` or a plain number of bits per second (0: no limit).
+fn bits_per_second(text: &str) -> anyhow::Result<u64> {
+    let (number, unit) = match text.strip_suffix(['k', 'K', 'm', 'M', 'g', 'G']) {
+        Some(number) => (number, text[number.len()..].to_ascii_uppercase()),
+        None => (text, String::new()),
+    };
+    let scale = match unit.as_str() {
+        "K" => 1_000,
+        "M" => 1_000_000,
+        "G" => 1_000_000_000,
+        _ => 1,
+    };
+    Ok(number.parse::<u64>().with_context(|| format!("--bandwidth {text}: like 100M or 1G"))? * scale)
 }
 
 fn repo() -> PathBuf {
@@ -143,6 +164,63 @@ fn main() -> anyhow::Result<()> {
     if args.only.iter().any(|o| o == "load") {
         load(&args, &scratch)?;
     }
+    if args.only.iter().any(|o| o == "network") {
+        network(&args, &scratch)?;
+    }
+    Ok(())
+}
+
+/// The pods query through a link of each bandwidth, with kubequery's gzip on (the default)
+/// and off (`disable-compression: true` in the kubeconfig), beside downloading the pages
+/// plain and gzipped with no client library.
+fn network(args: &Args, scratch: &Path) -> anyhow::Result<()> {
+    println!("## Through a network link (pods query, 4 columns; gzip as kube-apiserver does it)\n");
+    println!(
+        "| pods | link | download plain (s) | download gzip (s) | kubequery, gzip off (s) | kubequery, gzip on (s) | on ÷ gzip download | MB on the wire (plain / gzip) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let sql = QUERIES[0].1;
+    for &size in &args.sizes {
+        let cluster = cluster::serve(size, args.pod_size, scratch)?;
+        let plain_kubeconfig = scratch.join(format!("kubeconfig-{size}-plain"));
+        std::fs::write(
+            &plain_kubeconfig,
+            cluster.server.kubeconfig("bench").replace("    server:", "    disable-compression: true\n    server:"),
+        )?;
+        for &bits in &args.bandwidth {
+            cluster.server.set_bandwidth((bits > 0).then_some(bits / 8));
+            let plain = floor::download(&cluster.server.url(), "/api/v1/pods", 500, false)?;
+            let gzip = floor::download(&cluster.server.url(), "/api/v1/pods", 500, true)?;
+            let mut walls = Vec::new();
+            for kubeconfig in [&plain_kubeconfig, &cluster.kubeconfig] {
+                let mut runs = Vec::new();
+                for _ in 0..args.runs {
+                    let run = measure::run(
+                        Command::new(&args.kubequery)
+                            .env("KUBEQUERY_CACHE_DIR", scratch.join("cache"))
+                            .args(["query", "--kubeconfig"])
+                            .arg(kubeconfig)
+                            .args(["-o", "jsonl", sql]),
+                    )?;
+                    runs.push(run.wall);
+                }
+                walls.push(measure::median(runs));
+            }
+            let link = if bits > 0 { format!("{} Mbit/s", bits / 1_000_000) } else { "loopback".to_string() };
+            println!(
+                "| {size} | {link} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} / {:.1} |",
+                secs(plain.elapsed),
+                secs(gzip.elapsed),
+                secs(walls[0]),
+                secs(walls[1]),
+                secs(walls[1]) / secs(gzip.elapsed),
+                mb(plain.wire_bytes as u64),
+                mb(gzip.wire_bytes as u64)
+            );
+        }
+        cluster.server.set_bandwidth(None);
+    }
+    println!();
     Ok(())
 }
 
@@ -158,7 +236,7 @@ fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
         generated.elapsed().as_secs_f64()
     );
 
-    let download = floor::download(&cluster.server.url(), "/api/v1/pods", 500)?;
+    let download = floor::download(&cluster.server.url(), "/api/v1/pods", 500, false)?;
     let convert = native::convert("kubernetes_pods").context("native kubernetes_pods")?;
     let sdk_cluster = kubequery_table_sdk::Cluster { name: "bench".into(), uid: "uid".into() };
     let parsed = Instant::now();
