@@ -386,19 +386,22 @@ impl StatementCache {
         dropped
     }
 
-    /// Positions of the kept rows of `table`'s `partition` whose `columns` equal `keys`.
+    /// Positions of the kept rows of `table`'s `partition` whose `columns` equal `keys`, and
+    /// the bytes of the hash index this lookup built (0 when it existed), which count
+    /// towards the partition's bytes.
     pub(crate) fn lookup(
         &mut self,
         table: &str,
         partition: &Partition,
         columns: &[(usize, ColumnType)],
         keys: &[Key],
-    ) -> Vec<u32> {
+    ) -> (Vec<u32>, usize) {
         let Some(kept) = self.tables.get_mut(table).and_then(|t| t.kept.get_mut(partition)) else {
-            return Vec::new();
+            return (Vec::new(), 0);
         };
         let rows = kept.rows.clone();
         let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
+        let mut built = 0;
         let index = kept
             .indexes
             .entry(positions)
@@ -413,9 +416,27 @@ impl StatementCache {
                         index.entry(key).or_default().push(n);
                     }
                 }
+                built = index_bytes(&index);
                 Arc::new(index)
             })
             .clone();
-        index.get(keys).cloned().unwrap_or_default()
+        kept.bytes += built;
+        (index.get(keys).cloned().unwrap_or_default(), built)
     }
+}
+
+/// About what `index` holds in memory: its table's slots, each key's values and text, and
+/// each list of positions.
+fn index_bytes(index: &Index) -> usize {
+    let slot = std::mem::size_of::<(Vec<Key>, Vec<u32>)>() + 1;
+    index.capacity() * slot
+        + index
+            .iter()
+            .map(|(key, positions)| {
+                key.iter()
+                    .map(|k| std::mem::size_of::<Key>() + if let Key::Text(text) = k { text.capacity() } else { 0 })
+                    .sum::<usize>()
+                    + positions.capacity() * std::mem::size_of::<u32>()
+            })
+            .sum::<usize>()
 }

@@ -138,14 +138,24 @@ impl Planner {
             Plan::Cached(partition, rows) => (partition, rows),
             Plan::Materialize => self.keep(source, &[name.to_string()], name, &partition)?,
         };
-        let positions = constraints.as_ref().map(|c| {
-            let mut statement = self.statement();
-            let mut positions: Vec<u32> =
-                c.combinations().iter().flat_map(|keys| statement.lookup(name, &partition, &c.columns, keys)).collect();
-            positions.sort_unstable();
-            positions.dedup();
-            positions
-        });
+        let positions = match &constraints {
+            Some(c) => {
+                let (mut positions, mut indexed) = (Vec::new(), 0);
+                {
+                    let mut statement = self.statement();
+                    for keys in c.combinations() {
+                        let (found, built) = statement.lookup(name, &partition, &c.columns, &keys);
+                        positions.extend(found);
+                        indexed += built;
+                    }
+                }
+                self.count_kept(name, indexed)?;
+                positions.sort_unstable();
+                positions.dedup();
+                Some(positions)
+            }
+            None => None,
+        };
         let mut rows = ScanRows::Kept { rows: kept, positions, next: 0, current: None };
         rows.advance()?;
         Ok(rows)
@@ -199,15 +209,7 @@ impl Planner {
             for (_, scan, kept, kept_bytes) in &mut converting {
                 let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
                 *kept_bytes += bytes;
-                let total = self.kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
-                let limit = self.max_kept_bytes.load(Ordering::Relaxed);
-                if total > limit {
-                    return Err(module_error(format!(
-                        "table {table}: the statement keeps more than {} MiB of rows for its joins; \
-                         narrow it with WHERE (namespace = …, name = …) or join fewer tables",
-                        limit >> 20
-                    )));
-                }
+                self.count_kept(table, bytes)?;
             }
         }
         let mut statement = self.statement();
@@ -224,6 +226,21 @@ impl Planner {
             held >> 10
         );
         statement.kept(table, partition).ok_or_else(|| module_error(format!("table {table} does not read {source}")))
+    }
+
+    /// Counts `bytes` more kept by the statement (rows of `table`, or an index over them),
+    /// failing once the statement keeps more than its cap.
+    fn count_kept(&self, table: &str, bytes: usize) -> rusqlite::Result<()> {
+        let total = self.kept_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let limit = self.max_kept_bytes.load(Ordering::Relaxed);
+        if total > limit {
+            return Err(module_error(format!(
+                "table {table}: the statement keeps more than {} MiB of rows for its joins; \
+                 narrow it with WHERE (namespace = …, name = …) or join fewer tables",
+                limit >> 20
+            )));
+        }
+        Ok(())
     }
 
     fn statement(&self) -> MutexGuard<'_, StatementCache> {
