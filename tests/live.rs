@@ -198,8 +198,7 @@ fn events_regarding_an_object_become_field_selectors() {
 #[test]
 fn an_unfiltered_join_streams_its_outer_side_and_keeps_one_namespace_of_the_inner() {
     let server = cluster(1200, "uid-a");
-    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
-    let engine = kubequery::sql::Engine::new(&tables, connect(&server, "join")).expect("engine");
+    let engine = common::engine(&common::builtin_catalog(), connect(&server, "join"));
     let sql = "SELECT count(*) AS n, count(DISTINCT c.namespace) AS ns FROM kubernetes_pods p \
                JOIN kubernetes_pod_containers c ON c.namespace = p.namespace AND c.pod_name = p.name";
     let every_namespace: Vec<String> = (0..10).map(|i| format!("/api/v1/namespaces/ns-{i}/pods?limit=500")).collect();
@@ -222,8 +221,7 @@ fn an_unfiltered_join_streams_its_outer_side_and_keeps_one_namespace_of_the_inne
 #[test]
 fn an_inner_side_needed_out_of_namespace_order_is_kept_whole() {
     let server = cluster(1200, "uid-a");
-    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
-    let engine = kubequery::sql::Engine::new(&tables, connect(&server, "join-order")).expect("engine");
+    let engine = common::engine(&common::builtin_catalog(), connect(&server, "join-order"));
     engine.set_namespace_window_bytes(1);
     // Pods sorted by name alternate between the ten namespaces.
     let rows = common::run(
@@ -750,7 +748,7 @@ fn collect_queries(value: &serde_json::Value, out: &mut Vec<String>) {
 fn pages_travel_gzipped_unless_the_kubeconfig_disables_compression() {
     let server = cluster(2000, "uid-a");
     let sql = "SELECT count(*) AS n, count(DISTINCT uid) AS u, max(name) AS last FROM kubernetes_pods";
-    let plain = server.kubeconfig("gzip").replace("    server:", "    disable-compression: true\n    server:");
+    let plain = server.kubeconfig_without_compression("gzip");
     let mut served = Vec::new();
     for (name, kubeconfig, gzip) in [("gzip", server.kubeconfig("gzip"), true), ("plain", plain, false)] {
         let config = LiveConfig {

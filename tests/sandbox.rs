@@ -29,8 +29,7 @@ fn engine_with(hostile: &str) -> Engine {
     let runtime = common::runtime(LIMITS);
     let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
     catalog.add(load(&runtime, hostile).expect("hostile component loads")).expect("no clash");
-    let tables: Vec<_> = catalog.tables().cloned().collect();
-    Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine")
+    common::engine(&catalog, Arc::new(Snapshot::demo(None)))
 }
 
 /// Runs the hostile table twice (a failed scan must not poison the next one) and checks the
@@ -135,8 +134,7 @@ fn a_huge_panic_in_schema_is_bounded_and_escaped_and_other_tables_load() {
     // The same runtime goes on loading and serving tables.
     let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
     catalog.add(load(&runtime, "hostile_panic").expect("another component loads")).expect("no clash");
-    let tables: Vec<_> = catalog.tables().cloned().collect();
-    let engine = Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine");
+    let engine = common::engine(&catalog, Arc::new(Snapshot::demo(None)));
     let rows = common::run(&engine, "SELECT count(*) AS n FROM kubernetes_pods").expect("queries work");
     assert_eq!(rows[0][0]["n"], 19);
 }

@@ -141,8 +141,7 @@ fn sql_cannot_write_files_on_the_host() {
 
 #[test]
 fn rows_kept_for_joins_have_a_cap() {
-    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
-    let engine = kubequery::sql::Engine::new(&tables, Arc::new(Snapshot::demo(None))).expect("engine");
+    let engine = common::engine(&common::builtin_catalog(), Arc::new(Snapshot::demo(None)));
     engine.set_max_kept_bytes(1000);
     let errors = common::run(
         &engine,
@@ -159,8 +158,7 @@ fn rows_kept_for_joins_have_a_cap() {
 /// looked up by both: by the namespace alone, every outer row would read the whole namespace.
 #[test]
 fn the_inner_side_of_a_join_is_looked_up_by_every_join_column() {
-    let tables: Vec<_> = common::builtin_catalog().tables().cloned().collect();
-    let engine = kubequery::sql::Engine::new(&tables, cluster()).expect("engine");
+    let engine = common::engine(&common::builtin_catalog(), cluster());
     for filter in ["", " WHERE p.namespace = 'ns3'"] {
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT c.name FROM kubernetes_pods p JOIN kubernetes_pod_containers c \

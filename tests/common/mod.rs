@@ -106,15 +106,19 @@ impl ResultSink for Collected {
     }
 }
 
+/// An in-process engine serving every table of `catalog` from `source`.
+pub fn engine(catalog: &Catalog, source: Arc<dyn DataSource>) -> Engine {
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    Engine::new(&tables, source).expect("creating the engine")
+}
+
 /// Runs `sql` in-process and returns each statement's rows, or the errors.
 pub fn query(
     catalog: &Catalog,
     source: Arc<dyn DataSource>,
     sql: &str,
 ) -> Result<Vec<Vec<serde_json::Map<String, serde_json::Value>>>, Vec<QueryError>> {
-    let tables: Vec<_> = catalog.tables().cloned().collect();
-    let engine = Engine::new(&tables, source).expect("creating the engine");
-    run(&engine, sql)
+    run(&engine(catalog, source), sql)
 }
 
 pub fn run(

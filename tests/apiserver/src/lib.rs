@@ -119,6 +119,12 @@ impl FixtureServer {
         kubeconfig(&[(context, self)])
     }
 
+    /// Like [`FixtureServer::kubeconfig`], with `disable-compression: true` on the cluster, as
+    /// kubectl reads it: the client does not ask for gzip.
+    pub fn kubeconfig_without_compression(&self, context: &str) -> String {
+        kubeconfig_with(&[(context, self)], true)
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
@@ -170,11 +176,16 @@ impl Drop for FixtureServer {
 
 /// A kubeconfig with one context (and cluster and user) per `(name, server)`.
 pub fn kubeconfig(contexts: &[(&str, &FixtureServer)]) -> String {
+    kubeconfig_with(contexts, false)
+}
+
+fn kubeconfig_with(contexts: &[(&str, &FixtureServer)], disable_compression: bool) -> String {
+    let compression = if disable_compression { "    disable-compression: true\n" } else { "" };
     let mut clusters = String::new();
     let mut ctxs = String::new();
     let mut users = String::new();
     for (name, server) in contexts {
-        clusters.push_str(&format!("- name: {name}\n  cluster:\n    server: {}\n", server.url()));
+        clusters.push_str(&format!("- name: {name}\n  cluster:\n{compression}    server: {}\n", server.url()));
         ctxs.push_str(&format!("- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n"));
         users.push_str(&format!("- name: {name}\n  user:\n    token: fixture-token-{name}\n"));
     }

@@ -183,10 +183,7 @@ fn network(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
         let plain_kubeconfig = scratch.join(format!("kubeconfig-{size}-plain"));
-        std::fs::write(
-            &plain_kubeconfig,
-            cluster.server.kubeconfig("bench").replace("    server:", "    disable-compression: true\n    server:"),
-        )?;
+        std::fs::write(&plain_kubeconfig, cluster.server.kubeconfig_without_compression("bench"))?;
         for &bits in &args.bandwidth {
             cluster.server.set_bandwidth((bits > 0).then_some(bits / 8));
             let plain = floor::download(&cluster.server.url(), "/api/v1/pods", 500, false)?;

@@ -399,7 +399,7 @@ impl StatementCache {
         let Some(kept) = self.tables.get_mut(table).and_then(|t| t.kept.get_mut(partition)) else {
             return (Vec::new(), 0);
         };
-        let rows = kept.rows.clone();
+        let rows = &kept.rows;
         let positions: Vec<usize> = columns.iter().map(|(i, _)| *i).collect();
         let mut built = 0;
         let index = kept

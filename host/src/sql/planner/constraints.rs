@@ -30,12 +30,8 @@ pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Re
         .filter(|(_, c)| c.is_usable() && c.operator() == IndexConstraintOp::SQLITE_INDEX_CONSTRAINT_EQ)
         .map(|(i, c)| (i, c.column()))
         .collect();
-    let namespace_constrained = candidates.iter().any(|(_, column)| {
-        usize::try_from(*column)
-            .ok()
-            .and_then(|column| schema.columns.get(column))
-            .is_some_and(|column| column.pushdown == Some(Pushdown::Namespace))
-    });
+    let namespace_constrained =
+        candidates.iter().any(|(_, column)| pushdown(schema, *column) == Some(&Pushdown::Namespace));
     if choose_limit(info)? {
         return Ok(namespace_constrained);
     }
@@ -78,15 +74,19 @@ pub(crate) fn choose(info: &mut IndexInfo, schema: &TableSchema) -> rusqlite::Re
 /// must look up by both, not by the namespace alone and filter thousands of rows per outer row.
 fn estimated_rows(schema: &TableSchema, columns: &[c_int]) -> f64 {
     columns.iter().fold(100_000.0, |rows, column| {
-        let pushdown = usize::try_from(*column).ok().and_then(|c| schema.columns.get(c)).map(|c| c.pushdown.as_ref());
-        let selectivity = match pushdown {
-            Some(Some(Pushdown::Namespace)) => 0.02,
-            Some(Some(Pushdown::Name)) => 0.001,
+        let selectivity = match pushdown(schema, *column) {
+            Some(Pushdown::Namespace) => 0.02,
+            Some(Pushdown::Name) => 0.001,
             // Label and field selectors, and any other column (a join key, a uid).
             _ => 0.01,
         };
         (rows * selectivity).max(1.0)
     })
+}
+
+/// The pushdown of the column SQLite numbers `column` (negative: the rowid), if it has one.
+fn pushdown(schema: &TableSchema, column: c_int) -> Option<&Pushdown> {
+    schema.columns.get(usize::try_from(column).ok()?)?.pushdown.as_ref()
 }
 
 /// Takes `LIMIT` (and `OFFSET`) when they are the scan's only constraints and nothing is
