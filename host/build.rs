@@ -42,7 +42,7 @@ fn main() {
     let wasm_tables = target_dir(&root, &out_dir).join("wasm-tables");
     let components = if builtins {
         ensure_wasm_target();
-        read_components(&tables, &guest::build_components(&tables, &wasm_tables))
+        read_components(&tables, &guest::build_components(&tables, &wasm_tables, &[]))
     } else {
         Vec::new()
     };

@@ -75,6 +75,11 @@ fn cells_of_the_wrong_type_are_rejected() {
 }
 
 #[test]
+fn packed_rows_that_lie_about_their_count_are_rejected() {
+    assert_contained("hostile_packed", "returned invalid packed rows: row 1: column name: the buffer ends inside it");
+}
+
+#[test]
 fn the_filesystem_is_empty_inside_the_sandbox() {
     // Its wasi:filesystem import is linked, with no preopened directory behind it.
     assert_contained("hostile_fs", "cannot read /etc/passwd");

@@ -34,17 +34,40 @@ fn rust_example() -> PathBuf {
     path
 }
 
-/// The Python example, built with componentize-py from the test venv on first use.
-fn python_example() -> &'static Path {
+/// The Rust example built against `kubequery:table@0.1.0` (the SDK's `wit-0-1` feature),
+/// on first use, in the target directory the `table new` crates share (same dependencies).
+fn rust_example_wit_0_1() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-example");
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-target");
+        let args = ["-p", TABLE, "--features", "kubequery-table-sdk/wit-0-1"];
+        let built = common::guest::build_components(&common::repo().join("tables"), &target, &args)
+            .join(format!("{TABLE}.wasm"));
+        // The next build of another crate in this directory must not overwrite it.
+        let kept = target.join(format!("{TABLE}-wit-0.1.wasm"));
+        std::fs::copy(&built, &kept).expect("copying the 0.1 build");
+        kept
+    })
+}
+
+/// The Python example, built with componentize-py from the test venv on first use, against
+/// `wit/v{version}` (one source builds against either).
+fn python_example(version: &str) -> &'static Path {
+    static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = match version {
+        "0.1.0" => &BUILT[0],
+        "0.2.0" => &BUILT[1],
+        other => panic!("no WIT release {other}"),
+    };
+    slot.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-example-{version}"));
         std::fs::create_dir_all(&out).expect("creating the output directory");
         let wasm = out.join(format!("{TABLE}.wasm"));
         let componentize = common::python().parent().expect("venv bin/").join("componentize-py");
+        let wit = format!("../../../wit/v{version}");
         let status = Command::new(componentize)
             .current_dir(common::repo().join("tables/examples/python_cert_manager_certificates"))
-            .args(["-d", "../../../wit/v0.1.0", "-w", "table-component", "componentize", "app", "-o"])
+            .args(["-d", &wit, "-w", "table-component", "componentize", "app", "-o"])
             .arg(&wasm)
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .status()
@@ -111,16 +134,92 @@ fn rust_example_returns_the_expected_rows_from_a_snapshot() {
 
 #[test]
 fn python_example_returns_the_same_rows_as_the_rust_one() {
-    let rows =
-        example_query("python-example", python_example(), &format!("SELECT * FROM {TABLE} ORDER BY namespace, name"));
-    assert_eq!(rows, expected_rows());
-    // Pushdown columns and the hidden label_selector work for a Python table too.
-    let web = example_query(
-        "python-example-pushdown",
-        python_example(),
-        &format!("SELECT name FROM {TABLE} WHERE namespace = 'web' AND label_selector = 'app=api'"),
-    );
-    assert_eq!(web, json!([{"name": "api-tls"}]));
+    for version in ["0.2.0", "0.1.0"] {
+        let example = python_example(version);
+        let rows = example_query(
+            &format!("python-example-{version}"),
+            example,
+            &format!("SELECT * FROM {TABLE} ORDER BY namespace, name"),
+        );
+        assert_eq!(rows, expected_rows(), "WIT {version}");
+        // Pushdown columns and the hidden label_selector work for a Python table too.
+        let web = example_query(
+            &format!("python-example-pushdown-{version}"),
+            example,
+            &format!("SELECT name FROM {TABLE} WHERE namespace = 'web' AND label_selector = 'app=api'"),
+        );
+        assert_eq!(web, json!([{"name": "api-tls"}]), "WIT {version}");
+    }
+}
+
+#[test]
+fn each_example_builds_against_both_wit_releases_with_the_same_rows() {
+    let builds = [
+        ("rust", "0.2.0", rust_example()),
+        ("rust", "0.1.0", rust_example_wit_0_1().to_path_buf()),
+        ("python", "0.2.0", python_example("0.2.0").to_path_buf()),
+        ("python", "0.1.0", python_example("0.1.0").to_path_buf()),
+    ];
+    for (language, version, component) in builds {
+        let (output, stdout, stderr) = run(common::kubequery().args(["table", "test"]).arg(&component).args([
+            "--input",
+            &example_input().join("certificates.json").display().to_string(),
+            "--expect",
+            &example_dir().join("tests/expected.json").display().to_string(),
+        ]));
+        assert!(output.status.success(), "{language} {version}: {stdout}{stderr}");
+        assert!(stderr.contains(&format!("(kubequery:table@{version})")), "{language} {version}: {stderr}");
+        assert!(stderr.contains("rows match"), "{language} {version}: {stderr}");
+        // A projection reads the same values whatever the release.
+        let rows = example_query(
+            &format!("projection-{language}-{version}"),
+            &component,
+            &format!("SELECT name, issuer_name, not_after FROM {TABLE} ORDER BY namespace, name"),
+        );
+        let expected: Vec<Value> = expected_rows()
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| json!({"name": r["name"], "issuer_name": r["issuer_name"], "not_after": r["not_after"]}))
+            .collect();
+        assert_eq!(rows, Value::Array(expected), "{language} {version}");
+    }
+}
+
+#[test]
+fn a_malformed_object_costs_its_own_row_not_the_page() {
+    // One Certificate whose spec is a string: 0.2 builds give the other rows and name the object.
+    let dir = common::scratch("malformed-object");
+    let mut list: Value =
+        serde_json::from_slice(&std::fs::read(example_input().join("certificates.json")).expect("input"))
+            .expect("JSON");
+    let items = list["items"].as_array_mut().expect("items");
+    let good = items.len();
+    let mut bad = items[0].clone();
+    bad["metadata"]["name"] = json!("broken-cert");
+    bad["metadata"]["namespace"] = json!("web");
+    bad["spec"] = json!("not an object");
+    items.push(bad);
+    let input = dir.join("certificates.json");
+    std::fs::write(&input, serde_json::to_vec(&list).expect("JSON")).expect("write");
+    for (language, component) in [("rust", rust_example()), ("python", python_example("0.2.0").to_path_buf())] {
+        let (output, stdout, stderr) =
+            run(common::kubequery().args(["table", "test"]).arg(&component).arg("--input").arg(&input));
+        assert!(output.status.success(), "{language}: {stderr}");
+        let rows: Value = serde_json::from_str(&stdout).expect("rows");
+        assert_eq!(rows.as_array().expect("rows").len(), good, "{language}: every other object gives its row");
+        assert!(
+            stderr.contains("skipped Certificate web/broken-cert")
+                && stderr.contains("not a valid cert-manager.io/v1 Certificate"),
+            "{language}: the warning names the object and why:\n{stderr}"
+        );
+    }
+    // The 0.1 contract has no per-object errors: the Rust SDK logs the object and goes on.
+    let (output, stdout, stderr) =
+        run(common::kubequery().args(["table", "test"]).arg(rust_example_wit_0_1()).arg("--input").arg(&input));
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).expect("rows").as_array().expect("rows").len(), good);
+    assert!(stderr.contains("skipped web/broken-cert"), "{stderr}");
 }
 
 #[test]
@@ -165,7 +264,9 @@ fn an_unsupported_wit_version_is_refused_with_the_supported_range() {
     assert!(output.status.success(), "the other tables still work: {stderr}");
     assert!(stdout.contains("\"n\":3"), "{stdout}");
     assert!(
-        stderr.contains("future_version.wasm: built for kubequery:table@0.3.0, this host supports kubequery:table 0.1"),
+        stderr.contains(
+            "future_version.wasm: built for kubequery:table@0.3.0, this host supports kubequery:table 0.1–0.2"
+        ),
         "{stderr}"
     );
 }
@@ -184,7 +285,7 @@ fn an_import_the_host_does_not_offer_is_refused_at_load() {
 fn a_name_that_is_taken_is_refused_and_the_first_table_kept() {
     let dir = common::scratch("name-clash");
     std::fs::copy(rust_example(), dir.join("a.wasm")).expect("copy");
-    std::fs::copy(python_example(), dir.join("b.wasm")).expect("copy");
+    std::fs::copy(python_example("0.2.0"), dir.join("b.wasm")).expect("copy");
     let tables_dir = dir.display().to_string();
     let snapshot = example_input().display().to_string();
     let (output, stdout, stderr) = run(common::kubequery().args([
@@ -403,16 +504,20 @@ fn table_test_reports_a_failing_component_and_bad_input() {
 /// (the versions of tables/Cargo.lock, so the shared target directory is reused).
 fn build_scaffold(dir: &Path, name: &str) -> PathBuf {
     std::fs::copy(common::repo().join("tables/Cargo.lock"), dir.join("Cargo.lock")).expect("lockfile");
-    common::guest::build_components(dir, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-target"))
+    common::guest::build_components(dir, &Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-target"), &[])
         .join(format!("{name}.wasm"))
 }
 
 #[test]
 fn table_new_output_builds_and_passes_table_test() {
     let parent = common::scratch("table-new");
-    for (name, extra) in [
-        ("widgets", vec!["--resource", "example.com/v1/widgets"]),
-        ("storage_policies", vec!["--resource", "storage.example.com/v1beta1/storagepolicies", "--cluster-scoped"]),
+    for (name, extra, version) in [
+        ("widgets", vec!["--resource", "example.com/v1/widgets"], "0.2.0"),
+        (
+            "storage_policies",
+            vec!["--resource", "storage.example.com/v1beta1/storagepolicies", "--cluster-scoped", "--wit", "0.1"],
+            "0.1.0",
+        ),
     ] {
         let (output, stdout, stderr) =
             run(common::kubequery().args(["table", "new", name, "--dir"]).arg(&parent).args(&extra));
@@ -431,6 +536,7 @@ fn table_new_output_builds_and_passes_table_test() {
             .arg(dir.join("tests/expected.json")));
         assert!(output.status.success(), "{name}: {stdout}{stderr}");
         assert!(stderr.contains("rows match"), "{stderr}");
+        assert!(stderr.contains(&format!("(kubequery:table@{version})")), "{name}: {stderr}");
     }
     // A second `table new` of the same name does not overwrite the author's work.
     let (output, _, stderr) = run(common::kubequery().args(["table", "new", "widgets", "--dir"]).arg(&parent));

@@ -27,11 +27,13 @@ pub fn cargo(dir: &Path) -> Command {
 }
 
 /// Builds the components of the workspace or crate in `dir` (release, for [`TARGET`]) into
-/// `target_dir`, and returns the directory holding their `.wasm` files.
-pub fn build_components(dir: &Path, target_dir: &Path) -> PathBuf {
+/// `target_dir`, with `extra` cargo arguments (a package, features), and returns the
+/// directory holding their `.wasm` files.
+pub fn build_components(dir: &Path, target_dir: &Path, extra: &[&str]) -> PathBuf {
     let status = cargo(dir)
         .args(["build", "--release", "--target", TARGET, "--target-dir"])
         .arg(target_dir)
+        .args(extra)
         .status()
         .unwrap_or_else(|e| panic!("running cargo in {}: {e}", dir.display()));
     assert!(

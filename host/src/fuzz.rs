@@ -10,7 +10,7 @@ use osquery_rust_ng::plugin::{ColumnDef, ColumnOptions, ColumnType as OsqueryTyp
 use osquery_rust_ng::{ExtensionPluginRequest, ExtensionResponse, ExtensionStatus};
 use rusqlite::types::Value;
 
-use crate::osquery::parse_constraints;
+use crate::osquery::parse_context;
 use crate::schema::{ApiResource, Cell, Column, ColumnOptions as Options, ColumnType, Source, TableSchema};
 use crate::secrets::check_page;
 use crate::sources::snapshot::Snapshot;
@@ -47,7 +47,7 @@ pub fn label_selector(data: &[u8]) {
 /// An osquery query context must parse or be refused.
 pub fn osquery_constraints(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let _ = parse_constraints(Some(text));
+    let _ = parse_context(Some(text));
 }
 
 /// Rows a component returns are checked against its schema, and whatever passes is printed
@@ -116,7 +116,7 @@ impl ReadOnlyTable for ContextTable {
     }
 
     fn generate(&self, request: ExtensionPluginRequest) -> ExtensionResponse {
-        let status = match parse_constraints(request.get("context").map(String::as_str)) {
+        let status = match parse_context(request.get("context").map(String::as_str)) {
             Ok(_) => ExtensionStatus::new(0, "OK".to_string(), None),
             Err(error) => ExtensionStatus::new(1, error.to_string(), None),
         };

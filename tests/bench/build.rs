@@ -21,10 +21,11 @@ fn main() {
         writeln!(out, "#[path = {:?}]\n#[allow(dead_code)]\nmod {name};", path.display().to_string()).expect("write");
     }
     out.push_str(
-        "/// Every built-in table's conversion, compiled natively.\npub static NATIVE: &[(&str, Convert)] = &[\n",
+        "/// Every built-in table's conversion, compiled natively.\npub static NATIVE: &[(&str, Schema, Convert)] = &[\n",
     );
     for name in &names {
-        writeln!(out, "    ({name:?}, {name}::kubequery_native::rows),").expect("write");
+        writeln!(out, "    ({name:?}, {name}::kubequery_native::schema, {name}::kubequery_native::rows),")
+            .expect("write");
     }
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));

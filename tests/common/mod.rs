@@ -152,7 +152,7 @@ pub fn target_dir() -> &'static Path {
 pub fn hostile_components() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        guest::build_components(&repo().join("tests/components"), &target_dir().join("test-components"))
+        guest::build_components(&repo().join("tests/components"), &target_dir().join("test-components"), &[])
     })
 }
 

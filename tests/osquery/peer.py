@@ -71,11 +71,14 @@ def call_extension(em, uuid, registry, item, request, timeout_ms=60000):
         transport.close()
 
 
-def generate(em, uuid, table, constraints=None, timeout_ms=60000):
+def generate(em, uuid, table, constraints=None, timeout_ms=60000, cols_used=None):
+    """`cols_used`: (names, bitset) of the columns the query reads, as osquery 4+ sends them."""
     context = {"constraints": [
         {"name": column, "list": [{"op": 2, "expr": value} for value in values], "affinity": "TEXT"}
         for column, values in (constraints or {}).items()
     ]}
+    if cols_used is not None:
+        context["colsUsed"], context["colsUsedBitset"] = cols_used
     return call_extension(em, uuid, "table", table, {"action": "generate", "context": json.dumps(context)},
                           timeout_ms)
 
@@ -326,6 +329,13 @@ def scenario_protocol(h, spec):
                     number = int(value, 10)
                     if types[key] == "INTEGER":
                         check(-2**31 <= number < 2**31, f"{table}.{key}: {value} does not fit osquery's INTEGER")
+        # `generate` for two columns (colsUsedBitset): the same values, and nothing else.
+        first_two = [r["name"] for r in routes[:2]]
+        projected = generate(h.em, uuid, table, cols_used=(first_two, 0b11))
+        check(projected.status.code == 0, f"{table}: generate of {first_two} failed: {projected.status.message}")
+        got = sorted(json.dumps(r, sort_keys=True) for r in projected.response)
+        want = sorted(json.dumps({k: r[k] for k in first_two if k in r}, sort_keys=True) for r in result.response)
+        check(got == want, f"{table}: reading {first_two} gives other values than reading every column")
         # `generate` with constraints: osquery re-checks every row, so an answer must hold every
         # matching row and nothing that is not a row of the table; kubequery may narrow it.
         rows = result.response

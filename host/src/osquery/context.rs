@@ -6,6 +6,8 @@
 //!
 //! Only `op == 2` is equality; every other operator carries no information here. osquery
 //! before 3.0 sent `op` as a string and an empty list as `""`; both forms are accepted.
+//! osquery 4 and later add `colsUsedBitset`, SQLite's mask of the columns the query reads,
+//! which lets the table compute only those.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -23,10 +25,21 @@ pub struct Constraint {
     pub values: Vec<String>,
 }
 
+/// What a `generate` call's context says: equality constraints, and the columns read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryContext {
+    pub constraints: Vec<Constraint>,
+    /// SQLite's `colUsed` mask (bit 63: column 63 or later); `None` from an osquery that does
+    /// not send it, when every column must be computed.
+    pub columns_used: Option<u64>,
+}
+
 #[derive(Deserialize)]
 struct Context {
     #[serde(default)]
     constraints: Vec<ColumnConstraints>,
+    #[serde(default, rename = "colsUsedBitset")]
+    cols_used_bitset: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -38,9 +51,10 @@ struct ColumnConstraints {
 
 const EQUALS: i64 = 2;
 
-/// The equality constraints of a context document; an absent or empty context has none.
-pub fn parse_constraints(context: Option<&str>) -> Result<Vec<Constraint>, ContextError> {
-    let Some(text) = context.filter(|t| !t.trim().is_empty()) else { return Ok(Vec::new()) };
+/// The equality constraints and used columns of a context document; an absent or empty
+/// context has no constraints and reads every column.
+pub fn parse_context(context: Option<&str>) -> Result<QueryContext, ContextError> {
+    let Some(text) = context.filter(|t| !t.trim().is_empty()) else { return Ok(QueryContext::default()) };
     let context: Context = serde_json::from_str(text).map_err(ContextError)?;
     let mut out: Vec<Constraint> = Vec::new();
     for column in context.constraints {
@@ -66,7 +80,7 @@ pub fn parse_constraints(context: Option<&str>) -> Result<Vec<Constraint>, Conte
             }
         }
     }
-    Ok(out)
+    Ok(QueryContext { constraints: out, columns_used: context.cols_used_bitset })
 }
 
 #[cfg(test)]
@@ -81,8 +95,14 @@ mod tests {
             {"name":"phase","list":[],"affinity":"TEXT"}
         ],"colsUsed":["namespace"],"colsUsedBitset":1}"#;
         assert_eq!(
-            parse_constraints(Some(context)).unwrap(),
-            vec![Constraint { column: "namespace".into(), values: vec!["kube-system".into(), "default".into()] }]
+            parse_context(Some(context)).unwrap(),
+            QueryContext {
+                constraints: vec![Constraint {
+                    column: "namespace".into(),
+                    values: vec!["kube-system".into(), "default".into()]
+                }],
+                columns_used: Some(1),
+            }
         );
     }
 
@@ -90,15 +110,15 @@ mod tests {
     fn accepts_the_legacy_string_form() {
         let context = r#"{"constraints":[{"name":"name","list":[{"op":"2","expr":"x"}]},{"name":"uid","list":""}]}"#;
         assert_eq!(
-            parse_constraints(Some(context)).unwrap(),
+            parse_context(Some(context)).unwrap().constraints,
             vec![Constraint { column: "name".into(), values: vec!["x".into()] }]
         );
     }
 
     #[test]
     fn no_context_means_no_constraints() {
-        assert_eq!(parse_constraints(None).unwrap(), vec![]);
-        assert_eq!(parse_constraints(Some("")).unwrap(), vec![]);
-        assert!(parse_constraints(Some("{not json")).is_err());
+        assert_eq!(parse_context(None).unwrap(), QueryContext::default());
+        assert_eq!(parse_context(Some("")).unwrap(), QueryContext::default());
+        assert!(parse_context(Some("{not json")).is_err());
     }
 }

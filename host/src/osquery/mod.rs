@@ -31,7 +31,7 @@ use crate::sources::DataSource;
 use crate::wasm::TableComponent;
 
 pub use calls::{CallLimits, Calls};
-pub(crate) use context::parse_constraints;
+pub(crate) use context::parse_context;
 pub use context::{Constraint, ContextError};
 pub use table::{MAX_RESPONSE_BYTES, OsqueryTable};
 

@@ -9,9 +9,9 @@ use osquery_rust_ng::{ExtensionPluginRequest, ExtensionResponse, ExtensionStatus
 use thiserror::Error;
 
 use super::calls::{CallLimits, Calls};
-use super::context::{ContextError, parse_constraints};
+use super::context::{ContextError, parse_context};
 use crate::budget::{BudgetError, Bytes, Lease, Stop, Wait};
-use crate::schema::{self, Cell};
+use crate::schema::{self, Cell, ColumnSet};
 use crate::sources::{DataSource, PAGES_AHEAD, Selection, SourceError};
 use crate::wasm::{ScanError, TableComponent};
 
@@ -83,7 +83,12 @@ impl OsqueryTable {
     /// (keeping its place in line) each time an older call needs the memory first.
     fn answer(&self, request: &ExtensionPluginRequest) -> Result<PackedRows, CallError> {
         let schema = &self.table.schema;
-        let constraints = parse_constraints(request.get("context").map(String::as_str))?;
+        let context = parse_context(request.get("context").map(String::as_str))?;
+        let constraints = context.constraints;
+        let columns = context.columns_used.map_or_else(
+            || ColumnSet::all(schema.columns.len()),
+            |mask| ColumnSet::from_sqlite_mask(mask, schema.columns.len()),
+        );
         // osquery names constrained columns; a name the table lacks narrows nothing.
         let selection = Selection::from_constraints(constraints.iter().filter_map(|c| {
             Some((schema.columns.iter().find(|column| column.name == c.column)?, c.values.as_slice()))
@@ -102,7 +107,7 @@ impl OsqueryTable {
                 Bytes(budget.used()),
                 crate::budget::resident_bytes().unwrap_or(Bytes(0))
             );
-            match self.scan(&selection, &kind, &mut lease, need, &wait) {
+            match self.scan(&selection, &columns, &kind, &mut lease, need, &wait) {
                 Err(CallError::Budget(BudgetError::Preempted)) => {
                     tracing::debug!("gave way to an older call after {}", Bytes(lease.peak()));
                     need = need.max(lease.peak()).max(budget.learned(&kind).unwrap_or(0));
@@ -129,6 +134,7 @@ impl OsqueryTable {
     fn scan(
         &self,
         selection: &Selection,
+        columns: &ColumnSet,
         kind: &str,
         lease: &mut Lease,
         floor: u64,
@@ -136,6 +142,7 @@ impl OsqueryTable {
     ) -> Result<PackedRows, CallError> {
         let schema = &self.table.schema;
         let mut scan = self.table.scan()?;
+        scan.read_columns(columns.clone());
         let label_selector_column = schema.label_selector_column();
         let mut out = PackedRows::new(self.names.clone());
         let mut largest_page = 0u64;

@@ -1,12 +1,14 @@
 //! What a table is, independent of the WIT version its component was built against. Each
 //! `wasm::v*` module converts its generated types into these.
 
+mod columns;
 mod names;
 
 use std::fmt;
 
 use thiserror::Error;
 
+pub use columns::ColumnSet;
 pub use names::NameError;
 
 /// osquery column types.
@@ -196,6 +198,18 @@ pub enum CellRef<'a> {
     Integer(i64),
     Double(f64),
     Text(&'a str),
+}
+
+impl CellRef<'_> {
+    /// The cell, owned.
+    pub fn to_owned_cell(self) -> Cell {
+        match self {
+            CellRef::Null => Cell::Null,
+            CellRef::Integer(v) => Cell::Integer(v),
+            CellRef::Double(v) => Cell::Double(v),
+            CellRef::Text(text) => Cell::Text(text.to_string()),
+        }
+    }
 }
 
 impl Cell {

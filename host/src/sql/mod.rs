@@ -96,6 +96,12 @@ impl Engine {
         self.planner.namespace_window_bytes.store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Changes how many stores convert one streamed scan's pages at once (each on a thread of
+    /// its own; one per core, up to four, by default). 1 converts on one store.
+    pub fn set_conversion_workers(&self, workers: usize) {
+        self.planner.conversion_workers.store(workers.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
     /// not stop the ones after it; the errors are returned, each with its statement number.
     pub fn run(&self, sql: &str, sink: &mut dyn ResultSink) -> Vec<QueryError> {

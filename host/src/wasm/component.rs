@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
+use super::SUPPORTED_WIT_VERSIONS;
+use super::bindings::{v0_1, v0_2};
 use super::error::LoadError;
 use super::runtime::{Limits, Runtime};
 use super::sandbox::Sandbox;
-use super::{SUPPORTED_WIT_VERSIONS, v0_1};
 use crate::schema::TableSchema;
 
 /// Where a component came from, for messages.
@@ -32,12 +33,15 @@ const ALLOWED_IMPORTS: &[&str] =
 /// The type-checked instantiation recipe of each supported WIT version.
 pub(crate) enum Bindings {
     V0_1(v0_1::Pre),
+    V0_2(v0_2::Pre),
 }
 
 /// A loaded table component, ready to scan.
 pub struct TableComponent {
     pub schema: TableSchema,
     pub origin: Origin,
+    /// The `kubequery:table` release it was built against, e.g. `0.2.0`.
+    pub wit_version: String,
     pub(crate) bindings: Bindings,
     pub(crate) engine: wasmtime::Engine,
     pub(crate) limits: Limits,
@@ -92,11 +96,11 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .and_then(|()| super::no_wait::shadow_poll(&mut linker))
             .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
-        let bindings = if same_minor(&wit_version, v0_1::VERSION) {
-            Bindings::V0_1(
-                v0_1::pre(&mut linker, component)
-                    .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?,
-            )
+        let link_error = |e: wasmtime::Error| LoadError::Link { origin: origin.clone(), source: e.into() };
+        let bindings = if same_minor(&wit_version, v0_2::VERSION) {
+            Bindings::V0_2(v0_2::pre(&mut linker, component).map_err(link_error)?)
+        } else if same_minor(&wit_version, v0_1::VERSION) {
+            Bindings::V0_1(v0_1::pre(&mut linker, component).map_err(link_error)?)
         } else {
             return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
         };
@@ -108,7 +112,7 @@ impl Runtime {
             source,
         })?;
         let limits = self.limits_for(&schema.name);
-        Ok(TableComponent { schema, origin, bindings, engine: self.engine.clone(), limits })
+        Ok(TableComponent { schema, origin, wit_version, bindings, engine: self.engine.clone(), limits })
     }
 
     /// Calls the component's `schema()` in a store of its own.
@@ -118,6 +122,7 @@ impl Runtime {
         let mut store = new_store(&self.engine, &self.limits);
         let result = match bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).and_then(|instance| v0_1::schema(&instance, &mut store)),
+            Bindings::V0_2(pre) => pre.instantiate(&mut store).and_then(|instance| v0_2::schema(&instance, &mut store)),
         };
         result.map_err(|trap| {
             // Told like a failed scan: a panic's message, a limit, a wait; never the backtrace.

@@ -85,12 +85,16 @@ pub enum ScanErrorKind {
     Table(String),
     #[error("returned an invalid row (row {row} of the page): {source}")]
     InvalidRow { row: usize, source: super::validate::RowError },
+    #[error("returned invalid packed rows: {0}")]
+    Packed(#[source] super::packed::PackedError),
     #[error("cannot be instantiated: {}", chain(&**.0))]
     Instantiate(#[source] BoxError),
     #[error("refused a page: {0}; nothing of it reached the table")]
     Refused(crate::secrets::Refusal),
     #[error("scan was already stopped by an earlier failure")]
     Stopped,
+    #[error("cannot start a conversion thread: {0}")]
+    Thread(#[source] std::io::Error),
 }
 
 /// Longest text of a component's (error message, log line, stderr tail) the host passes on.

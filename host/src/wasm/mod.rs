@@ -9,27 +9,32 @@
 //!   schema: a [`TableComponent`].
 //! - [`TableComponent::scan`] makes a fresh `Store` for one table scan, with a memory cap and a
 //!   CPU deadline per page and deny-all WASI; [`Scan::rows`] converts one page and checks
-//!   every row against the schema before SQL sees it.
+//!   every row against the schema before SQL sees it (0.2 components: only the columns the
+//!   statement reads, [`Scan::read_columns`], packed in one buffer that `packed` reads).
 
+mod bindings;
 mod cache;
 mod component;
 mod config;
 mod error;
 mod no_wait;
+mod packed;
+mod pipeline;
 mod runtime;
 mod sandbox;
 mod scan;
-mod v0_1;
 mod validate;
 
 pub use component::{Origin, TableComponent};
 pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
+pub use packed::PackedError;
+pub use pipeline::{ConvertedPage, Pipeline};
 pub use runtime::{LimitOverrides, Limits, Runtime, default_cache_dir};
-pub use scan::Scan;
+pub use scan::{Scan, SkippedObject};
 pub use validate::{RowError, check_row};
 
 #[cfg(test)]
 pub(crate) use config::{engine_config, sha256_hex};
 
 /// WIT package versions of `kubequery:table` this host loads, oldest first.
-pub const SUPPORTED_WIT_VERSIONS: &[&str] = &[v0_1::VERSION];
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &[bindings::v0_1::VERSION, bindings::v0_2::VERSION];

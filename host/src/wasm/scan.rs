@@ -5,18 +5,34 @@ use std::sync::Arc;
 use wasmtime::Store;
 
 use super::Limits;
+use super::bindings::{v0_1, v0_2};
 use super::component::{Bindings, TableComponent};
 use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
 use super::sandbox::Sandbox;
-use super::v0_1;
 use super::validate::check_row;
 use crate::report::BoxError;
-use crate::schema::{Cell, Cluster, Row};
+use crate::schema::{Cell, Cluster, ColumnSet, Row};
 use crate::text::printable;
 
 enum Instance {
     V0_1(v0_1::Instance),
+    V0_2(v0_2::Instance),
 }
+
+/// An object a table left out of its rows (a `kubequery:table@0.2` `object-error`): the scan
+/// goes on without it, and the host warns about it by table, namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedObject {
+    /// Its position in the page's items.
+    pub index: u32,
+    pub namespace: String,
+    pub name: String,
+    /// Why the table left it out.
+    pub message: String,
+}
+
+/// Skipped objects warned about one by one per page; the rest are counted.
+const MAX_SKIPPED_WARNINGS: usize = 10;
 
 /// A running scan of one table. Nothing survives from one scan to the next: each has its own
 /// store, memory and WASI context. After any failure the scan is over (a trapped store can
@@ -25,6 +41,8 @@ pub struct Scan {
     table: Arc<TableComponent>,
     store: Store<Sandbox>,
     instance: Instance,
+    /// The columns the statement reads: all until [`Scan::read_columns`] says otherwise.
+    columns: ColumnSet,
     stopped: bool,
 }
 
@@ -34,9 +52,11 @@ impl TableComponent {
         let mut store = self.new_store();
         let instance = match &self.bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
+            Bindings::V0_2(pre) => pre.instantiate(&mut store).map(Instance::V0_2),
         }
         .map_err(|e| self.error(ScanErrorKind::Instantiate(e.into())))?;
-        Ok(Scan { table: self.clone(), store, instance, stopped: false })
+        let columns = ColumnSet::all(self.schema.columns.len());
+        Ok(Scan { table: self.clone(), store, instance, columns, stopped: false })
     }
 
     fn error(&self, kind: ScanErrorKind) -> ScanError {
@@ -45,6 +65,22 @@ impl TableComponent {
 }
 
 impl Scan {
+    /// The table being scanned.
+    pub fn table(&self) -> &Arc<TableComponent> {
+        &self.table
+    }
+
+    /// The columns read from each page.
+    pub fn columns(&self) -> &ColumnSet {
+        &self.columns
+    }
+
+    /// Reads only `columns` from the following pages: the others come back NULL, and a
+    /// `kubequery:table@0.2` component does not compute them at all.
+    pub fn read_columns(&mut self, columns: ColumnSet) {
+        self.columns = columns;
+    }
+
     /// Converts one page into rows, each checked against the schema.
     pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Vec<Row>, ScanError> {
         if self.stopped {
@@ -59,14 +95,16 @@ impl Scan {
         // What the component logs is about this table.
         let _span = crate::report::table_span(&self.table.schema.name).entered();
         self.store.set_epoch_deadline(super::component::deadline_ticks(&self.table.limits));
-        let result = match &self.instance {
-            Instance::V0_1(instance) => v0_1::rows(instance, &mut self.store, page, cluster),
-        };
-        let stderr = self.store.data_mut().flush_stderr();
-        let outcome = match result {
-            Ok(Ok(rows)) => self.checked(rows),
-            Ok(Err(message)) => Err(ScanErrorKind::Table(printable(&message, MAX_MESSAGE))),
-            Err(trap) => Err(classify(trap, self.store.data(), &self.table.limits, &stderr)),
+        let outcome = match &self.instance {
+            Instance::V0_1(instance) => {
+                let result = v0_1::rows(instance, &mut self.store, page, cluster);
+                self.outcome(result).and_then(|rows| self.checked(rows))
+            }
+            Instance::V0_2(instance) => {
+                let schema = &self.table.schema;
+                let result = v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, &self.columns);
+                self.outcome(result).and_then(|rows| self.unpacked(&rows))
+            }
         };
         outcome.map_err(|kind| {
             self.stopped = true;
@@ -74,9 +112,56 @@ impl Scan {
         })
     }
 
+    /// What a call returned, or why it failed: the table's own error, or a trap explained.
+    fn outcome<T>(&mut self, result: wasmtime::Result<Result<T, String>>) -> Result<T, ScanErrorKind> {
+        let stderr = self.store.data_mut().flush_stderr();
+        match result {
+            Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(message)) => Err(ScanErrorKind::Table(printable(&message, MAX_MESSAGE))),
+            Err(trap) => Err(classify(trap, self.store.data(), &self.table.limits, &stderr)),
+        }
+    }
+
     /// Bytes of linear memory the component holds now (it never shrinks during a scan).
     pub fn memory_bytes(&self) -> usize {
         self.store.data().limiter.memory_bytes()
+    }
+
+    /// Packed rows read and checked, and the objects the table left out reported.
+    fn unpacked(&self, rows: &v0_2::PageRows) -> Result<Vec<Row>, ScanErrorKind> {
+        let limits = &self.table.limits;
+        let count = rows.count as usize + rows.skipped.len();
+        if count > limits.rows_per_page {
+            return Err(ScanErrorKind::TooManyRows { rows: count, limit: limits.rows_per_page });
+        }
+        let bytes = rows.cells.len() + rows.skipped.iter().map(|s| s.message.len()).sum::<usize>();
+        if bytes > limits.bytes_per_page {
+            return Err(ScanErrorKind::TooManyBytes { bytes, limit: limits.bytes_per_page });
+        }
+        let unpacked = super::packed::unpack(&rows.cells, rows.count as usize, &self.table.schema, &self.columns)
+            .map_err(ScanErrorKind::Packed)?;
+        self.warn_skipped(&rows.skipped);
+        Ok(unpacked)
+    }
+
+    /// Warns about each object the table left out (up to a bound per page), by its namespace
+    /// and name, with the table's reason.
+    fn warn_skipped(&self, skipped: &[SkippedObject]) {
+        let kind = match &self.table.schema.source {
+            crate::schema::Source::Resource(r) => r.kind.as_str(),
+            _ => "object",
+        };
+        for object in skipped.iter().take(MAX_SKIPPED_WARNINGS) {
+            let name = match (object.namespace.as_str(), object.name.as_str()) {
+                ("", "") => format!("item {} of the page", object.index),
+                ("", name) => printable(name, 256),
+                (namespace, name) => format!("{}/{}", printable(namespace, 256), printable(name, 256)),
+            };
+            tracing::warn!("skipped {kind} {name}: {}", printable(&object.message, MAX_MESSAGE));
+        }
+        if skipped.len() > MAX_SKIPPED_WARNINGS {
+            tracing::warn!("skipped {} more {kind} objects of the same page", skipped.len() - MAX_SKIPPED_WARNINGS);
+        }
     }
 
     fn checked(&self, rows: Vec<Row>) -> Result<Vec<Row>, ScanErrorKind> {

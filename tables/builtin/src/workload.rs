@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use kubequery_table_sdk::container::{ContainerType, all_containers, container_columns};
 use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid};
-use kubequery_table_sdk::pod::PodSpec;
+use kubequery_table_sdk::pod::{PodChildren, PodSpec};
 use kubequery_table_sdk::volume::{Volume, VolumeOf, volume_columns};
 use kubequery_table_sdk::{Col, Pushdown, Row, Rows, Source, Table, col, view};
 
@@ -28,8 +28,8 @@ pub trait PodSpecKind {
     type Item<'a>: Deserialize<'a> + Default;
     /// The object's metadata.
     fn meta<'s, 'a>(item: &'s Self::Item<'a>) -> &'s ObjectMeta<'a>;
-    /// The object's pod spec.
-    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a>;
+    /// The containers and volumes of the object's pod spec.
+    fn pod_children<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodChildren<'a>;
 }
 
 /// A kind whose pod spec is a template (every kind but Pod), and the name of its
@@ -46,30 +46,38 @@ pub struct Templated<'a> {
     pub spec: TemplatedSpec<'a>,
 }
 
-/// The `spec` of a templated workload: its pod template.
+/// The `spec` of a templated workload: its pod template's containers and volumes.
 #[view]
 pub struct TemplatedSpec<'a> {
-    pub template: PodTemplateSpec<'a>,
+    pub template: PodTemplateChildren<'a>,
 }
 
-/// `{metadata, spec}` of a pod template.
+/// `{metadata, spec}` of a pod template, for the tables of the workload itself: its pod
+/// spec's own fields.
 #[view]
 pub struct PodTemplateSpec<'a> {
     pub spec: PodSpec<'a>,
 }
 
-/// A PodTemplate object: its pod spec is `template.spec`.
+/// `{metadata, spec}` of a pod template, for the container and volume tables.
+#[view]
+pub struct PodTemplateChildren<'a> {
+    pub spec: PodChildren<'a>,
+}
+
+/// A PodTemplate object, for its volume and container tables: its pod spec is
+/// `template.spec`.
 #[view]
 pub struct PodTemplate<'a> {
     pub metadata: ObjectMeta<'a>,
-    pub template: PodTemplateSpec<'a>,
+    pub template: PodTemplateChildren<'a>,
 }
 
 /// A Pod: its pod spec is `spec`.
 #[view]
 pub struct PodObject<'a> {
     pub metadata: ObjectMeta<'a>,
-    pub spec: PodSpec<'a>,
+    pub spec: PodChildren<'a>,
 }
 
 macro_rules! templated_kind {
@@ -91,7 +99,7 @@ macro_rules! templated_kind {
                 &item.metadata
             }
 
-            fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+            fn pod_children<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodChildren<'a> {
                 &item.spec.template.spec
             }
         }
@@ -148,7 +156,7 @@ impl PodSpecKind for PodTemplates {
         &item.metadata
     }
 
-    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+    fn pod_children<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodChildren<'a> {
         &item.template.spec
     }
 }
@@ -167,7 +175,7 @@ impl PodSpecKind for Pods {
         &item.metadata
     }
 
-    fn pod_spec<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodSpec<'a> {
+    fn pod_children<'s, 'a>(item: &'s Self::Item<'a>) -> &'s PodChildren<'a> {
         &item.spec
     }
 }
@@ -201,7 +209,7 @@ impl<K: PodTemplateKind> Table for Containers<K> {
     }
 
     fn rows(item: &Self::Item<'_>, rows: &mut Rows) {
-        for (kind, container) in all_containers(K::pod_spec(item)) {
+        for (kind, container) in all_containers(K::pod_children(item)) {
             rows.row(|r| Self::write(r, item, kind, container));
         }
     }
@@ -230,7 +238,7 @@ impl<K: PodSpecKind> Table for Volumes<K> {
     }
 
     fn rows(item: &Self::Item<'_>, rows: &mut Rows) {
-        for volume in &K::pod_spec(item).volumes {
+        for volume in &K::pod_children(item).volumes {
             rows.row(|r| Self::write(r, item, volume));
         }
     }

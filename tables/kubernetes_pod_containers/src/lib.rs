@@ -6,13 +6,13 @@ use std::borrow::Cow;
 
 use kubequery_table_sdk::container::{Container, ContainerType, all_containers, container_columns};
 use kubequery_table_sdk::meta::{ObjectMeta, child_columns, container_uid};
-use kubequery_table_sdk::pod::PodSpec;
+use kubequery_table_sdk::pod::PodChildren;
 use kubequery_table_sdk::{Pushdown, RawValue, Row, Rows, Source, Table, col, export_table, view};
 
 #[view]
 struct Pod<'a> {
     metadata: ObjectMeta<'a>,
-    spec: PodSpec<'a>,
+    spec: PodChildren<'a>,
     status: Status<'a>,
 }
 

@@ -1,9 +1,15 @@
 //! `kubernetes_pod_templates`: one row per PodTemplate, its pod spec.
 
-use kubequery_builtin::workload::PodTemplate;
-use kubequery_table_sdk::meta::object_columns;
+use kubequery_builtin::workload::PodTemplateSpec;
+use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
 use kubequery_table_sdk::pod::{SpecOf, pod_spec_columns};
-use kubequery_table_sdk::{ObjectTable, Row, Source, export_table};
+use kubequery_table_sdk::{ObjectTable, Row, Source, export_table, view};
+
+#[view]
+struct PodTemplate<'a> {
+    metadata: ObjectMeta<'a>,
+    template: PodTemplateSpec<'a>,
+}
 
 struct PodTemplates;
 

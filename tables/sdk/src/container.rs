@@ -95,7 +95,7 @@ impl ContainerType {
 
 /// Every container of a pod spec in kubequery's order: init, regular, ephemeral.
 pub fn all_containers<'s, 'a>(
-    spec: &'s crate::pod::PodSpec<'a>,
+    spec: &'s crate::pod::PodChildren<'a>,
 ) -> impl Iterator<Item = (ContainerType, &'s Container<'a>)> {
     let init = spec.init_containers.iter().map(|c| (ContainerType::Init, c));
     let regular = spec.containers.iter().map(|c| (ContainerType::Container, c));

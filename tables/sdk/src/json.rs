@@ -43,37 +43,46 @@ where
 
 /// The sub-document as compact JSON text.
 pub fn compact(raw: &RawValue) -> String {
-    let text = raw.get();
-    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(raw.get().len());
+    compact_into(raw, &mut out);
+    // Only ASCII whitespace outside strings was dropped from valid UTF-8.
+    String::from_utf8(out).expect("compacted JSON is UTF-8")
+}
+
+/// Appends the sub-document as compact JSON text to `out`.
+pub fn compact_into(raw: &RawValue, out: &mut Vec<u8>) {
+    let bytes = raw.get().as_bytes();
     // API servers send compact JSON; only `kubectl -o json` style input needs the slow path.
     if !bytes.iter().any(|b| matches!(b, b' ' | b'\n' | b'\r' | b'\t')) {
-        return text.to_string();
+        out.extend_from_slice(bytes);
+        return;
     }
-    let mut out = String::with_capacity(text.len());
+    out.reserve(bytes.len());
     let mut in_string = false;
     let mut escaped = false;
-    for ch in text.chars() {
+    // Byte by byte is safe for UTF-8: every byte of a multi-byte character is >= 0x80, so
+    // none is mistaken for a quote, a backslash or whitespace.
+    for &b in bytes {
         if in_string {
-            out.push(ch);
+            out.push(b);
             if escaped {
                 escaped = false;
-            } else if ch == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if ch == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
         } else {
-            match ch {
-                ' ' | '\n' | '\r' | '\t' => {}
-                '"' => {
+            match b {
+                b' ' | b'\n' | b'\r' | b'\t' => {}
+                b'"' => {
                     in_string = true;
-                    out.push(ch);
+                    out.push(b);
                 }
-                _ => out.push(ch),
+                _ => out.push(b),
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

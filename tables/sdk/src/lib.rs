@@ -10,7 +10,10 @@
 //! - kubequery's value rules (timestamps as Unix seconds, booleans as 0/1, JSON as compact
 //!   text, empty as NULL) and its shared column groups, written once;
 //! - [`export_table!`], which turns a [`Table`] into a component implementing
-//!   `kubequery:table@0.1.0`.
+//!   `kubequery:table@0.2.0`: rows packed into one buffer, only the columns the statement
+//!   reads computed, and an object that does not parse reported alone instead of failing its
+//!   page. Built with the `wit-0-1` feature, the same table implements `kubequery:table@0.1.0`
+//!   instead, for hosts older than 0.2.
 //!
 //! ```ignore
 //! use kubequery_table_sdk::meta::{ObjectMeta, object_columns};
@@ -48,6 +51,7 @@ pub mod container;
 pub mod json;
 pub mod list;
 pub mod meta;
+pub mod packed;
 pub mod pod;
 mod row;
 mod schema;
@@ -56,7 +60,7 @@ pub mod uuid;
 pub mod volume;
 
 pub use list::PageError;
-pub use row::{Row, Rows};
+pub use row::{Request, Row, Rows};
 pub use schema::{Col, Pushdown, Source, col};
 pub use serde_json::value::RawValue;
 
@@ -86,7 +90,22 @@ pub use kubequery_table_sdk_macros::view;
 #[doc(hidden)]
 pub use serde;
 
-/// Bindings generated from `wit/v0.1.0`, for tables that need the raw interface.
+/// Bindings generated from `wit/v0.2.0`, for tables that need the raw interface.
+#[cfg(not(feature = "wit-0-1"))]
+#[allow(missing_docs, clippy::all)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/v0.2.0",
+        world: "table-component",
+        pub_export_macro: true,
+        export_macro_name: "export_component",
+        default_bindings_module: "kubequery_table_sdk::bindings",
+    });
+}
+
+/// Bindings generated from `wit/v0.1.0` (the `wit-0-1` feature), for tables that need the
+/// raw interface.
+#[cfg(feature = "wit-0-1")]
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
@@ -98,8 +117,36 @@ pub mod bindings {
     });
 }
 
+/// The WIT release the component implements: `0.2.0`, or `0.1.0` with the `wit-0-1` feature.
+pub const WIT_VERSION: &str = if cfg!(feature = "wit-0-1") { "0.1.0" } else { "0.2.0" };
+
 pub use bindings::kubequery::table::host::log;
-pub use bindings::kubequery::table::types::{Cell, Cluster, Level};
+pub use bindings::kubequery::table::types::{ApiResource, Cluster, Level};
+
+/// An object of the page the table left out, and why (`object-error` in the WIT).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectError {
+    /// Position of the object in the page's `items`.
+    pub index: u32,
+    /// Its namespace, or empty.
+    pub namespace: String,
+    /// Its name, or empty.
+    pub name: String,
+    /// Why it was left out.
+    pub message: String,
+}
+
+/// The rows of one page (`page-rows` in the WIT): `count` rows of packed cells (see
+/// [`packed`]) and the objects left out.
+#[derive(Debug, Default)]
+pub struct PageRows {
+    /// Number of rows.
+    pub count: u32,
+    /// The rows' cells, packed.
+    pub cells: Vec<u8>,
+    /// Objects left out, each with why.
+    pub errors: Vec<ObjectError>,
+}
 
 /// A kubequery table: what it reads, and how one input object becomes rows.
 pub trait Table {
@@ -122,15 +169,31 @@ pub trait Table {
     /// Converts one page. The default parses what [`Table::SOURCE`] serves — a List
     /// (`{"items": [...]}`) of a resource, whose every item goes to [`Table::rows`], or the one
     /// document of a path or of discovery, which is the item — so few tables override it.
+    ///
+    /// An item that does not parse as [`Table::Item`] is left out with [`Rows::skip`], so
+    /// that one malformed object (a CRD object written by a buggy controller) costs its own
+    /// row, not the page's. The whole List is parsed in one pass first; only a page with a
+    /// bad item is parsed again item by item.
     fn page(page: &[u8], rows: &mut Rows) -> Result<(), PageError> {
         let parse_error = |e| PageError::parse(Self::SOURCE, e);
-        if Self::SOURCE.lists_objects() {
-            let list: list::List<Self::Item<'_>> = serde_json::from_slice(page).map_err(parse_error)?;
-            for item in &list.items {
-                Self::rows(item, rows);
-            }
-        } else {
+        if !Self::SOURCE.lists_objects() {
             Self::rows(&serde_json::from_slice(page).map_err(parse_error)?, rows);
+            return Ok(());
+        }
+        match serde_json::from_slice::<list::List<Self::Item<'_>>>(page) {
+            Ok(list) => list.items.iter().for_each(|item| Self::rows(item, rows)),
+            Err(whole) => {
+                // Not even a List of JSON values: the page itself is broken.
+                let list: list::List<&RawValue> = serde_json::from_slice(page).map_err(|_| parse_error(whole))?;
+                for (index, object) in list.items.iter().enumerate() {
+                    match serde_json::from_str::<Self::Item<'_>>(object.get()) {
+                        Ok(item) => Self::rows(&item, rows),
+                        Err(e) => {
+                            rows.skip(index, object, format_args!("not a valid {}: {e}", Self::SOURCE.describe()))
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -179,13 +242,71 @@ pub fn schema_of<T: Table>() -> bindings::kubequery::table::types::TableSchema {
 }
 
 /// Runs `T` over one page.
-pub fn rows_of<T: Table>(page: &[u8], cluster: &Cluster) -> Result<Vec<Vec<Cell>>, PageError> {
-    let mut rows = Rows::new::<T>(cluster);
+pub fn rows_of<T: Table>(page: &[u8], request: &Request) -> Result<PageRows, PageError> {
+    let mut rows = Rows::new::<T>(request);
     T::page(page, &mut rows)?;
-    Ok(rows.into_inner())
+    let (cells, count, errors) = rows.into_parts();
+    Ok(PageRows { count, cells, errors })
 }
 
-/// Exports a [`Table`] as the component's `kubequery:table/table` implementation.
+/// The request of a `kubequery:table@0.2` call, in the SDK's terms.
+#[cfg(not(feature = "wit-0-1"))]
+#[doc(hidden)]
+pub fn request_of(request: bindings::kubequery::table::types::PageRequest) -> Request {
+    let columns = packed::ColumnSet::from_positions(request.columns.iter().map(|&c| c as usize));
+    Request { cluster: request.cluster, columns, resource: request.resource }
+}
+
+/// The rows of a `kubequery:table@0.2` call.
+#[cfg(not(feature = "wit-0-1"))]
+#[doc(hidden)]
+pub fn page_rows_to_wit(rows: PageRows) -> bindings::kubequery::table::types::PageRows {
+    use bindings::kubequery::table::types as wit;
+    let errors = rows
+        .errors
+        .into_iter()
+        .map(|e| wit::ObjectError { index: e.index, namespace: e.namespace, name: e.name, message: e.message })
+        .collect();
+    wit::PageRows { count: rows.count, cells: rows.cells, errors }
+}
+
+/// Runs `T` over one page for a `kubequery:table@0.1` host: every column, one lifted value
+/// per cell. 0.1 has no per-object errors, so a left-out object is logged as a warning.
+#[cfg(feature = "wit-0-1")]
+#[doc(hidden)]
+pub fn rows_v0_1<T: Table>(
+    page: &[u8],
+    cluster: Cluster,
+) -> Result<Vec<Vec<bindings::kubequery::table::types::Cell>>, String> {
+    use bindings::kubequery::table::types::Cell;
+    let width = Row::columns_of::<T>().len();
+    let resource = match T::SOURCE.to_wit() {
+        bindings::kubequery::table::types::Source::Resource(r) => Some(r),
+        _ => None,
+    };
+    let request = Request { cluster, columns: packed::ColumnSet::all(width), resource };
+    let rows = rows_of::<T>(page, &request).map_err(|e| e.to_string())?;
+    for e in &rows.errors {
+        log(Level::Warn, &format!("skipped {}/{} (item {}): {}", e.namespace, e.name, e.index, e.message));
+    }
+    let mut cells = packed::Cells::new(&rows.cells);
+    let mut out = Vec::with_capacity(rows.count as usize);
+    for _ in 0..rows.count {
+        let row = (0..width)
+            .map(|_| match cells.next() {
+                Some(packed::Cell::Null) | None => Cell::Null,
+                Some(packed::Cell::Integer(v)) => Cell::Integer(v),
+                Some(packed::Cell::Double(v)) => Cell::Double(v),
+                Some(packed::Cell::Text(s)) => Cell::Text(s.to_string()),
+            })
+            .collect();
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Exports a [`Table`] as the component's `kubequery:table/table` implementation: of
+/// `kubequery:table@0.2.0`, or of `@0.1.0` when the SDK is built with the `wit-0-1` feature.
 ///
 /// Built for another target than wasm32, the crate instead exposes the same two functions as
 /// `kubequery_native::{schema, rows}`, so that the benchmark can run the very same table code
@@ -197,20 +318,16 @@ macro_rules! export_table {
 
         #[cfg(target_arch = "wasm32")]
         mod kubequery_export {
+            use $crate::bindings::kubequery::table::types as wit;
+
             struct KubequeryTableExport;
 
             impl $crate::bindings::exports::kubequery::table::table::Guest for KubequeryTableExport {
-                fn schema() -> $crate::bindings::kubequery::table::types::TableSchema {
+                fn schema() -> wit::TableSchema {
                     $crate::schema_of::<super::KubequeryTable>()
                 }
 
-                fn rows(
-                    page: ::std::vec::Vec<u8>,
-                    cluster: $crate::Cluster,
-                ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String>
-                {
-                    $crate::rows_of::<super::KubequeryTable>(&page, &cluster).map_err(|e| e.to_string())
-                }
+                $crate::__export_rows!();
             }
 
             $crate::bindings::export_component!(KubequeryTableExport);
@@ -225,10 +342,44 @@ macro_rules! export_table {
 
             pub fn rows(
                 page: &[u8],
-                cluster: &$crate::Cluster,
-            ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<$crate::Cell>>, ::std::string::String> {
-                $crate::rows_of::<super::KubequeryTable>(page, cluster).map_err(|e| e.to_string())
+                request: &$crate::Request,
+            ) -> ::std::result::Result<$crate::PageRows, ::std::string::String> {
+                $crate::rows_of::<super::KubequeryTable>(page, request).map_err(|e| e.to_string())
             }
+        }
+    };
+}
+
+/// The `rows` export of `kubequery:table@0.2.0`, inside [`export_table!`].
+#[cfg(not(feature = "wit-0-1"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_rows {
+    () => {
+        fn rows(
+            page: ::std::vec::Vec<u8>,
+            request: wit::PageRequest,
+        ) -> ::std::result::Result<wit::PageRows, ::std::string::String> {
+            let request = $crate::request_of(request);
+            $crate::rows_of::<super::KubequeryTable>(&page, &request)
+                .map($crate::page_rows_to_wit)
+                .map_err(|e| e.to_string())
+        }
+    };
+}
+
+/// The `rows` export of `kubequery:table@0.1.0` (the `wit-0-1` feature), inside
+/// [`export_table!`].
+#[cfg(feature = "wit-0-1")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_rows {
+    () => {
+        fn rows(
+            page: ::std::vec::Vec<u8>,
+            cluster: wit::Cluster,
+        ) -> ::std::result::Result<::std::vec::Vec<::std::vec::Vec<wit::Cell>>, ::std::string::String> {
+            $crate::rows_v0_1::<super::KubequeryTable>(&page, cluster)
         }
     };
 }
@@ -314,5 +465,71 @@ mod view_tests {
     fn an_explicit_rename_all_wins() {
         let row: SnakeCase = serde_json::from_str(r#"{"restart_count":3}"#).expect("parses");
         assert_eq!(row.restart_count, 3);
+    }
+}
+
+#[cfg(test)]
+mod page_tests {
+    use std::borrow::Cow;
+
+    use super::packed::{Cell, Cells, ColumnSet};
+    use super::{ObjectTable, RawValue, Request, Row, Source, col, rows_of, view};
+    use crate::Cluster;
+
+    #[view]
+    struct Widget<'a> {
+        name: Cow<'a, str>,
+        size: Option<i64>,
+        spec: Option<&'a RawValue>,
+    }
+
+    struct Widgets;
+
+    impl ObjectTable for Widgets {
+        const NAME: &'static str = "widgets";
+        const DESCRIPTION: &'static str = "Widgets.";
+        const SOURCE: Source = Source::resource("example.com", "v1", "widgets", "Widget");
+        type Item<'a> = Widget<'a>;
+
+        fn write(r: &mut Row, w: &Widget) {
+            r.text(col("name", "name"), Some(&w.name));
+            r.bigint(col("size", "size"), w.size);
+            r.json(col("spec", "spec"), w.spec);
+        }
+    }
+
+    fn request(columns: &[usize]) -> Request {
+        let cluster = Cluster { name: "c".into(), uid: "u".into() };
+        Request { cluster, columns: ColumnSet::from_positions(columns.iter().copied()), resource: None }
+    }
+
+    const PAGE: &str = r#"{"items":[{"name":"a","size":1,"spec":{ "x": 1 }},{"name":"b","size":"big"},{"name":"c"}]}"#;
+
+    #[test]
+    fn unread_columns_are_null_and_read_ones_full() {
+        // Columns: name, size, spec, label_selector. Reading name and spec only.
+        let rows = rows_of::<Widgets>(br#"{"items":[{"name":"a","size":1,"spec":{ "x": 1 }}]}"#, &request(&[0, 2]))
+            .expect("valid page");
+        assert_eq!(rows.count, 1);
+        let cells: Vec<Cell> = Cells::new(&rows.cells).collect();
+        assert_eq!(cells, [Cell::Text("a"), Cell::Null, Cell::Text(r#"{"x":1}"#), Cell::Null]);
+    }
+
+    #[test]
+    fn a_malformed_object_is_reported_alone() {
+        let rows = rows_of::<Widgets>(PAGE.as_bytes(), &request(&[0, 1])).expect("the page itself is valid");
+        assert_eq!(rows.count, 2, "a and c");
+        let names: Vec<Cell> = Cells::new(&rows.cells).step_by(4).collect();
+        assert_eq!(names, [Cell::Text("a"), Cell::Text("c")]);
+        assert_eq!(rows.errors.len(), 1);
+        let error = &rows.errors[0];
+        assert_eq!((error.index, error.name.as_str(), error.namespace.as_str()), (1, "", ""));
+        assert!(error.message.starts_with("not a valid example.com/v1 Widget: invalid type"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_page_that_is_not_a_list_still_fails_whole() {
+        let error = rows_of::<Widgets>(b"[1, 2", &request(&[0])).err().expect("not JSON");
+        assert!(error.to_string().starts_with("page is not a valid example.com/v1 Widget list"), "{error}");
     }
 }

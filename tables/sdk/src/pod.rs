@@ -10,7 +10,9 @@ use crate::container::Container;
 use crate::volume::Volume;
 use crate::{Pushdown, Row, col};
 
-/// A pod spec, as far as kubequery reads it.
+/// A pod spec's own fields, as far as kubequery's pod-spec columns read them. Its containers
+/// and volumes, which have rows of their own, are in [`PodChildren`]: a table of pods or
+/// workloads never parses them (serde skips them without building anything).
 #[view]
 #[derive(Debug)]
 pub struct PodSpec<'a> {
@@ -47,6 +49,13 @@ pub struct PodSpec<'a> {
     pub topology_spread_constraints: Option<&'a RawValue>,
     #[serde(rename = "setHostnameAsFQDN")]
     pub set_hostname_as_fqdn: Option<bool>,
+}
+
+/// The parts of a pod spec with rows of their own: containers and volumes, for the container
+/// and volume tables, which need nothing else of the spec.
+#[view]
+#[derive(Debug)]
+pub struct PodChildren<'a> {
     pub init_containers: Vec<Container<'a>>,
     pub containers: Vec<Container<'a>>,
     pub ephemeral_containers: Vec<Container<'a>>,

@@ -1,13 +1,31 @@
 //! Writing rows. The same calls that fill a row declare the table's columns, so a table
 //! cannot return a row that disagrees with its schema.
+//!
+//! Rows are written straight into the packed buffer `kubequery:table@0.2` returns (see
+//! [`crate::packed`]), and a column the statement does not read is written as NULL without
+//! computing its value: its closure never runs, so no JSON is compacted and no string copied.
 
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::bindings::kubequery::table::types::{Cell, Cluster, Column, ColumnType};
-use crate::{Col, Source, Table, json, time};
+use crate::bindings::kubequery::table::types::{ApiResource, Cluster, Column, ColumnType};
+use crate::packed::{self, ColumnSet};
+use crate::{Col, ObjectError, Source, Table, json, time};
+
+/// One cell's value, borrowed from the object where it can be.
+enum Value<'v> {
+    Null,
+    Integer(i64),
+    Double(f64),
+    Text(&'v str),
+    /// A JSON sub-document, compacted into the buffer.
+    Json(&'v RawValue),
+}
 
 enum Sink<'a> {
-    Cells(&'a mut Vec<Cell>),
+    /// Cells packed into the page's buffer, one per column; `next` is the column being written.
+    Packed { cells: &'a mut Vec<u8>, read: &'a ColumnSet, next: usize },
+    /// The columns being declared.
     Columns(&'a mut Vec<Column>),
 }
 
@@ -43,6 +61,16 @@ impl<'a> Row<'a> {
         self.source.is_namespaced()
     }
 
+    /// Whether the statement reads the next column this row will write. The column methods
+    /// already skip the work of a column nobody reads; this is for work done before the call,
+    /// such as deriving a value several columns share.
+    pub fn reads_next(&self) -> bool {
+        match &self.sink {
+            Sink::Packed { read, next, .. } => read.contains(*next),
+            Sink::Columns(_) => true,
+        }
+    }
+
     /// Ends the row with the hidden `label_selector` column: `WHERE label_selector =
     /// 'app=web,tier!=db'` lists only matching objects. The host fills the column with the
     /// scan's selector, so that SQLite's re-check of the constraint holds; the table writes
@@ -53,9 +81,19 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn put(&mut self, col: Col, ty: ColumnType, is_json: bool, cell: impl FnOnce() -> Cell) {
+    fn put<'v>(&mut self, col: Col, ty: ColumnType, is_json: bool, value: impl FnOnce() -> Value<'v>) {
         match &mut self.sink {
-            Sink::Cells(cells) => cells.push(cell()),
+            Sink::Packed { cells, read, next } => {
+                let value = if read.contains(*next) { value() } else { Value::Null };
+                *next += 1;
+                match value {
+                    Value::Null => packed::null(cells),
+                    Value::Integer(v) => packed::integer(cells, v),
+                    Value::Double(v) => packed::double(cells, v),
+                    Value::Text(s) => packed::text(cells, s),
+                    Value::Json(raw) => packed::text_with(cells, |out| json::compact_into(raw, out)),
+                }
+            }
             Sink::Columns(columns) => columns.push(col.to_wit(ty, is_json)),
         }
     }
@@ -63,93 +101,136 @@ impl<'a> Row<'a> {
     /// A TEXT column; `None` and `""` are NULL.
     pub fn text(&mut self, col: Col, value: Option<&str>) {
         self.put(col, ColumnType::Text, false, || match value {
-            Some(s) if !s.is_empty() => Cell::Text(s.to_string()),
-            _ => Cell::Null,
+            Some(s) if !s.is_empty() => Value::Text(s),
+            _ => Value::Null,
         });
     }
 
     /// A TEXT column from an owned value; `None` and `""` are NULL.
     pub fn string(&mut self, col: Col, value: Option<String>) {
-        self.put(col, ColumnType::Text, false, || match value {
-            Some(s) if !s.is_empty() => Cell::Text(s),
-            _ => Cell::Null,
-        });
+        self.text(col, value.as_deref());
     }
 
     /// A JSON TEXT column holding the sub-document as compact JSON; missing or `null` is NULL.
     pub fn json(&mut self, col: Col, value: Option<&RawValue>) {
-        self.put(col, ColumnType::Text, true, || match value.map(json::compact) {
-            Some(text) if text != "null" => Cell::Text(text),
-            _ => Cell::Null,
+        self.put(col, ColumnType::Text, true, || match value {
+            Some(raw) if raw.get() != "null" => Value::Json(raw),
+            _ => Value::Null,
         });
     }
 
     /// A JSON TEXT column that is never NULL: `absent` stands in for a missing value (Go's
     /// encoding of a zero struct, which kubequery always emitted).
     pub fn json_or(&mut self, col: Col, value: Option<&RawValue>, absent: &'static str) {
-        self.put(col, ColumnType::Text, true, || match value.map(json::compact) {
-            Some(text) if text != "null" => Cell::Text(text),
-            _ => Cell::Text(absent.to_string()),
+        self.put(col, ColumnType::Text, true, || match value {
+            Some(raw) if raw.get() != "null" => Value::Json(raw),
+            _ => Value::Text(absent),
         });
     }
 
     /// An INTEGER column (osquery INTEGER is 32-bit; use [`Row::bigint`] for wider values).
     pub fn integer(&mut self, col: Col, value: Option<i64>) {
-        self.put(col, ColumnType::Integer, false, || value.map_or(Cell::Null, Cell::Integer));
+        self.put(col, ColumnType::Integer, false, || value.map_or(Value::Null, Value::Integer));
     }
 
     /// A BIGINT column.
     pub fn bigint(&mut self, col: Col, value: Option<i64>) {
-        self.put(col, ColumnType::Bigint, false, || value.map_or(Cell::Null, Cell::Integer));
+        self.put(col, ColumnType::Bigint, false, || value.map_or(Value::Null, Value::Integer));
     }
 
     /// A boolean as INTEGER 0/1.
     pub fn boolean(&mut self, col: Col, value: Option<bool>) {
-        self.put(col, ColumnType::Integer, false, || value.map_or(Cell::Null, |b| Cell::Integer(i64::from(b))));
+        self.put(col, ColumnType::Integer, false, || value.map_or(Value::Null, |b| Value::Integer(i64::from(b))));
     }
 
     /// An RFC 3339 timestamp as BIGINT Unix seconds; missing or unparsable is NULL.
     pub fn timestamp(&mut self, col: Col, value: Option<&str>) {
         self.put(col, ColumnType::Bigint, false, || {
-            value.and_then(time::unix_seconds).map_or(Cell::Null, Cell::Integer)
+            value.and_then(time::unix_seconds).map_or(Value::Null, Value::Integer)
         });
     }
 
     /// A DOUBLE column.
     pub fn double(&mut self, col: Col, value: Option<f64>) {
-        self.put(col, ColumnType::Double, false, || value.map_or(Cell::Null, Cell::Double));
+        self.put(col, ColumnType::Double, false, || value.map_or(Value::Null, Value::Double));
     }
 }
 
-/// The rows of one page.
+/// What the host asks of one page: the cluster it came from and the columns the statement
+/// reads.
+pub struct Request {
+    /// The cluster the page came from.
+    pub cluster: Cluster,
+    /// The columns the statement reads.
+    pub columns: ColumnSet,
+    /// The resource the page lists; `None` for a path or discovery.
+    pub resource: Option<ApiResource>,
+}
+
+/// The rows of one page, packed, and the objects left out.
 pub struct Rows<'a> {
-    rows: Vec<Vec<Cell>>,
-    cluster: &'a Cluster,
+    cells: Vec<u8>,
+    count: u32,
+    errors: Vec<ObjectError>,
+    request: &'a Request,
     source: Source,
-    width: usize,
 }
 
 impl<'a> Rows<'a> {
     /// The rows of a page for table `T`.
-    pub(crate) fn new<T: Table>(cluster: &'a Cluster) -> Self {
-        Rows { rows: Vec::new(), cluster, source: T::SOURCE, width: Row::columns_of::<T>().len() }
+    pub(crate) fn new<T: Table>(request: &'a Request) -> Self {
+        Rows { cells: Vec::new(), count: 0, errors: Vec::new(), request, source: T::SOURCE }
     }
 
     /// Appends one row written by `write`.
     pub fn row(&mut self, write: impl FnOnce(&mut Row)) {
-        let mut cells = Vec::with_capacity(self.width);
-        let mut row = Row { sink: Sink::Cells(&mut cells), cluster: self.cluster, source: self.source };
+        let mut row = Row {
+            sink: Sink::Packed { cells: &mut self.cells, read: &self.request.columns, next: 0 },
+            cluster: &self.request.cluster,
+            source: self.source,
+        };
         write(&mut row);
         row.finish();
-        self.rows.push(cells);
+        self.count += 1;
+    }
+
+    /// Leaves out the object at `index` of the page's items, saying why. The host reports it
+    /// by the object's namespace and name, read from `object` where it can be.
+    pub fn skip(&mut self, index: usize, object: &RawValue, why: impl std::fmt::Display) {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Identity {
+            metadata: Metadata,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Metadata {
+            namespace: Option<String>,
+            name: Option<String>,
+        }
+        let identity: Identity = serde_json::from_str(object.get()).unwrap_or_default();
+        self.errors.push(ObjectError {
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            namespace: identity.metadata.namespace.unwrap_or_default(),
+            name: identity.metadata.name.unwrap_or_default(),
+            message: why.to_string(),
+        });
     }
 
     /// The cluster the page came from.
     pub fn cluster(&self) -> &Cluster {
-        self.cluster
+        &self.request.cluster
     }
 
-    pub(crate) fn into_inner(self) -> Vec<Vec<Cell>> {
-        self.rows
+    /// The resource the page lists, as the host requested it (its version included); `None`
+    /// for a path or discovery. A table reading several resources or versions tells them
+    /// apart by it.
+    pub fn resource(&self) -> Option<&ApiResource> {
+        self.request.resource.as_ref()
+    }
+
+    /// The packed cells, the row count and the objects left out.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, u32, Vec<ObjectError>) {
+        (self.cells, self.count, self.errors)
     }
 }

@@ -46,12 +46,12 @@ pub fn measure(pod_size: PodSize, filter: Option<&str>) -> anyhow::Result<Vec<Co
             source => demo_page(&demo, name, source)?,
         };
         let cluster = Cluster { name: "bench".into(), uid: "uid".into() };
-        let sdk_cluster = kubequery_table_sdk::Cluster { name: "bench".into(), uid: "uid".into() };
+        let request = native::request(name, None).with_context(|| format!("{name} has no native build"))?;
 
         let mut scan = table.scan()?;
         let rows = scan.rows(&page, &cluster)?.len();
         let wasm = per_call(|| scan.rows(&page, &cluster).map(|_| ()).map_err(|e| anyhow::anyhow!("{e}")))?;
-        let native = per_call(|| native(&page, &sdk_cluster).map(|_| ()).map_err(anyhow::Error::msg))?;
+        let native = per_call(|| native(&page, &request).map(|_| ()).map_err(anyhow::Error::msg))?;
         results.push(Conversion { table: name.to_string(), page_bytes: page.len(), rows, wasm, native });
     }
     Ok(results)

@@ -40,6 +40,10 @@ pub struct NewArgs {
     /// Create the crate in DIR/NAME
     #[arg(long, default_value = ".", value_name = "DIR")]
     dir: PathBuf,
+    /// The kubequery:table release to build against: 0.2 (packed rows, only the columns read
+    /// computed), or 0.1 for kubequery hosts older than 0.2
+    #[arg(long, default_value = "0.2", value_name = "VERSION", value_parser = ["0.1", "0.2"])]
+    wit: String,
 }
 
 pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
@@ -75,13 +79,26 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
             .replace("{{namespaced}}", if namespaced { ".namespaced()" } else { "" })
             .replace("{{namespace_column}}", if namespaced { " namespace," } else { "" })
     };
+    let (sdk_dependency, wit_release) = if args.wit == "0.1" {
+        (
+            "kubequery-table-sdk = { workspace = true, features = [\"wit-0-1\"] }",
+            "`kubequery:table@0.1.0`, through the SDK's `wit-0-1` feature; drop the feature to build against 0.2.0",
+        )
+    } else {
+        ("kubequery-table-sdk.workspace = true", "`kubequery:table@0.2.0`")
+    };
     let namespace_field =
         |indent: &str| if namespaced { format!("\n{indent}\"namespace\": \"default\",") } else { String::new() };
 
     let mut files: Vec<(PathBuf, String)> = vec![
-        ("Cargo.toml".into(), fill(CARGO_TOML).replace("{{workspace}}", &workspace_sections()?)),
+        (
+            "Cargo.toml".into(),
+            fill(CARGO_TOML)
+                .replace("{{sdk_dependency}}", sdk_dependency)
+                .replace("{{workspace}}", &workspace_sections()?),
+        ),
         ("src/lib.rs".into(), fill(LIB_RS)),
-        ("README.md".into(), fill(README)),
+        ("README.md".into(), fill(README).replace("{{wit_release}}", wit_release)),
         (".gitignore".into(), GITIGNORE.to_string()),
         ("tests/input/example.json".into(), fill(INPUT).replace("{{namespace_field}}", &namespace_field("        "))),
         ("tests/expected.json".into(), fill(EXPECTED).replace("{{namespace_field}}", &namespace_field("    "))),
@@ -104,7 +121,12 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     for (relative, text) in &files {
         write(&root, relative, text)?;
     }
-    println!("Created {} (table {}, reading {qualified} {api_version}, kind {kind}).", root.display(), args.name);
+    println!(
+        "Created {} (table {}, reading {qualified} {api_version}, kind {kind}; kubequery:table@{}.0).",
+        root.display(),
+        args.name,
+        args.wit
+    );
     if args.kind.is_none() {
         println!("The kind was derived from the plural; pass --kind if it is not {kind}.");
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
 
-use crate::schema::{Cell, CellRef, ColumnType, Row, Source};
+use crate::schema::{Cell, CellRef, ColumnSet, ColumnType, Row, Source};
 use crate::sources::Selection;
 use crate::wasm::Scan;
 
@@ -318,6 +318,11 @@ impl StatementCache {
             None if scans > 1 || joined => Plan::Materialize,
             None => Plan::Stream,
         }
+    }
+
+    /// The columns of `table` (`width` columns wide) the statement reads, in any of its uses.
+    pub(crate) fn columns_read(&mut self, table: &str, width: usize) -> ColumnSet {
+        ColumnSet::from_sqlite_mask(self.tables.entry(table.to_string()).or_default().columns_used, width)
     }
 
     /// The store `table` converted its last kept partition in, if any.

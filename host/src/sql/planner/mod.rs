@@ -43,7 +43,7 @@ use rusqlite::Error;
 use crate::report::table_span;
 use crate::schema::Source;
 use crate::sources::DataSource;
-use crate::wasm::TableComponent;
+use crate::wasm::{Pipeline, TableComponent};
 
 /// Plans the scans of one connection's statements, one statement at a time.
 pub(crate) struct Planner {
@@ -57,6 +57,14 @@ pub(crate) struct Planner {
     pub(crate) namespace_window_bytes: AtomicUsize,
     /// Bytes kept by the running statement.
     kept_bytes: AtomicUsize,
+    /// Stores, each on a thread of its own, that convert one streamed scan's pages at once.
+    pub(crate) conversion_workers: AtomicUsize,
+}
+
+/// One conversion worker per core, up to four: past that, a List's pages arrive slower than
+/// they convert, and each worker's store holds tens of MB.
+fn default_conversion_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// An error SQLite reports for the virtual table. By value, so that `map_err(module_error)`
@@ -76,6 +84,7 @@ impl Planner {
             max_kept_bytes: AtomicUsize::new(super::MAX_KEPT_BYTES),
             namespace_window_bytes: AtomicUsize::new(cache::NAMESPACE_WINDOW_BYTES),
             kept_bytes: AtomicUsize::new(0),
+            conversion_workers: AtomicUsize::new(default_conversion_workers()),
         }
     }
 
@@ -122,9 +131,12 @@ impl Planner {
         };
         let (partition, kept) = match plan {
             Plan::Stream => {
+                let mut scan = table.scan().map_err(module_error)?;
+                scan.read_columns(self.statement().columns_read(name, table.schema.columns.len()));
                 let mut rows = ScanRows::Streaming(Box::new(Stream {
                     table: name,
-                    scan: table.scan().map_err(module_error)?,
+                    pipeline: Pipeline::new(scan, self.conversion_workers.load(Ordering::Relaxed)),
+                    pages_done: false,
                     pages: self.source.pages(name, source, &selection),
                     rows: Vec::new().into_iter(),
                     row: None,
@@ -191,17 +203,19 @@ impl Planner {
         let mut converting = Vec::with_capacity(readers.len());
         for name in readers {
             let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
-            let (kept, idle) = {
+            let width = component.schema.columns.len();
+            let (kept, idle, columns) = {
                 let mut statement = self.statement();
-                (statement.keeper(name, component.schema.columns.len()), statement.take_idle_scan(name))
+                (statement.keeper(name, width), statement.take_idle_scan(name), statement.columns_read(name, width))
             };
             // A table kept namespace by namespace converts them all in one store, as one scan
             // of several pages would: a fresh store per namespace would fault its memory in
             // again each time.
-            let scan = match idle {
+            let mut scan = match idle {
                 Some(scan) => scan,
                 None => component.scan().map_err(module_error)?,
             };
+            scan.read_columns(columns);
             converting.push((name, scan, kept, 0));
         }
         for page in self.source.pages(table, source, &partition.selection()) {

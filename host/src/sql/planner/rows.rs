@@ -9,14 +9,16 @@ use super::module_error;
 use crate::report::table_span;
 use crate::schema::{Cell, CellRef, Row};
 use crate::sources::Pages;
-use crate::wasm::Scan;
+use crate::wasm::Pipeline;
 
-/// A scan converting the source's pages one at a time.
+/// A scan converting the source's pages as they come, on every core, in page order.
 pub(crate) struct Stream<'t> {
     /// The table, for messages.
     pub(crate) table: &'t str,
-    pub(crate) scan: Scan,
+    pub(crate) pipeline: Pipeline,
     pub(crate) pages: Pages<'t>,
+    /// Whether the source has no more pages.
+    pub(crate) pages_done: bool,
     /// The rest of the current page's rows.
     pub(crate) rows: std::vec::IntoIter<Row>,
     pub(crate) row: Option<Row>,
@@ -42,7 +44,8 @@ impl ScanRows<'_> {
     pub(crate) fn advance(&mut self) -> rusqlite::Result<()> {
         match self {
             ScanRows::Streaming(stream) => loop {
-                let Stream { table, scan, pages, rows, row, constraints, label_selector, .. } = &mut **stream;
+                let Stream { table, pipeline, pages, pages_done, rows, row, constraints, label_selector, .. } =
+                    &mut **stream;
                 if let Some(next) = rows.next() {
                     if constraints.as_ref().is_none_or(|c| c.matches(&next)) {
                         *row = Some(next);
@@ -50,16 +53,24 @@ impl ScanRows<'_> {
                     }
                     continue;
                 }
-                // Only fetching a page gets a span (the source may log): a row costs none.
-                let page = table_span(table).in_scope(|| pages.next());
-                if let Some(page) = page {
-                    let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
-                    *rows = scan.rows(&page.body, &page.cluster).map_err(module_error)?.into_iter();
-                    *label_selector = page.label_selector.as_deref().map(|s| Cell::Text(s.to_string()));
-                } else {
+                // Keep every worker busy: hand in pages while one is free. Only fetching a page
+                // gets a span (the source may log): a row costs none.
+                while !*pages_done && pipeline.has_room() {
+                    match table_span(table).in_scope(|| pages.next()) {
+                        Some(page) => {
+                            let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
+                            pipeline.submit(page).map_err(module_error)?;
+                        }
+                        None => *pages_done = true,
+                    }
+                }
+                let Some(converted) = pipeline.take() else {
                     *self = ScanRows::Done;
                     return Ok(());
-                }
+                };
+                let converted = converted.map_err(module_error)?;
+                *rows = converted.rows.into_iter();
+                *label_selector = converted.label_selector.as_deref().map(|s| Cell::Text(s.to_string()));
             },
             ScanRows::Kept { rows, positions, next, current } => {
                 let position = match positions {
