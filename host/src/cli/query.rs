@@ -16,6 +16,10 @@ pub struct QueryArgs {
     /// Output format [default: table on a terminal, jsonl otherwise]
     #[arg(short, long, value_parser = format_parser())]
     output: Option<Format>,
+    /// Threads converting one table's pages at once, each with a sandbox of its own
+    /// [default: one per core, up to 4]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: Option<u16>,
     /// The SQL to run
     sql: String,
 }
@@ -25,6 +29,9 @@ pub fn run(settings: &Settings, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let catalog = settings.catalog()?;
     let tables: Vec<_> = catalog.tables().cloned().collect();
     let engine = Engine::new(&tables, source)?;
+    if let Some(threads) = args.threads {
+        engine.set_conversion_workers(usize::from(threads));
+    }
 
     let stdout = io::stdout();
     let out = Box::new(ExitOnBrokenPipe(io::BufWriter::new(stdout.lock())));

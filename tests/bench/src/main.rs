@@ -37,21 +37,25 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use kubequery_fixture_apiserver::synthetic::PodSize;
 
-const QUERIES: &[(&str, &str)] = &[
-    ("pods (4 columns)", "SELECT name, namespace, node_name, phase FROM kubernetes_pods"),
-    ("pod_containers (*)", "SELECT * FROM kubernetes_pod_containers"),
+/// The queries measured per size: label, `kubequery query` options, SQL.
+const QUERIES: &[(&str, &[&str], &str)] = &[
+    ("pods (4 columns)", &[], "SELECT name, namespace, node_name, phase FROM kubernetes_pods"),
+    ("pods (4 columns), -j 1", &["-j", "1"], "SELECT name, namespace, node_name, phase FROM kubernetes_pods"),
+    ("pod_containers (*)", &[], "SELECT * FROM kubernetes_pod_containers"),
     (
         "pods ⋈ containers",
+        &[],
         "SELECT p.name, p.node_name, c.name AS container, c.image, c.restart_count FROM kubernetes_pods p \
          JOIN kubernetes_pod_containers c ON c.pod_name = p.name AND c.namespace = p.namespace",
     ),
     (
         "pods ⋈ containers, one namespace",
+        &[],
         "SELECT p.name, p.node_name, c.name AS container, c.image, c.restart_count FROM kubernetes_pods p \
          JOIN kubernetes_pod_containers c ON c.pod_name = p.name AND c.namespace = p.namespace \
          WHERE p.namespace = 'team-7'",
     ),
-    ("pods LIMIT 1", "SELECT name FROM kubernetes_pods LIMIT 1"),
+    ("pods LIMIT 1", &[], "SELECT name FROM kubernetes_pods LIMIT 1"),
 ];
 
 struct Args {
@@ -179,7 +183,7 @@ fn network(args: &Args, scratch: &Path) -> anyhow::Result<()> {
         "| pods | link | download plain (s) | download gzip (s) | kubequery, gzip off (s) | kubequery, gzip on (s) | on ÷ gzip download | MB on the wire (plain / gzip) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    let sql = QUERIES[0].1;
+    let sql = QUERIES[0].2;
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
         let plain_kubeconfig = scratch.join(format!("kubeconfig-{size}-plain"));
@@ -254,7 +258,7 @@ fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
     );
     println!("| query | wall (s) | × floor | peak RSS (MB) | rows | rows/s | API requests | MB served |");
     println!("|---|---|---|---|---|---|---|---|");
-    for (label, sql) in QUERIES {
+    for (label, options, sql) in QUERIES {
         let mut walls = Vec::new();
         let (mut rss, mut rows, mut requests, mut served) = (0, 0, 0, 0);
         for _ in 0..args.runs {
@@ -264,6 +268,7 @@ fn queries(args: &Args, size: usize, scratch: &Path) -> anyhow::Result<()> {
                     .env("KUBEQUERY_CACHE_DIR", scratch.join("cache"))
                     .args(["query", "--kubeconfig"])
                     .arg(&cluster.kubeconfig)
+                    .args(*options)
                     .args(["-o", "jsonl", sql]),
             )?;
             walls.push(run.wall);

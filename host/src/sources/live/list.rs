@@ -311,8 +311,10 @@ async fn list(
                 None => return Err(RequestError::NotAList),
             }
         }
-        let item_count = envelope::item_count(&body);
-        if tracing::enabled!(tracing::Level::INFO) {
+        // Counting items parses the whole page: only for a LIMIT, or for the log line.
+        let logged = tracing::enabled!(tracing::Level::INFO);
+        let item_count = (target.max_items.is_some() || logged).then(|| envelope::item_count(&body)).flatten();
+        if logged {
             let items = item_count.map_or_else(|| "?".to_string(), |n| n.to_string());
             tracing::info!(
                 "GET {path} {}{} -> {items} items, {} bytes in {} ms",
