@@ -773,3 +773,24 @@ fn pages_travel_gzipped_unless_the_kubeconfig_disables_compression() {
     }
     assert!(served[0] * 4 < served[1], "gzipped pages are a fraction of the plain ones: {served:?}");
 }
+
+#[test]
+fn pages_converted_on_several_workers_come_back_in_page_order() {
+    // 2000 pods in four pages, listed in namespace-then-name order; the rows must keep it
+    // whatever the number of workers converting the pages.
+    let server = cluster(2000, "uid-a");
+    let source = connect(&server, "workers");
+    let catalog = common::builtin_catalog();
+    let mut answers = Vec::new();
+    for workers in [1, 2, 3, 4] {
+        let engine = common::engine(&catalog, source.clone());
+        engine.set_conversion_workers(workers);
+        let rows = common::run(&engine, "SELECT namespace, name FROM kubernetes_pods").expect("query").remove(0);
+        assert_eq!(rows.len(), 2000, "{workers} workers");
+        answers.push(rows);
+    }
+    let mut sorted = answers[0].clone();
+    sorted.sort_by_key(|r| (r["namespace"].as_str().map(str::to_string), r["name"].as_str().map(str::to_string)));
+    assert_eq!(answers[0], sorted, "one worker gives the List's order");
+    assert!(answers.iter().all(|a| *a == answers[0]), "every number of workers gives the same order");
+}

@@ -218,10 +218,31 @@ impl Planner {
             scan.read_columns(columns);
             converting.push((name, scan, kept, 0));
         }
+        let parallel = self.conversion_workers.load(Ordering::Relaxed) > 1;
         for page in self.source.pages(table, source, &partition.selection()) {
             let page = page.map_err(|e| module_error(format!("table {table}: {e}")))?;
-            for (_, scan, kept, kept_bytes) in &mut converting {
-                let bytes = kept.extend(scan.rows(&page.body, &page.cluster).map_err(module_error)?);
+            // Every reader converts the page in its own store: on threads of their own when
+            // there are several readers and more than one worker is allowed.
+            let converted: Vec<_> = if parallel && converting.len() > 1 {
+                std::thread::scope(|threads| {
+                    let running: Vec<_> = converting
+                        .iter_mut()
+                        .map(|(name, scan, ..)| {
+                            let page = &page;
+                            let span = table_span(name);
+                            threads.spawn(move || span.in_scope(|| scan.rows(&page.body, &page.cluster)))
+                        })
+                        .collect();
+                    running
+                        .into_iter()
+                        .map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                        .collect()
+                })
+            } else {
+                converting.iter_mut().map(|(_, scan, ..)| scan.rows(&page.body, &page.cluster)).collect()
+            };
+            for ((_, _, kept, kept_bytes), rows) in converting.iter_mut().zip(converted) {
+                let bytes = kept.extend(rows.map_err(module_error)?);
                 *kept_bytes += bytes;
                 self.count_kept(table, bytes)?;
             }
