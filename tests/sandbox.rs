@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use kubequery::catalog::Catalog;
 use kubequery::sources::snapshot::Snapshot;
+use kubequery::sources::{DataSource, Selection};
 use kubequery::sql::Engine;
-use kubequery::wasm::{Limits, LoadError, Origin, Runtime};
+use kubequery::wasm::{Limits, LoadError, Origin, Pipeline, Runtime};
 
 const LIMITS: Limits = Limits {
     memory_bytes: 64 << 20,
@@ -188,5 +189,32 @@ fn a_compiled_entry_planted_in_the_cache_is_not_trusted() {
             "sandbox::a_compiled_entry_planted_in_the_cache_is_not_trusted, an entry of another owner",
             "cannot chown (not root)",
         );
+    }
+}
+
+#[test]
+fn a_pipeline_adds_stores_only_within_its_memory_budget() {
+    let runtime = common::runtime(LIMITS);
+    let catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let table = catalog.get("kubernetes_pods").expect("pods table");
+    let demo = Snapshot::demo(None);
+    let page = demo.pages("kubernetes_pods", &table.schema.source, &Selection::default()).next().expect("a page");
+    let page = page.expect("demo page");
+    // A budget no store fits in keeps one store; an ample one starts every worker. Either
+    // way every page's rows come back.
+    for (budget, stores) in [(1, 1), (usize::MAX, 3)] {
+        let mut pipeline = Pipeline::with_store_budget(table.scan().expect("scan"), 3, budget);
+        let mut rows = 0;
+        for _ in 0..6 {
+            while !pipeline.has_room() {
+                rows += pipeline.take().expect("in flight").expect("converted").rows.len();
+            }
+            pipeline.submit(page.clone()).expect("submitted");
+        }
+        while let Some(converted) = pipeline.take() {
+            rows += converted.expect("converted").rows.len();
+        }
+        assert_eq!(rows, 6 * 19, "budget {budget}");
+        assert_eq!(pipeline.stores(), stores, "budget {budget}");
     }
 }
