@@ -50,6 +50,39 @@ pub fn osquery_constraints(data: &[u8]) {
     let _ = parse_context(Some(text));
 }
 
+/// A 0.2 component's packed rows (the bytes after a small header that picks the schema's
+/// types, the columns read and the row count) are read or refused, never panicking and never
+/// allocating for rows the bytes cannot hold; what is read has one cell per column, NULL in
+/// every column not read, and every read cell fits its column's type.
+pub fn packed_rows(data: &[u8]) {
+    let [width, read, count, rest @ ..] = data else { return };
+    let width = usize::from(width % 8) + 1;
+    let types = [ColumnType::Text, ColumnType::Integer, ColumnType::BigInt, ColumnType::Double];
+    let columns: Vec<Column> = (0..width)
+        .map(|i| Column {
+            name: format!("c{i}"),
+            ty: types[(usize::from(*read) + i) % types.len()],
+            description: String::new(),
+            options: Options::default(),
+            pushdown: None,
+        })
+        .collect();
+    let schema = TableSchema { name: "fuzz".into(), description: String::new(), columns, source: Source::Discovery };
+    let read = crate::schema::ColumnSet::from_sqlite_mask(u64::from(*read), width);
+    // A count far past the bytes must be refused without allocating for it.
+    let count = if *count == 255 { usize::MAX / 2 } else { usize::from(*count) };
+    if let Ok(rows) = crate::wasm::unpack_rows(rest, count, &schema, &read) {
+        assert_eq!(rows.len(), count);
+        for row in &rows {
+            assert_eq!(row.len(), width);
+            for (i, cell) in row.iter().enumerate() {
+                assert!(read.contains(i) || *cell == Cell::Null, "column {i} is not read but has a value");
+            }
+            crate::wasm::check_row(&schema, row).expect("an unpacked row fits the schema");
+        }
+    }
+}
+
 /// Rows a component returns are checked against its schema, and whatever passes is printed
 /// in every output format without a raw escape character reaching table, line or CSV text.
 pub fn row_validation(data: &[u8]) {
@@ -143,12 +176,13 @@ mod tests {
     fn regression_inputs_still_pass() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fuzz/regressions");
         type Target = (&'static str, fn(&[u8]));
-        let targets: [Target; 6] = [
+        let targets: [Target; 7] = [
             ("snapshot_json", |d| super::snapshot_file("fuzz.json", d)),
             ("snapshot_yaml", |d| super::snapshot_file("fuzz.yaml", d)),
             ("label_selector", super::label_selector),
             ("osquery_constraints", super::osquery_constraints),
             ("row_validation", super::row_validation),
+            ("packed_rows", super::packed_rows),
             ("thrift_request", super::thrift_request),
         ];
         let mut replayed = 0;

@@ -27,7 +27,7 @@ mod validate;
 
 pub use component::{Origin, TableComponent};
 pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
-pub use packed::PackedError;
+pub use packed::{PackedError, unpack as unpack_rows};
 pub use pipeline::{ConvertedPage, Pipeline};
 pub use runtime::{LimitOverrides, Limits, Runtime, default_cache_dir};
 pub use scan::{Scan, SkippedObject};

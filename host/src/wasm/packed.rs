@@ -28,12 +28,7 @@ pub enum PackedError {
 
 /// The `count` rows packed in `cells`, each one cell per column of `schema`; columns outside
 /// `read` come back NULL.
-pub(crate) fn unpack(
-    cells: &[u8],
-    count: usize,
-    schema: &TableSchema,
-    read: &ColumnSet,
-) -> Result<Vec<Row>, PackedError> {
+pub fn unpack(cells: &[u8], count: usize, schema: &TableSchema, read: &ColumnSet) -> Result<Vec<Row>, PackedError> {
     let mut reader = Reader { rest: cells };
     // Every cell takes at least its tag byte, so a count the bytes cannot hold is refused
     // before anything is allocated for it.
