@@ -85,11 +85,6 @@ impl Pipeline {
         self.submitted - self.taken < self.max_workers && !sizing_first_store
     }
 
-    /// Pages submitted whose rows have not been taken.
-    pub fn in_flight(&self) -> usize {
-        self.submitted - self.taken
-    }
-
     /// Hands `page` to the next worker, starting it if needed. Call only when
     /// [`Pipeline::has_room`].
     pub fn submit(&mut self, page: Page) -> Result<(), ScanError> {

@@ -191,7 +191,9 @@ impl<K: PodTemplateKind> Containers<K> {
     fn write(r: &mut Row, item: &K::Item<'_>, kind: ContainerType, c: &kubequery_table_sdk::container::Container) {
         let meta = K::meta(item);
         let name = c.name.as_deref();
-        child_columns(r, container_uid(meta, name).as_deref(), name, meta);
+        // The uid is a SHA-1 of the parent's uid and the name: only worth it when read.
+        let uid = r.reads_next().then(|| container_uid(meta, name)).flatten();
+        child_columns(r, uid.as_deref(), name, meta);
         container_columns(r, c);
         r.text(parent_column::<K>(), meta.name.as_deref());
         r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));

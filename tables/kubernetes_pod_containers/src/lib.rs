@@ -72,7 +72,9 @@ impl Table for PodContainers {
 fn write(r: &mut Row, pod: &Pod, kind: ContainerType, c: &Container) {
     let name = c.name.as_deref();
     let status = pod.status.of(kind, name);
-    child_columns(r, container_uid(&pod.metadata, name).as_deref(), name, &pod.metadata);
+    // The uid is a SHA-1 of the pod's uid and the name: only worth it when `uid` is read.
+    let uid = r.reads_next().then(|| container_uid(&pod.metadata, name)).flatten();
+    child_columns(r, uid.as_deref(), name, &pod.metadata);
     container_columns(r, c);
     r.text(col("pod_name", "metadata.name of the pod").pushdown(Pushdown::Name), pod.metadata.name.as_deref());
     r.text(col("container_type", "init, container or ephemeral"), Some(kind.as_str()));
