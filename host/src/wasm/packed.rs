@@ -3,7 +3,8 @@
 //!
 //! The buffer is untrusted. Every cell is checked against its column's type, every length
 //! against the buffer, and the row count against the bytes actually there, before SQL sees a
-//! row; a cell of a column the statement does not read is checked but never copied.
+//! row (text as UTF-8 too); a cell of a column the statement does not read is checked but
+//! never copied.
 
 use super::validate::{RowError, check_cell};
 use crate::schema::{Cell, CellRef, ColumnSet, Row, TableSchema};
@@ -34,13 +35,12 @@ pub fn unpack(cells: &[u8], count: usize, schema: &TableSchema, read: &ColumnSet
     // before anything is allocated for it.
     let width = schema.columns.len();
     let mut rows = Vec::with_capacity(count.min(cells.len() / width.max(1)));
-    let wanted: Vec<bool> = (0..width).map(|i| read.contains(i)).collect();
     for row in 0..count {
         let mut cells = Vec::with_capacity(width);
-        for (column, wanted) in schema.columns.iter().zip(&wanted) {
+        for (position, column) in schema.columns.iter().enumerate() {
             let cell = reader.cell(&column.name).map_err(|source| PackedError::Row { row, source })?;
             check_cell(column, cell).map_err(|source| PackedError::Row { row, source })?;
-            cells.push(if *wanted { cell.to_owned_cell() } else { Cell::Null });
+            cells.push(if read.contains(position) { cell.to_owned_cell() } else { Cell::Null });
         }
         rows.push(cells);
     }

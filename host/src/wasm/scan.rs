@@ -75,8 +75,8 @@ impl Scan {
         &self.columns
     }
 
-    /// Reads only `columns` from the following pages: the others come back NULL, and a
-    /// `kubequery:table@0.2` component does not compute them at all.
+    /// Reads only `columns` from the following pages: a `kubequery:table@0.2` component does
+    /// not compute the others, which come back NULL; a 0.1 component computes every column.
     pub fn read_columns(&mut self, columns: ColumnSet) {
         self.columns = columns;
     }

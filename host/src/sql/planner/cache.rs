@@ -101,14 +101,12 @@ pub(crate) struct KeptRows {
 }
 
 impl KeptRows {
-    /// No rows yet, keeping the columns in SQLite's `columns_used` mask of a `width`-column
-    /// table.
-    pub(crate) fn new(width: usize, columns_used: u64) -> Self {
+    /// No rows yet, keeping the columns of a `width`-column table that are in `read`.
+    pub(crate) fn new(width: usize, read: &ColumnSet) -> Self {
         let mut positions = Vec::with_capacity(width);
         let mut kept = 0;
         for i in 0..width {
-            // Bit 63 stands for column 63 and every later one.
-            if columns_used & (1u64 << i.min(63)) != 0 {
+            if read.contains(i) {
                 positions.push(Some(kept));
                 kept += 1;
             } else {
@@ -334,12 +332,6 @@ impl StatementCache {
     /// next partition in this statement.
     pub(crate) fn keep_idle_scan(&mut self, table: &str, scan: Scan) {
         self.idle_scans.insert(table.to_string(), scan);
-    }
-
-    /// An empty [`KeptRows`] for `table`, `width` columns wide, keeping what the statement
-    /// reads of it.
-    pub(crate) fn keeper(&mut self, table: &str, width: usize) -> KeptRows {
-        KeptRows::new(width, self.tables.entry(table.to_string()).or_default().columns_used)
     }
 
     /// Keeps `rows` (`bytes` of cells), the objects of `partition`, for the rest of the

@@ -204,10 +204,11 @@ impl Planner {
         for name in readers {
             let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
             let width = component.schema.columns.len();
-            let (kept, idle, columns) = {
+            let (idle, columns) = {
                 let mut statement = self.statement();
-                (statement.keeper(name, width), statement.take_idle_scan(name), statement.columns_read(name, width))
+                (statement.take_idle_scan(name), statement.columns_read(name, width))
             };
+            let kept = KeptRows::new(width, &columns);
             // A table kept namespace by namespace converts them all in one store, as one scan
             // of several pages would: a fresh store per namespace would fault its memory in
             // again each time.
