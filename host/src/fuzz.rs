@@ -71,14 +71,14 @@ pub fn packed_rows(data: &[u8]) {
     let read = crate::schema::ColumnSet::from_sqlite_mask(u64::from(*read), width);
     // A count far past the bytes must be refused without allocating for it.
     let count = if *count == 255 { usize::MAX / 2 } else { usize::from(*count) };
-    if let Ok(rows) = crate::wasm::unpack_rows(rest, count, &schema, &read) {
+    if let Ok(rows) = crate::wasm::Rows::unpack(rest.to_vec(), count, &schema, &read) {
         assert_eq!(rows.len(), count);
-        for row in &rows {
+        for row in rows.to_vec() {
             assert_eq!(row.len(), width);
             for (i, cell) in row.iter().enumerate() {
                 assert!(read.contains(i) || *cell == Cell::Null, "column {i} is not read but has a value");
             }
-            crate::wasm::check_row(&schema, row).expect("an unpacked row fits the schema");
+            crate::wasm::check_row(&schema, &row).expect("an unpacked row fits the schema");
         }
     }
 }

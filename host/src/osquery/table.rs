@@ -11,9 +11,9 @@ use thiserror::Error;
 use super::calls::{CallLimits, Calls};
 use super::context::{ContextError, parse_context};
 use crate::budget::{BudgetError, Bytes, Lease, Stop, Wait};
-use crate::schema::{self, Cell, ColumnSet};
+use crate::schema::{self, CellRef, ColumnSet};
 use crate::sources::{DataSource, PAGES_AHEAD, Selection, SourceError};
-use crate::wasm::{ScanError, TableComponent};
+use crate::wasm::{Rows, ScanError, TableComponent};
 
 /// osqueryd's Thrift transport refuses messages over 100 MiB; keep a margin for framing.
 pub const MAX_RESPONSE_BYTES: usize = 96 << 20;
@@ -164,8 +164,9 @@ impl OsqueryTable {
             lease.reserve(floor.max(held(&out, &scan) + size * CONVERSION_FACTOR), wait)?;
             // The source applied the page's label selector: its rows show it.
             let label_selector = label_selector_column.zip(page.label_selector.as_deref());
-            for row in scan.rows(&page.body, &page.cluster)? {
-                self.pack(&mut out, &row, label_selector)?;
+            let rows = scan.rows(&page.body, &page.cluster)?;
+            for row in 0..rows.len() {
+                self.pack(&mut out, &rows, row, label_selector)?;
             }
             lease.set(floor.max(held(&out, &scan)));
             self.calls.budget.expect_at_least(kind, lease.peak());
@@ -174,35 +175,37 @@ impl OsqueryTable {
         Ok(out)
     }
 
-    /// Adds a row as osquery wants it: every value a string, NULL left out, and INTEGER only
-    /// when the value fits the 32 bits osquery keeps (a wider value would silently wrap).
+    /// Adds row `row` of `rows` as osquery wants it: every value a string, NULL left out, and
+    /// INTEGER only when the value fits the 32 bits osquery keeps (a wider value would
+    /// silently wrap).
     fn pack(
         &self,
         out: &mut PackedRows,
-        row: &schema::Row,
+        rows: &Rows,
+        row: usize,
         label_selector: Option<(usize, &str)>,
     ) -> Result<(), CallError> {
         let schema = &self.table.schema;
         let limit = self.limits().max_response;
         let too_big = |out: &PackedRows| CallError::TooBig { rows: out.len(), limit: Bytes(limit as u64) };
-        for (index, (cell, column)) in row.iter().zip(&schema.columns).enumerate() {
+        for (index, column) in schema.columns.iter().enumerate() {
             let number: String;
-            let value = match (label_selector, cell) {
+            let value = match (label_selector, rows.cell(row, index)) {
                 (Some((at, selector)), _) if at == index => selector,
-                (_, Cell::Null) => continue,
-                (_, Cell::Integer(v)) if column.ty == schema::ColumnType::Integer && i32::try_from(*v).is_err() => {
+                (_, CellRef::Null) => continue,
+                (_, CellRef::Integer(v)) if column.ty == schema::ColumnType::Integer && i32::try_from(v).is_err() => {
                     tracing::debug!("{} = {v} does not fit osquery's INTEGER; sent as NULL", column.name);
                     continue;
                 }
-                (_, Cell::Integer(v)) => {
+                (_, CellRef::Integer(v)) => {
                     number = v.to_string();
                     &number
                 }
-                (_, Cell::Double(v)) => {
+                (_, CellRef::Double(v)) => {
                     number = v.to_string();
                     &number
                 }
-                (_, Cell::Text(v)) => v,
+                (_, CellRef::Text(v)) => v,
             };
             out.push_cell(index, value).map_err(|_| too_big(out))?;
         }

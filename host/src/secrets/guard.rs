@@ -11,7 +11,6 @@ use std::borrow::Cow;
 use memchr::memmem;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::describe_kind;
@@ -46,7 +45,68 @@ struct MetadataList<'a> {
     #[serde(borrow)]
     kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    items: Vec<&'a RawValue>,
+    items: Vec<Members<'a>>,
+}
+
+/// Every member of a JSON object, in order and duplicates included (a parser that keeps the
+/// first of two `kind`s and one that keeps the last must both find nothing to object to),
+/// with values left unparsed: checking a page builds no tree of its items.
+struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<Members<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Members<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    members.push((key.0, map.next_value()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
+    }
+}
+
+impl<'a> Members<'a> {
+    /// The values of every member named `name`.
+    fn all(&self, name: &'a str) -> impl Iterator<Item = &'a RawValue> + '_ {
+        self.0.iter().filter(move |(key, _)| key == name).map(|(_, value)| *value)
+    }
+}
+
+/// An object's key, borrowed from the page unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(key)))
+            }
+            fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(key.to_string())))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+/// The part of an item's metadata the check reads.
+#[derive(Deserialize)]
+struct Metadata<'a> {
+    #[serde(borrow)]
+    annotations: Option<Members<'a>>,
 }
 
 fn check_metadata(page: &[u8], secrets: bool) -> Result<(), Refusal> {
@@ -59,21 +119,25 @@ fn check_metadata(page: &[u8], secrets: bool) -> Result<(), Refusal> {
     } else {
         &["apiVersion", "kind", "metadata"]
     };
+    let text = |value: &RawValue| serde_json::from_str::<Cow<str>>(value.get()).ok();
     for (index, item) in list.items.iter().enumerate() {
-        let item: Map<String, Value> = serde_json::from_str(item.get()).map_err(|_| Refusal::Unreadable)?;
-        if let Some(field) = item.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if let Some((field, _)) = item.0.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
             return Err(Refusal::BeyondMetadata { index, field: field.chars().take(64).collect() });
         }
-        if item.get("kind").and_then(Value::as_str) != Some("PartialObjectMetadata") {
-            return Err(Refusal::NotMetadata { found: describe_kind(item.get("kind").and_then(Value::as_str)) });
+        let kinds: Vec<Option<Cow<str>>> = item.all("kind").map(text).collect();
+        if kinds.is_empty() || kinds.iter().any(|kind| kind.as_deref() != Some("PartialObjectMetadata")) {
+            let found = kinds.into_iter().flatten().find(|kind| kind != "PartialObjectMetadata");
+            return Err(Refusal::NotMetadata { found: describe_kind(found.as_deref()) });
         }
         if !secrets {
             continue;
         }
-        let annotations = item.get("metadata").and_then(|m| m.get("annotations")).and_then(Value::as_object);
-        for (key, value) in annotations.into_iter().flatten() {
-            if value.as_str().is_none_or(|text| copies_values(key, text)) {
-                return Err(Refusal::CopiedValues { index, annotation: key.chars().take(253).collect() });
+        for metadata in item.all("metadata") {
+            let metadata: Metadata = serde_json::from_str(metadata.get()).map_err(|_| Refusal::Unreadable)?;
+            for (key, value) in metadata.annotations.iter().flat_map(|a| &a.0) {
+                if text(value).is_none_or(|text| copies_values(key, &text)) {
+                    return Err(Refusal::CopiedValues { index, annotation: key.chars().take(253).collect() });
+                }
             }
         }
     }
@@ -140,6 +204,15 @@ mod tests {
         let applied = br#"{"kind":"PartialObjectMetadataList","items":[{"kind":"PartialObjectMetadata","metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"data\":{}}"}}}]}"#;
         assert!(matches!(check_page(&secrets, applied), Err(Refusal::CopiedValues { index: 0, .. })));
         assert_eq!(check_page(&secrets, b"not json"), Err(Refusal::Unreadable));
+        // A second `kind` or `annotations` is checked too, whichever one a parser keeps.
+        let two_kinds = br#"{"kind":"PartialObjectMetadataList","items":[{"kind":"PartialObjectMetadata","metadata":{},"kind":"Secret"}]}"#;
+        assert_eq!(check_page(&secrets, two_kinds), Err(Refusal::NotMetadata { found: "a Secret".into() }));
+        let two_annotations = br#"{"kind":"PartialObjectMetadataList","items":[{"kind":"PartialObjectMetadata","metadata":{"annotations":{"a":"\"data\":{}","a":"fine"}}}]}"#;
+        assert!(matches!(check_page(&secrets, two_annotations), Err(Refusal::CopiedValues { index: 0, .. })));
+        let not_text = br#"{"kind":"PartialObjectMetadataList","items":[{"kind":"PartialObjectMetadata","metadata":{"annotations":{"a":{"data":1}}}}]}"#;
+        assert!(matches!(check_page(&secrets, not_text), Err(Refusal::CopiedValues { index: 0, .. })));
+        let no_kind = br#"{"kind":"PartialObjectMetadataList","items":[{"metadata":{}}]}"#;
+        assert!(matches!(check_page(&secrets, no_kind), Err(Refusal::NotMetadata { .. })));
         // Kind `Secret` under another resource name is a Secret source too.
         assert!(check_page(&resource("notsecrets", "Secret", false), full).is_err());
     }

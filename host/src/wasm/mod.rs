@@ -10,7 +10,8 @@
 //! - [`TableComponent::scan`] makes a fresh `Store` for one table scan, with a memory cap and a
 //!   CPU deadline per page and deny-all WASI; [`Scan::rows`] converts one page and checks
 //!   every row against the schema before SQL sees it (0.2 components: only the columns the
-//!   statement reads, [`Scan::read_columns`], packed in one buffer that `packed` reads).
+//!   statement reads, [`Scan::read_columns`], packed in one buffer that [`Rows`] checks
+//!   once and SQL then reads in place).
 
 mod bindings;
 mod cache;
@@ -27,7 +28,7 @@ mod validate;
 
 pub use component::{Origin, TableComponent};
 pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
-pub use packed::{PackedError, unpack as unpack_rows};
+pub use packed::{PackedError, Rows};
 pub use pipeline::{ConvertedPage, Pipeline};
 pub use runtime::{LimitOverrides, Limits, Runtime, default_cache_dir};
 pub use scan::{Scan, SkippedObject};

@@ -13,8 +13,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::component::TableComponent;
 use super::error::{ScanError, ScanErrorKind};
+use super::packed::Rows;
 use super::scan::Scan;
-use crate::schema::{ColumnSet, Row};
+use crate::schema::ColumnSet;
 use crate::sources::Page;
 
 /// Linear memory the stores of one pipeline may hold together before it stops adding
@@ -23,7 +24,7 @@ pub const MAX_STORES_BYTES: usize = 160 << 20;
 
 /// The rows of one page, with the label selector its page was listed with.
 pub struct ConvertedPage {
-    pub rows: Vec<Row>,
+    pub rows: Rows,
     pub label_selector: Option<Arc<str>>,
     /// Linear memory of the store that converted it, afterwards.
     pub store_bytes: usize,

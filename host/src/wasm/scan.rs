@@ -8,6 +8,7 @@ use super::Limits;
 use super::bindings::{v0_1, v0_2};
 use super::component::{Bindings, TableComponent};
 use super::error::{MAX_MESSAGE, ScanError, ScanErrorKind};
+use super::packed::Rows;
 use super::sandbox::Sandbox;
 use super::validate::check_row;
 use crate::report::BoxError;
@@ -82,7 +83,7 @@ impl Scan {
     }
 
     /// Converts one page into rows, each checked against the schema.
-    pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Vec<Row>, ScanError> {
+    pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Rows, ScanError> {
         if self.stopped {
             return Err(self.table.error(ScanErrorKind::Stopped));
         }
@@ -103,7 +104,7 @@ impl Scan {
             Instance::V0_2(instance) => {
                 let schema = &self.table.schema;
                 let result = v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, &self.columns);
-                self.outcome(result).and_then(|rows| self.unpacked(&rows))
+                self.outcome(result).and_then(|rows| self.unpacked(rows))
             }
         };
         outcome.map_err(|kind| {
@@ -128,7 +129,7 @@ impl Scan {
     }
 
     /// Packed rows read and checked, and the objects the table left out reported.
-    fn unpacked(&self, rows: &v0_2::PageRows) -> Result<Vec<Row>, ScanErrorKind> {
+    fn unpacked(&self, rows: v0_2::PageRows) -> Result<Rows, ScanErrorKind> {
         let limits = &self.table.limits;
         let count = rows.count as usize + rows.skipped.len();
         if count > limits.rows_per_page {
@@ -138,7 +139,7 @@ impl Scan {
         if bytes > limits.bytes_per_page {
             return Err(ScanErrorKind::TooManyBytes { bytes, limit: limits.bytes_per_page });
         }
-        let unpacked = super::packed::unpack(&rows.cells, rows.count as usize, &self.table.schema, &self.columns)
+        let unpacked = Rows::unpack(rows.cells, rows.count as usize, &self.table.schema, &self.columns)
             .map_err(ScanErrorKind::Packed)?;
         self.warn_skipped(&rows.skipped);
         Ok(unpacked)
@@ -164,7 +165,8 @@ impl Scan {
         }
     }
 
-    fn checked(&self, rows: Vec<Row>) -> Result<Vec<Row>, ScanErrorKind> {
+    /// A 0.1 component's rows checked, and packed like a 0.2 component's.
+    fn checked(&self, rows: Vec<Row>) -> Result<Rows, ScanErrorKind> {
         let limits = &self.table.limits;
         if rows.len() > limits.rows_per_page {
             return Err(ScanErrorKind::TooManyRows { rows: rows.len(), limit: limits.rows_per_page });
@@ -176,7 +178,7 @@ impl Scan {
         for (index, row) in rows.iter().enumerate() {
             check_row(&self.table.schema, row).map_err(|source| ScanErrorKind::InvalidRow { row: index, source })?;
         }
-        Ok(rows)
+        Ok(Rows::pack(rows, &self.columns))
     }
 }
 

@@ -7,6 +7,7 @@
 //!   --runs N                    runs per query (the median is reported) [3]
 //!   --peers-up-to N             run kubectl (+ jq, k8sql when installed) up to N pods [30000]
 //!   --only queries,conversion,start,load,network
+//!   --tables TEXT               `conversion` only for the tables whose name contains TEXT
 //!   --concurrency 1,4,8,16,32   concurrent osquery calls for `load`
 //!   --bandwidth 0,100M,1G       link speeds (bits per second; 0: loopback) for `network`
 //!   --kubequery PATH            the binary to measure [target/release/kubequery]
@@ -64,6 +65,8 @@ struct Args {
     runs: usize,
     peers_up_to: usize,
     only: Vec<String>,
+    /// `conversion` only for tables whose name contains this.
+    tables: Option<String>,
     concurrency: Vec<usize>,
     /// Link speeds for `network`, in bits per second.
     bandwidth: Vec<u64>,
@@ -78,6 +81,7 @@ fn parse_args() -> anyhow::Result<Args> {
         runs: 3,
         peers_up_to: 30_000,
         only: vec!["queries".into(), "conversion".into(), "start".into()],
+        tables: None,
         concurrency: vec![1, 4, 8, 16, 32],
         bandwidth: vec![0, 100_000_000, 1_000_000_000],
         kubequery: root.join("target/release/kubequery"),
@@ -97,6 +101,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--runs" => args.runs = value()?.parse()?,
             "--peers-up-to" => args.peers_up_to = value()?.parse()?,
             "--only" => args.only = value()?.split(',').map(str::to_string).collect(),
+            "--tables" => args.tables = Some(value()?),
             "--concurrency" => args.concurrency = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--bandwidth" => args.bandwidth = value()?.split(',').map(bits_per_second).collect::<Result<_, _>>()?,
             "--kubequery" => args.kubequery = PathBuf::from(value()?),
@@ -160,7 +165,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     if args.only.iter().any(|o| o == "conversion") {
-        conversion(args.pod_size)?;
+        conversion(args.pod_size, args.tables.as_deref())?;
     }
     if args.only.iter().any(|o| o == "start") {
         start(&args, &scratch)?;
@@ -334,11 +339,11 @@ fn peers(cluster: &cluster::Cluster) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn conversion(pod_size: PodSize) -> anyhow::Result<()> {
+fn conversion(pod_size: PodSize, tables: Option<&str>) -> anyhow::Result<()> {
     println!("## Conversion: wasm component vs the same code native (one page of 500 objects)\n");
     println!("| table | page (KB) | rows | wasm (µs) | native (µs) | wasm ÷ native |");
     println!("|---|---|---|---|---|---|");
-    let results = conversion::measure(pod_size, None)?;
+    let results = conversion::measure(pod_size, tables)?;
     let (mut wasm_total, mut native_total, mut log_sum) = (Duration::ZERO, Duration::ZERO, 0.0);
     for c in &results {
         let ratio = secs(c.wasm) / secs(c.native).max(1e-9);

@@ -111,7 +111,7 @@ fn convert(
     for page in snapshot.pages(&schema.name, &schema.source, &Selection::default()) {
         let page = page?;
         pages += 1;
-        rows.extend(scan.rows(&page.body, &page.cluster)?);
+        rows.extend(scan.rows(&page.body, &page.cluster)?.to_vec());
     }
     Ok((rows, pages))
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use rusqlite::types::ValueRef;
 
-use crate::schema::{Cell, CellRef, ColumnSet, ColumnType, Row, Source};
+use crate::schema::{CellRef, ColumnSet, ColumnType, Source};
 use crate::sources::Selection;
-use crate::wasm::Scan;
+use crate::wasm::{Rows, Scan};
 
 /// Bytes of namespaces a statement keeps for its joins' inner sides, by default, before it
 /// drops the one read least recently. An outer side runs namespace by namespace (the API
@@ -117,21 +117,19 @@ impl KeptRows {
     }
 
     /// Keeps the used columns of `rows` (one page's worth); returns the bytes kept.
-    pub(crate) fn extend(&mut self, rows: Vec<Row>) -> usize {
+    pub(crate) fn extend(&mut self, rows: &Rows) -> usize {
         let (cells, text) = (self.cells.len(), self.text.len());
+        let kept: Vec<usize> = (0..self.positions.len()).filter(|&c| self.positions[c].is_some()).collect();
         self.rows += rows.len();
-        for row in rows {
-            for (cell, position) in row.into_iter().zip(&self.positions) {
-                if position.is_none() {
-                    continue;
-                }
-                self.cells.push(match cell {
-                    Cell::Null => Stored::Null,
-                    Cell::Integer(v) => Stored::Integer(v),
-                    Cell::Double(v) => Stored::Double(v),
-                    Cell::Text(value) => {
+        for row in 0..rows.len() {
+            for &column in &kept {
+                self.cells.push(match rows.cell(row, column) {
+                    CellRef::Null => Stored::Null,
+                    CellRef::Integer(v) => Stored::Integer(v),
+                    CellRef::Double(v) => Stored::Double(v),
+                    CellRef::Text(value) => {
                         let start = self.text.len();
-                        self.text.push_str(&value);
+                        self.text.push_str(value);
                         Stored::Text { start, len: u32::try_from(value.len()).unwrap_or(u32::MAX) }
                     }
                 });

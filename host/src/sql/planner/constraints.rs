@@ -14,7 +14,7 @@ use rusqlite::vtab::{Filters, IndexConstraintOp, IndexInfo};
 
 use super::cache::Key;
 use super::module_error;
-use crate::schema::{ColumnType, Pushdown, Row, TableSchema};
+use crate::schema::{CellRef, ColumnType, Pushdown, TableSchema};
 use crate::sources::Selection;
 
 /// Takes every usable equality constraint with the binary collation (SQLite still re-checks
@@ -224,11 +224,11 @@ impl Constraints {
         self.outer_values
     }
 
-    /// Whether `row` satisfies every constraint the source did not apply itself.
-    pub(crate) fn matches(&self, row: &Row) -> bool {
+    /// Whether the row whose cell of each column is `cell(column)` satisfies every
+    /// constraint the source did not apply itself.
+    pub(crate) fn matches<'a>(&self, cell: impl Fn(usize) -> CellRef<'a>) -> bool {
         self.columns.iter().zip(&self.keys).all(|((i, ty), keys)| {
-            self.applied_by_source.contains(i)
-                || Key::of_cell(row[*i].borrowed(), *ty).is_some_and(|key| keys.contains(&key))
+            self.applied_by_source.contains(i) || Key::of_cell(cell(*i), *ty).is_some_and(|key| keys.contains(&key))
         })
     }
 

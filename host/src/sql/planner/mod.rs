@@ -138,7 +138,8 @@ impl Planner {
                     pipeline: Pipeline::new(scan, self.conversion_workers.load(Ordering::Relaxed)),
                     pages_done: false,
                     pages: self.source.pages(name, source, &selection),
-                    rows: Vec::new().into_iter(),
+                    rows: None,
+                    next: 0,
                     row: None,
                     constraints,
                     label_selector_column: table.schema.label_selector_column(),
@@ -243,7 +244,7 @@ impl Planner {
                 converting.iter_mut().map(|(_, scan, ..)| scan.rows(&page.body, &page.cluster)).collect()
             };
             for ((_, _, kept, kept_bytes), rows) in converting.iter_mut().zip(converted) {
-                let bytes = kept.extend(rows.map_err(module_error)?);
+                let bytes = kept.extend(&rows.map_err(module_error)?);
                 *kept_bytes += bytes;
                 self.count_kept(table, bytes)?;
             }

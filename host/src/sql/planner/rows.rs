@@ -7,9 +7,9 @@ use super::cache::KeptRows;
 use super::constraints::Constraints;
 use super::module_error;
 use crate::report::table_span;
-use crate::schema::{Cell, CellRef, Row};
+use crate::schema::{Cell, CellRef};
 use crate::sources::Pages;
-use crate::wasm::Pipeline;
+use crate::wasm::{Pipeline, Rows};
 
 /// A scan converting the source's pages as they come, on every core, in page order.
 pub(crate) struct Stream<'t> {
@@ -19,9 +19,12 @@ pub(crate) struct Stream<'t> {
     pub(crate) pages: Pages<'t>,
     /// Whether the source has no more pages.
     pub(crate) pages_done: bool,
-    /// The rest of the current page's rows.
-    pub(crate) rows: std::vec::IntoIter<Row>,
-    pub(crate) row: Option<Row>,
+    /// The current page's rows, if one was converted.
+    pub(crate) rows: Option<Rows>,
+    /// The next row of `rows` to look at.
+    pub(crate) next: usize,
+    /// The row the cursor is on.
+    pub(crate) row: Option<usize>,
     pub(crate) constraints: Option<Constraints>,
     /// The hidden `label_selector` column, if the table has one.
     pub(crate) label_selector_column: Option<usize>,
@@ -44,11 +47,13 @@ impl ScanRows<'_> {
     pub(crate) fn advance(&mut self) -> rusqlite::Result<()> {
         match self {
             ScanRows::Streaming(stream) => loop {
-                let Stream { table, pipeline, pages, pages_done, rows, row, constraints, label_selector, .. } =
+                let Stream { table, pipeline, pages, pages_done, rows, next, row, constraints, label_selector, .. } =
                     &mut **stream;
-                if let Some(next) = rows.next() {
-                    if constraints.as_ref().is_none_or(|c| c.matches(&next)) {
-                        *row = Some(next);
+                if let Some(page) = rows.as_ref().filter(|page| *next < page.len()) {
+                    let candidate = *next;
+                    *next += 1;
+                    if constraints.as_ref().is_none_or(|c| c.matches(|column| page.cell(candidate, column))) {
+                        *row = Some(candidate);
                         return Ok(());
                     }
                     continue;
@@ -69,7 +74,9 @@ impl ScanRows<'_> {
                     return Ok(());
                 };
                 let converted = converted.map_err(module_error)?;
-                *rows = converted.rows.into_iter();
+                // The page before is dropped only now: its rows are read until the next row.
+                *rows = Some(converted.rows);
+                *next = 0;
                 *label_selector = converted.label_selector.as_deref().map(|s| Cell::Text(s.to_string()));
             },
             ScanRows::Kept { rows, positions, next, current } => {
@@ -98,7 +105,7 @@ impl ScanRows<'_> {
         match self {
             ScanRows::Streaming(stream) => match &stream.label_selector {
                 Some(value) if stream.label_selector_column == Some(column) => Some(value.borrowed()),
-                _ => stream.row.as_ref()?.get(column).map(Cell::borrowed),
+                _ => Some(stream.rows.as_ref()?.cell(stream.row?, column)),
             },
             ScanRows::Kept { rows, current, .. } => rows.cell((*current)?, column),
             ScanRows::Done => None,
