@@ -158,7 +158,9 @@ fn fifty_concurrent_full_scans_stay_within_the_memory_budget_and_keep_the_extens
 fn a_call_the_caller_gave_up_on_is_stopped() {
     let (server, kubeconfig) = realistic_cluster("hang-up", 5000);
     server.set_faults(vec![Fault::Slow { resource: "pods".into(), delay: Duration::from_secs(1) }]);
-    let output = common::osquery_peer("hang_up", None, &[kubeconfig]);
+    // A List stopped when its caller leaves: without the watch cache, whose own List runs for
+    // the cache whoever asked (tests/watch.rs covers it).
+    let output = common::osquery_peer("hang_up", None, &[kubeconfig, "KUBEQUERY_WATCH_CACHE=0".into()]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success() && stdout.contains("ok hang_up"), "{stdout}");
     // Ten pages of pods; the caller left after the first, so the scan stopped soon after

@@ -18,3 +18,4 @@ mod snapshot;
 mod sql;
 mod tables;
 mod third_party;
+mod watch;

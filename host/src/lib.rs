@@ -14,6 +14,7 @@ pub mod budget;
 pub mod catalog;
 #[doc(hidden)]
 pub mod fuzz;
+mod members;
 pub mod osquery;
 pub mod output;
 pub mod report;

@@ -13,6 +13,12 @@ shared with the Rust side's Thrift code.
         Starts a manager and `kubequery extension` the way osqueryd autoloads it, and checks
         one scenario. Exits 0 when every check passes; otherwise prints what failed.
 
+    peer.py generate --kubequery BIN [--env KEY=VALUE]...
+        Starts a manager and the extension, prints {"ready": true} once it is registered, then
+        for each table name read from stdin makes one `generate` call and prints its status and
+        rows as a JSON line: scheduled queries, driven by a test that changes the cluster
+        between them (tests/watch.rs).
+
     peer.py load --kubequery BIN --concurrency N --table T... [--small T2] [--calls M] [--env KEY=VALUE]...
         Starts a manager that pings every 3 s (as osqueryd does by default) and the extension,
         then makes M `generate` calls of the tables T in turn (N at a time), every fifth one of
@@ -633,6 +639,28 @@ def run(args):
     return 0
 
 
+def serve_generate(args):
+    h = Harness(args)
+    try:
+        h.start_manager()
+        h.start_extension()
+        uuid = h.wait_registered(timeout=120)["uuid"]
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            table = line.strip()
+            if not table:
+                continue
+            result = generate(h.em, uuid, table)
+            print(json.dumps({"table": table, "code": result.status.code, "message": result.status.message,
+                              "response": result.response}), flush=True)
+        return 0
+    except Failed as e:
+        print(json.dumps({"failed": str(e)}), flush=True)
+        return 1
+    finally:
+        h.close()
+
+
 def main():
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -647,6 +675,10 @@ def main():
     r.add_argument("--schema", required=True)
     r.add_argument("--tables-dir")
     r.add_argument("--env", action="append", help="KEY=VALUE for the extension, instead of the demo cluster")
+    g = sub.add_parser("generate")
+    g.add_argument("--kubequery", required=True)
+    g.add_argument("--env", action="append", help="KEY=VALUE for the extension")
+    g.set_defaults(tables_dir=None)
     lo = sub.add_parser("load")
     lo.add_argument("--kubequery", required=True)
     lo.add_argument("--concurrency", type=int, required=True)
@@ -658,6 +690,8 @@ def main():
     args = parser.parse_args()
     if args.mode == "load":
         return load(args)
+    if args.mode == "generate":
+        return serve_generate(args)
     if args.mode == "manager":
         serve_manager(args)
         return 0

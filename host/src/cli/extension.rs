@@ -38,7 +38,9 @@ pub struct ExtensionArgs {
     pub source: SourceArgs,
 }
 
-pub fn run(settings: &Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode> {
+pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode> {
+    let memory_budget = args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget);
+    let settings = settings.for_extension(memory_budget);
     let catalog = settings.catalog()?;
     let source = settings.source()?;
     let tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
@@ -46,7 +48,8 @@ pub fn run(settings: &Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode
         socket: args.socket.clone(),
         timeout: Duration::from_secs(args.timeout),
         interval: Duration::from_secs(args.interval.max(1)),
-        memory_budget: args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget),
+        memory_budget,
+        reserved: Bytes(settings.live.watch_cache.as_ref().map_or(0, |cache| cache.max_bytes as u64)),
         call_limits: CallLimits {
             call_timeout: Duration::from_secs(args.call_timeout.or(settings.call_timeout).unwrap_or(300).max(1)),
             max_response: args

@@ -97,6 +97,20 @@ pub struct SourceArgs {
     /// Cluster name shown in cluster_name [default: the context name, the snapshot directory's name, or "demo"]
     #[arg(long, env = "KUBEQUERY_CLUSTER_NAME", value_name = "NAME")]
     cluster_name: Option<String>,
+    /// Keep the resources queries read in memory, listed once and then watched (docs/watch-cache.md)
+    /// [default: on for `extension`, off otherwise]
+    #[arg(long, env = "KUBEQUERY_WATCH_CACHE", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    watch_cache: Option<bool>,
+    /// Resources the watch cache keeps, by plural name (pods,nodes) [default: every resource read in full]
+    #[arg(long, env = "KUBEQUERY_WATCH_CACHE_RESOURCES", value_name = "NAMES", value_delimiter = ',')]
+    watch_cache_resources: Vec<String>,
+    /// Seconds after which the watch cache stops watching a resource no query read [default: 1800]
+    #[arg(long, env = "KUBEQUERY_WATCH_CACHE_IDLE", value_name = "SECONDS")]
+    watch_cache_idle: Option<u64>,
+    /// Memory the watch cache's objects may take (256Mi, 1Gi, …); a resource that would take
+    /// more is listed instead [default: 256Mi; for `extension`, a third of --memory-budget, at most 256Mi]
+    #[arg(long, env = "KUBEQUERY_WATCH_CACHE_MEMORY", value_name = "SIZE")]
+    watch_cache_memory: Option<kubequery::budget::Bytes>,
 }
 
 #[derive(Subcommand)]
@@ -160,7 +174,7 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Extension(extension) => {
             let settings = Settings::resolve(&args.global, &extension.source)?;
-            extension::run(&settings, &extension)
+            extension::run(settings, &extension)
         }
         Command::Clusters(source) => {
             for cluster in Settings::resolve(&args.global, &source)?.source()?.clusters() {

@@ -18,7 +18,7 @@ use super::{GlobalArgs, SourceArgs};
 use kubequery::budget::Bytes;
 use kubequery::catalog::{Catalog, Policy};
 use kubequery::sources::DataSource;
-use kubequery::sources::live::{LiveConfig, LiveSource};
+use kubequery::sources::live::{CacheConfig, DEFAULT_MAX_BYTES, LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::wasm::{LimitOverrides, Limits, Runtime, default_cache_dir};
 
@@ -51,6 +51,10 @@ struct ConfigFile {
     memory_budget: Option<Bytes>,
     call_timeout: Option<u64>,
     max_response: Option<Bytes>,
+    watch_cache: Option<bool>,
+    watch_cache_resources: Option<Vec<String>>,
+    watch_cache_idle: Option<u64>,
+    watch_cache_memory: Option<Bytes>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -71,9 +75,25 @@ pub struct Settings {
     pub memory_budget: Option<Bytes>,
     pub call_timeout: Option<u64>,
     pub max_response: Option<Bytes>,
+    /// The watch cache asked for (`Some(true)`) or against; `None`: the command's default.
+    watch_cache: Option<bool>,
+    /// The watch cache's settings, used when it is on; `max_bytes` is `None` unless set.
+    watch_cache_config: CacheConfig,
+    watch_cache_memory: Option<usize>,
 }
 
 impl Settings {
+    /// The extension's settings: the watch cache on unless turned off, its memory (unless
+    /// set) a third of the process's `memory_budget`, at most [`DEFAULT_MAX_BYTES`].
+    pub fn for_extension(mut self, memory_budget: Bytes) -> Self {
+        if self.watch_cache != Some(false) {
+            let third = usize::try_from(memory_budget.0 / 3).unwrap_or(usize::MAX);
+            let max_bytes = self.watch_cache_memory.unwrap_or(third.min(DEFAULT_MAX_BYTES));
+            self.live.watch_cache = Some(CacheConfig { max_bytes, ..self.watch_cache_config.clone() });
+        }
+        self
+    }
+
     pub fn resolve(global: &GlobalArgs, source: &SourceArgs) -> anyhow::Result<Self> {
         let file = load_config(global.config.as_deref())?;
         let tables_dirs = paths(&global.tables_dir, "KUBEQUERY_TABLES_DIR", file.tables_dirs);
@@ -107,7 +127,31 @@ impl Settings {
             all_contexts: source.all_contexts || file.all_contexts.unwrap_or(false),
             cluster_name: source.cluster_name.clone().or(file.cluster_name.clone()),
             request_timeout: Duration::from_secs(source.request_timeout.or(file.request_timeout).unwrap_or(60).max(1)),
+            watch_cache: None,
         };
+        let defaults = CacheConfig::default();
+        let resources = if source.watch_cache_resources.is_empty() {
+            file.watch_cache_resources
+        } else {
+            Some(source.watch_cache_resources.clone())
+        };
+        let watch_cache_memory = source
+            .watch_cache_memory
+            .or(file.watch_cache_memory)
+            .map(|size| usize::try_from(size.0).unwrap_or(usize::MAX));
+        let watch_cache_config = CacheConfig {
+            resources,
+            idle: source.watch_cache_idle.or(file.watch_cache_idle).map_or(defaults.idle, Duration::from_secs),
+            max_bytes: watch_cache_memory.unwrap_or(defaults.max_bytes),
+            // A watch ends before a read of the request's timeout would fail it.
+            watch_timeout: defaults.watch_timeout.min(live.request_timeout.saturating_sub(Duration::from_secs(5))),
+            ..defaults
+        };
+        let watch_cache = source.watch_cache.or(file.watch_cache);
+        let mut live = live;
+        if watch_cache == Some(true) {
+            live.watch_cache = Some(watch_cache_config.clone());
+        }
         Ok(Settings {
             live,
             snapshot,
@@ -122,6 +166,9 @@ impl Settings {
             memory_budget: file.memory_budget,
             call_timeout: file.call_timeout,
             max_response: file.max_response,
+            watch_cache,
+            watch_cache_config,
+            watch_cache_memory,
         })
     }
 

@@ -49,6 +49,9 @@ pub struct ExtensionOptions {
     pub interval: Duration,
     /// Memory for the whole process, which concurrent calls are admitted against.
     pub memory_budget: Bytes,
+    /// Memory the process sets aside outside calls (the watch cache's budget), counted like
+    /// what it holds at rest.
+    pub reserved: Bytes,
     /// Limits of each call.
     pub call_limits: CallLimits,
 }
@@ -69,8 +72,9 @@ pub fn serve(
     source: &Arc<dyn DataSource>,
     options: &ExtensionOptions,
 ) -> Result<ShutdownReason, ExtensionError> {
-    // What the process holds at rest (code, compiled tables, the source) is not for scans.
-    let baseline = resident_bytes().unwrap_or(Bytes(0));
+    // What the process holds at rest (code, compiled tables, the source) and what it sets
+    // aside (the watch cache) is not for scans.
+    let baseline = Bytes(resident_bytes().unwrap_or(Bytes(0)).0 + options.reserved.0);
     let budget = Arc::new(MemoryBudget::new(options.memory_budget, baseline)?);
     tracing::info!(
         "memory budget {}: {} held at rest, {} for table scans",

@@ -15,6 +15,7 @@ use thiserror::Error;
 
 use super::describe_kind;
 use super::sanitize::copies_values;
+use crate::members::Members;
 use crate::schema::{Source, is_core_secret};
 
 /// Why a page was kept from a table. Messages name kinds and fields, never values.
@@ -46,60 +47,6 @@ struct MetadataList<'a> {
     kind: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     items: Vec<Members<'a>>,
-}
-
-/// Every member of a JSON object, in order and duplicates included (a parser that keeps the
-/// first of two `kind`s and one that keeps the last must both find nothing to object to),
-/// with values left unparsed: checking a page builds no tree of its items.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(std::marker::PhantomData<Members<'a>>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
-            type Value = Members<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    members.push((key.0, map.next_value()?));
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(Visitor(std::marker::PhantomData))
-    }
-}
-
-impl<'a> Members<'a> {
-    /// The values of every member named `name`.
-    fn all(&self, name: &'a str) -> impl Iterator<Item = &'a RawValue> + '_ {
-        self.0.iter().filter(move |(key, _)| key == name).map(|(_, value)| *value)
-    }
-}
-
-/// An object's key, borrowed from the page unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(key)))
-            }
-            fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(key.to_string())))
-            }
-        }
-        deserializer.deserialize_str(Visitor)
-    }
 }
 
 /// The part of an item's metadata the check reads.

@@ -36,7 +36,7 @@ impl Kept {
 }
 
 impl Reusing {
-    /// Keeps what `inner` lists for `ttl`.
+    /// Keeps what `inner` lists for `ttl` (nothing when it is zero).
     pub fn new(inner: Arc<dyn DataSource>, ttl: Duration) -> Self {
         Reusing { inner, ttl, kept: Arc::default() }
     }
@@ -55,6 +55,9 @@ impl DataSource for Reusing {
     }
 
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
+        if self.ttl.is_zero() {
+            return self.inner.pages(table, source, selection);
+        }
         let key = (source.clone(), selection.clone());
         {
             let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);

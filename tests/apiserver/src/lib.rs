@@ -5,15 +5,20 @@
 //! namespaced and cluster-scoped resources, paging with opaque continue tokens, label and
 //! field selectors, metadata-only lists (`PartialObjectMetadataList`), the `Table` format of
 //! Secrets — over plain HTTP on loopback, gzipping large responses for clients that accept it
-//! as kube-apiserver does, optionally through a link of limited bandwidth. Faults can be injected per resource (status codes,
-//! expired continue tokens, slow and truncated responses, an ignored `as=`), and every request is recorded so tests can assert the
-//! exact request a client made.
+//! as kube-apiserver does, optionally through a link of limited bandwidth. WATCH streams
+//! changes as the watch cache does (resume from a `resourceVersion`, bookmarks, 410 Gone after
+//! a compaction); tests change objects while it serves ([`FixtureServer::create`],
+//! [`FixtureServer::replace`], [`FixtureServer::delete`]) and break open watches
+//! ([`FixtureServer::disconnect_watches`]). Faults can be injected per resource (status
+//! codes, expired continue tokens, slow and truncated responses, an ignored `as=`), and every
+//! request is recorded so tests can assert the exact request a client made.
 
 mod resources;
 mod selectors;
 mod server;
 mod store;
 pub mod synthetic;
+mod watch;
 mod wire;
 
 use std::net::SocketAddr;
@@ -22,7 +27,7 @@ use std::time::Duration;
 
 pub use resources::ResourceType;
 pub use selectors::{FieldSelector, LabelSelector};
-pub use store::{Store, Stored};
+pub use store::{Change, ChangeType, Expired, FIRST_REVISION, Store, Stored};
 
 /// A fault to inject into responses for one resource (its plural name, or `version`, `api`,
 /// `apis` for discovery).
@@ -68,7 +73,23 @@ pub(crate) struct State {
     /// The network link responses are sent over, when its bandwidth is limited.
     pub(crate) link: Mutex<Option<Arc<wire::Link>>>,
     pub(crate) git_version: String,
+    /// The store's revision after each change, for watches to wait on.
+    pub(crate) revision: tokio::sync::watch::Sender<u64>,
+    /// Bumped to break every open watch.
+    pub(crate) disconnects: tokio::sync::watch::Sender<u64>,
+    /// How often a watch that allows bookmarks gets one.
+    pub(crate) bookmark_interval: Mutex<Duration>,
 }
+
+impl State {
+    pub(crate) fn bookmark_interval(&self) -> Duration {
+        *self.bookmark_interval.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// How often a watch gets a bookmark by default (kube-apiserver: about once a minute; a
+/// second here, so that tests see them).
+pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A running server; stops when dropped.
 pub struct FixtureServer {
@@ -85,6 +106,7 @@ impl FixtureServer {
     }
 
     pub fn start_on(store: Store, port: u16) -> std::io::Result<Self> {
+        let revision = store.revision();
         let state = Arc::new(State {
             store: Mutex::new(store),
             faults: Mutex::new(Vec::new()),
@@ -92,6 +114,9 @@ impl FixtureServer {
             bytes_served: std::sync::atomic::AtomicU64::new(0),
             link: Mutex::new(None),
             git_version: "v1.31.2".into(),
+            revision: tokio::sync::watch::Sender::new(revision),
+            disconnects: tokio::sync::watch::Sender::new(0),
+            bookmark_interval: Mutex::new(BOOKMARK_INTERVAL),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
         listener.set_nonblocking(true)?;
@@ -129,7 +154,8 @@ impl FixtureServer {
         self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
-    /// Bytes of response bodies served since [`FixtureServer::clear_requests`].
+    /// Bytes of response bodies served since [`FixtureServer::clear_requests`], watch events
+    /// included.
     pub fn bytes_served(&self) -> u64 {
         self.state.bytes_served.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -156,7 +182,47 @@ impl FixtureServer {
         }
     }
 
-    /// Changes the served objects.
+    /// Creates `object` (it must not exist) and tells the watches: `ADDED`. Returns its
+    /// resourceVersion.
+    pub fn create(&self, object: serde_json::Value) -> Result<u64, String> {
+        self.change(|store| store.create(object))
+    }
+
+    /// Replaces an existing object and tells the watches: `MODIFIED`.
+    pub fn replace(&self, object: serde_json::Value) -> Result<u64, String> {
+        self.change(|store| store.replace(object))
+    }
+
+    /// Deletes an object (`namespace` empty for a cluster-scoped one) and tells the watches:
+    /// `DELETED`.
+    pub fn delete(&self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Result<u64, String> {
+        self.change(|store| store.delete(api_version, kind, namespace, name))
+    }
+
+    /// Forgets the changes so far, as etcd's compaction does: a watch resuming from before
+    /// now, or still behind, gets 410 Gone.
+    pub fn compact(&self) {
+        self.with_store(Store::compact);
+        self.state.revision.send_modify(|_| {});
+    }
+
+    /// Breaks every open watch mid-stream, as a restarting API server or a proxy would.
+    pub fn disconnect_watches(&self) {
+        self.state.disconnects.send_modify(|n| *n += 1);
+    }
+
+    /// Sends bookmarks to watches that allow them every `interval` (new watches).
+    pub fn set_bookmark_interval(&self, interval: Duration) {
+        *self.state.bookmark_interval.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = interval;
+    }
+
+    fn change(&self, change: impl FnOnce(&mut Store) -> Result<u64, String>) -> Result<u64, String> {
+        let revision = self.with_store(change)?;
+        self.state.revision.send_replace(revision);
+        Ok(revision)
+    }
+
+    /// Changes the served objects without telling watches (set-up before a test's queries).
     pub fn with_store<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = self.state.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         change(&mut store)

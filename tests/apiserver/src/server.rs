@@ -73,7 +73,7 @@ fn json_response(status: StatusCode, content_type: &str, body: &Value) -> Respon
         .unwrap_or_else(|_| Response::new(full(Vec::new())))
 }
 
-fn status(code: u16, reason: &str, message: &str) -> Response<ResponseBody> {
+pub(crate) fn status(code: u16, reason: &str, message: &str) -> Response<ResponseBody> {
     let body = json!({
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": message, "reason": reason, "code": code
@@ -114,10 +114,10 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 }
 
 /// What a resource path names.
-struct Target {
-    resource: ResourceType,
-    namespace: Option<String>,
-    name: Option<String>,
+pub(crate) struct Target {
+    pub(crate) resource: ResourceType,
+    pub(crate) namespace: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 enum Route {
@@ -258,6 +258,10 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         Route::ResourceList(group, version) => {
             json_response(StatusCode::OK, "application/json", &resource_list(&types, &group, &version))
         }
+        Route::Resource(target) if crate::watch::requested(&recorded) => {
+            // A watch streams for minutes: neither gzipped whole nor paced over the link.
+            return Ok(crate::watch::respond(&state, &target, &recorded));
+        }
         Route::Resource(target) => resource(&state, &target, &recorded),
         Route::NotFound => status(404, "NotFound", "the server could not find the requested resource"),
     };
@@ -360,7 +364,7 @@ fn field_labels(kind: &str) -> &'static [&'static str] {
     }
 }
 
-fn metadata_only(object: &Value) -> Value {
+pub(crate) fn metadata_only(object: &Value) -> Value {
     json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": object["metadata"]})
 }
 
@@ -385,6 +389,32 @@ fn secret_table(secrets: &[&Value], metadata: &Value, request: &Recorded) -> Val
         ],
         "rows": rows
     })
+}
+
+/// The label and field selectors of a request.
+pub(crate) struct Selectors {
+    pub(crate) labels: Option<LabelSelector>,
+    pub(crate) fields: Option<FieldSelector>,
+}
+
+/// The selectors of a request for objects of `kind`, or the 400 answer.
+pub(crate) fn selectors(request: &Recorded, kind: &str) -> Result<Selectors, Box<Response<ResponseBody>>> {
+    let labels = request
+        .param("labelSelector")
+        .map(LabelSelector::parse)
+        .transpose()
+        .map_err(|e| Box::new(status(400, "BadRequest", &format!("unable to parse requirement: {e}"))))?;
+    let fields = request
+        .param("fieldSelector")
+        .map(FieldSelector::parse)
+        .transpose()
+        .map_err(|e| Box::new(status(400, "BadRequest", &e)))?;
+    for path in fields.iter().flat_map(FieldSelector::paths) {
+        if path != "metadata.name" && path != "metadata.namespace" && !field_labels(kind).contains(&path) {
+            return Err(Box::new(status(400, "BadRequest", &format!("field label not supported: {path}"))));
+        }
+    }
+    Ok(Selectors { labels, fields })
 }
 
 /// The continue token: an opaque encoding of the last key returned.
@@ -414,7 +444,7 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
             Some(object) if table => json_response(
                 StatusCode::OK,
                 "application/json;as=Table;g=meta.k8s.io;v=v1",
-                &secret_table(&[object], &json!({"resourceVersion": "1000"}), request),
+                &secret_table(&[object], &json!({"resourceVersion": store.revision().to_string()}), request),
             ),
             Some(object) if partial => json_response(
                 StatusCode::OK,
@@ -425,21 +455,10 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
             None => status(404, "NotFound", &format!("{} \"{name}\" not found", t.plural)),
         };
     }
-    let labels = match request.param("labelSelector").map(LabelSelector::parse).transpose() {
-        Ok(s) => s,
-        Err(e) => return status(400, "BadRequest", &format!("unable to parse requirement: {e}")),
+    let Selectors { labels, fields } = match selectors(request, &t.kind) {
+        Ok(selectors) => selectors,
+        Err(response) => return *response,
     };
-    let fields = match request.param("fieldSelector").map(FieldSelector::parse).transpose() {
-        Ok(s) => s,
-        Err(e) => return status(400, "BadRequest", &e),
-    };
-    if let Some(fields) = &fields {
-        for path in fields.paths() {
-            if path != "metadata.name" && path != "metadata.namespace" && !field_labels(&t.kind).contains(&path) {
-                return status(400, "BadRequest", &format!("field label not supported: {path}"));
-            }
-        }
-    }
     let after = match request.param("continue").filter(|c| !c.is_empty()) {
         Some(token) => match decode_continue(token) {
             Some(key) => Some(key),
@@ -454,7 +473,7 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         .filter(|o| fields.as_ref().is_none_or(|s| s.matches(&o.value)));
     let page: Vec<&Stored> = matching.by_ref().take(limit).collect();
     let remaining = matching.count();
-    let mut metadata = json!({"resourceVersion": "1000"});
+    let mut metadata = json!({"resourceVersion": store.revision().to_string()});
     if let (true, Some(last)) = (remaining > 0, page.last()) {
         let meta = &last.value["metadata"];
         metadata["continue"] =

@@ -6,7 +6,7 @@
 //!   --pod-size typical|large    ~5 KB or ~15 KB pods
 //!   --runs N                    runs per query (the median is reported) [3]
 //!   --peers-up-to N             run kubectl (+ jq, k8sql when installed) up to N pods [30000]
-//!   --only queries,conversion,start,load,network
+//!   --only queries,conversion,start,load,network,watch
 //!   --tables TEXT               `conversion` only for the tables whose name contains TEXT
 //!   --concurrency 1,4,8,16,32   concurrent osquery calls for `load`
 //!   --bandwidth 0,100M,1G       link speeds (bits per second; 0: loopback) for `network`
@@ -30,6 +30,7 @@ mod load;
 mod measure;
 mod native;
 mod start;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -175,6 +176,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.only.iter().any(|o| o == "network") {
         network(&args, &scratch)?;
+    }
+    if args.only.iter().any(|o| o == "watch") {
+        watch_cache(&args, &scratch)?;
     }
     Ok(())
 }
@@ -368,6 +372,37 @@ fn conversion(pod_size: PodSize, tables: Option<&str>) -> anyhow::Result<()> {
         secs(wasm_total) / secs(native_total),
         (log_sum / results.len().max(1) as f64).exp()
     );
+    Ok(())
+}
+
+fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
+    println!("## The watch cache against listing: the deployment's query pack (docs/deploy/osquery.conf)\n");
+    let pack = watch::pack(&repo())?;
+    println!(
+        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing | MB/hour watching (churn) | fewer bytes | shell RSS, pack ×2 cached |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &size in &args.sizes {
+        let cluster = cluster::serve(size, args.pod_size, scratch)?;
+        let r = watch::measure(&cluster, &pack, &args.kubequery, scratch)?;
+        let run = |(wall, requests, bytes): (Duration, usize, u64)| {
+            format!("{:.2}, {requests}, {:.1}", secs(wall), mb(bytes))
+        };
+        println!(
+            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} | {:.0} ({} pods/min) | {:.1}× | {:.0} MB |",
+            run(r.listed),
+            run(r.first_cached),
+            run(r.cached),
+            secs(r.pods_listed),
+            secs(r.pods_cached),
+            mb(r.list_bytes_per_hour as u64),
+            mb(r.watch_bytes_per_hour as u64),
+            r.churned_pods_per_minute,
+            r.list_bytes_per_hour / r.watch_bytes_per_hour.max(1.0),
+            mb(r.shell_rss)
+        );
+    }
+    println!();
     Ok(())
 }
 

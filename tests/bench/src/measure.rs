@@ -22,6 +22,16 @@ pub struct Measured {
 /// Runs `cmd` to completion, reading its stdout as it goes (as a consumer would) and
 /// counting lines and bytes. Fails on a non-zero exit, with its stderr.
 pub fn run(cmd: &mut Command) -> anyhow::Result<Measured> {
+    measured(cmd, Stdio::inherit())
+}
+
+/// [`run`] with the file `input` on the command's stdin.
+pub fn run_with_input(cmd: &mut Command, input: &std::path::Path) -> anyhow::Result<Measured> {
+    let file = std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?;
+    measured(cmd, Stdio::from(file))
+}
+
+fn measured(cmd: &mut Command, stdin: Stdio) -> anyhow::Result<Measured> {
     let report = std::env::temp_dir().join(format!("kubequery-bench-rss-{}", std::process::id()));
     let mut spawner = Command::new(std::env::current_exe()?);
     spawner.arg(SPAWNER).arg(&report).arg(cmd.get_program()).args(cmd.get_args());
@@ -32,8 +42,12 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<Measured> {
         };
     }
     let started = Instant::now();
-    let mut child =
-        spawner.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {cmd:?}"))?;
+    let mut child = spawner
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {cmd:?}"))?;
     let mut stdout = child.stdout.take().context("stdout")?;
     let mut stderr = child.stderr.take().context("stderr")?;
     let reader = thread::spawn(move || {

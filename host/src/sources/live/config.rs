@@ -22,6 +22,8 @@ pub struct LiveConfig {
     pub cluster_name: Option<String>,
     /// Bound on each request (connect, send and read).
     pub request_timeout: Duration,
+    /// Keep the resources scans read in a watch cache (see `cache`), when set.
+    pub watch_cache: Option<super::CacheConfig>,
 }
 
 /// One cluster to connect to.

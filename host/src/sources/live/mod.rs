@@ -4,9 +4,11 @@
 //! 500, following `continue`) and hands every page on as it arrives, through a channel two
 //! pages deep, so the next page downloads while a table converts the current one and memory
 //! stays bounded by a few pages whatever the cluster size. Several clusters are listed in
-//! parallel; each page carries its cluster's identity.
+//! parallel; each page carries its cluster's identity. With the watch cache (`cache`), a
+//! resource is listed once and then watched, and scans read it from memory.
 
 mod answer;
+mod cache;
 mod config;
 mod envelope;
 mod error;
@@ -20,6 +22,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
+pub use cache::{CacheConfig, DEFAULT_MAX_BYTES};
 pub use config::LiveConfig;
 pub use error::{AnswerError, Attempt, ClusterError, ConfigError, Failure, RequestError, Transport};
 
@@ -39,6 +42,8 @@ pub struct LiveSource {
     runtime: tokio::runtime::Runtime,
     clusters: Vec<Arc<ClusterClient>>,
     progress: Arc<Progress>,
+    /// The watch cache, when on.
+    cache: Option<Arc<cache::WatchCache>>,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +97,8 @@ impl LiveSource {
             }
             Ok(connected)
         })?;
-        Ok(LiveSource { runtime, clusters, progress: Arc::new(Progress::new()) })
+        let cache = config.watch_cache.clone().map(|c| Arc::new(cache::WatchCache::new(c)));
+        Ok(LiveSource { runtime, clusters, progress: Arc::new(Progress::new()), cache })
     }
 
     /// Streams what each cluster's task sends; with several clusters a failed one becomes a
@@ -237,8 +243,19 @@ impl DataSource for LiveSource {
                 let progress = self.progress.clone();
                 let resource = resource.clone();
                 let limit = selection.limit;
+                let cache = self.cache.clone().filter(|cache| cache.serves(&resource, selection));
+                let selection = selection.clone();
                 self.fan_in(move |cluster, tx| {
-                    list::run(cluster, resource.clone(), planned.clone(), limit, tx, progress.clone())
+                    let (cache, resource, selection) = (cache.clone(), resource.clone(), selection.clone());
+                    let (planned, progress) = (planned.clone(), progress.clone());
+                    async move {
+                        if let Some(cache) = cache
+                            && cache.scan(&cluster, &resource, &selection, &tx).await?
+                        {
+                            return Ok(());
+                        }
+                        list::run(cluster, resource, planned, limit, tx, progress).await
+                    }
                 })
             }
             Source::Path(path) => {

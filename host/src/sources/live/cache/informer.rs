@@ -1,0 +1,482 @@
+//! One resource of one cluster kept up to date, as Kubernetes' own informers do: a paged LIST,
+//! then a WATCH from the List's resourceVersion with bookmarks, resumed from the last version
+//! seen when it ends or breaks, and a fresh LIST when the server says that version is gone
+//! (410). Errors back off. The objects are kept as the server sent them, one JSON text each,
+//! without `managedFields` (`object::kept`), and their bytes count against the cache's budget:
+//! a resource that would take the cache past it is dropped and listed by scans instead.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::BytesMut;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use tokio::sync::watch;
+
+use super::super::ClusterClient;
+use super::super::envelope::continue_token;
+use super::super::error::{Failure, Transport};
+use super::super::http::{encode, get};
+use super::CacheConfig;
+use super::object::kept;
+use crate::schema::ApiResource;
+use crate::sources::PAGE_SIZE;
+
+/// An object's place in API-server order: namespace, then name.
+pub(crate) type Key = (String, String);
+
+/// The first wait after an error, doubled up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The longest line of a watch stream: etcd keeps objects under 1.5 MiB, so an event line
+/// past this is not an object of the cluster's and breaks the watch.
+const MAX_EVENT_BYTES: usize = 16 << 20;
+
+/// Where an informer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Listing, the first time or after the version it watched from was gone.
+    Listing,
+    /// Its watch is open: the objects are as the server last told.
+    Watching,
+    /// Its watch ended or broke; it is resuming (after a back-off, when it failed).
+    Resuming,
+    /// Listing failed; it retries after a back-off while scans read the resource directly.
+    Failed,
+    /// Nobody read the resource for the idle time: it stopped and holds nothing.
+    Stopped,
+    /// Its objects would take the cache past its budget: it holds nothing, and scans list the
+    /// resource until the idle time has passed.
+    OverBudget,
+}
+
+/// What an informer holds and has done, for scans and for the operator.
+pub(crate) struct State {
+    pub(crate) phase: Phase,
+    pub(crate) objects: BTreeMap<Key, Arc<str>>,
+    /// Bytes of the objects' JSON.
+    pub(crate) bytes: usize,
+    pub(crate) resource_version: String,
+    /// LISTs made (the first, and one after each 410).
+    pub(crate) lists: u64,
+    /// WATCH requests made.
+    pub(crate) watches: u64,
+    /// When the objects were last known complete: the last list, event or bookmark.
+    pub(crate) last_sync: Option<SystemTime>,
+    /// When a scan last read the resource.
+    pub(crate) last_used: Instant,
+    /// When it stopped, or gave up for the budget.
+    pub(crate) stopped_at: Option<Instant>,
+}
+
+/// One resource of one cluster, kept by a task of its own.
+pub(crate) struct Informer {
+    pub(crate) resource: ApiResource,
+    state: Mutex<State>,
+    /// Bytes held by every informer of the cache, this one's included.
+    used: Arc<AtomicUsize>,
+    /// Bumped at every change of phase, for scans waiting on one.
+    changed: watch::Sender<u64>,
+}
+
+impl Informer {
+    /// Starts keeping `resource` of `cluster` on the current runtime.
+    pub(crate) fn start(
+        cluster: Arc<ClusterClient>,
+        resource: ApiResource,
+        config: CacheConfig,
+        used: Arc<AtomicUsize>,
+    ) -> Arc<Informer> {
+        let informer = Arc::new(Informer {
+            resource,
+            used,
+            state: Mutex::new(State {
+                phase: Phase::Listing,
+                objects: BTreeMap::new(),
+                bytes: 0,
+                resource_version: String::new(),
+                lists: 0,
+                watches: 0,
+                last_sync: None,
+                last_used: Instant::now(),
+                stopped_at: None,
+            }),
+            changed: watch::Sender::new(0),
+        });
+        let span = tracing::info_span!("watch", resource = %informer.resource);
+        tokio::spawn(tracing::Instrument::instrument(keep(informer.clone(), cluster, config), span));
+        informer
+    }
+
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Notes that a scan reads the resource now.
+    pub(crate) fn touch(&self) {
+        self.state().last_used = Instant::now();
+    }
+
+    /// Waits up to `wait` for the watch to be open; returns whether it is.
+    pub(crate) async fn watching(&self, wait: Duration) -> bool {
+        let mut changed = self.changed.subscribe();
+        let ready = async {
+            loop {
+                match self.state().phase {
+                    Phase::Watching => return true,
+                    Phase::Failed | Phase::Stopped | Phase::OverBudget => return false,
+                    Phase::Listing | Phase::Resuming => {}
+                }
+                if changed.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::time::timeout(wait, ready).await.unwrap_or(false)
+    }
+
+    fn set_phase(&self, phase: Phase) {
+        self.state().phase = phase;
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    fn idle(&self, config: &CacheConfig) -> bool {
+        self.state().last_used.elapsed() > config.idle
+    }
+
+    /// Drops every object, giving their bytes back to the cache, and ends in `phase`.
+    fn drop_objects(&self, phase: Phase) {
+        {
+            let mut state = self.state();
+            self.used.fetch_sub(state.bytes, Ordering::Relaxed);
+            state.objects = BTreeMap::new();
+            state.bytes = 0;
+            state.stopped_at = Some(Instant::now());
+        }
+        self.set_phase(phase);
+    }
+
+    /// Whether the cache holds more than its budget.
+    fn over_budget(&self, config: &CacheConfig) -> bool {
+        self.used.load(Ordering::Relaxed) > config.max_bytes
+    }
+}
+
+/// The informer's task: list, watch, resume, relist, until the resource goes unread.
+async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: CacheConfig) {
+    let mut backoff = FIRST_BACKOFF;
+    'list: loop {
+        if informer.idle(&config) {
+            break;
+        }
+        informer.set_phase(Phase::Listing);
+        // A relist replaces the objects: what they held is not counted twice.
+        let held = informer.state().bytes;
+        let room = config.max_bytes.saturating_sub(informer.used.load(Ordering::Relaxed).saturating_sub(held));
+        match list(&cluster, &informer.resource, room).await {
+            Ok((objects, resource_version)) => {
+                let mut state = informer.state();
+                let bytes = objects.values().map(|o| o.len()).sum();
+                informer.used.fetch_sub(state.bytes, Ordering::Relaxed);
+                informer.used.fetch_add(bytes, Ordering::Relaxed);
+                state.bytes = bytes;
+                state.objects = objects;
+                state.resource_version = resource_version;
+                state.lists += 1;
+                state.last_sync = Some(SystemTime::now());
+                tracing::info!(
+                    "listed {} objects ({} KiB) at resourceVersion {}; watching",
+                    state.objects.len(),
+                    state.bytes >> 10,
+                    state.resource_version
+                );
+            }
+            Err(ListFailure::OverBudget) => break 'list,
+            Err(failure) => {
+                tracing::warn!("cannot list {} for the watch cache: {failure}", informer.resource);
+                informer.set_phase(Phase::Failed);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        }
+        loop {
+            if informer.idle(&config) {
+                break 'list;
+            }
+            match watch_once(&informer, &cluster, &config).await {
+                WatchEnd::Ended => backoff = FIRST_BACKOFF,
+                WatchEnd::OverBudget => break 'list,
+                WatchEnd::Gone => {
+                    tracing::info!("resourceVersion {} is gone; listing again", informer.state().resource_version);
+                    continue 'list;
+                }
+                WatchEnd::Broken { why, opened } => {
+                    if opened {
+                        backoff = FIRST_BACKOFF;
+                    }
+                    tracing::info!("watch broke ({why}); resuming in {} ms", backoff.as_millis());
+                    informer.set_phase(Phase::Resuming);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+            informer.set_phase(Phase::Resuming);
+        }
+    }
+    if informer.idle(&config) {
+        tracing::info!("nobody read {} for {} s; stopped watching it", informer.resource, config.idle.as_secs());
+        informer.drop_objects(Phase::Stopped);
+    } else {
+        tracing::warn!(
+            "{} would take the watch cache past its budget of {} MiB (--watch-cache-memory); scans list it \
+             instead for the next {} s",
+            informer.resource,
+            config.max_bytes >> 20,
+            config.idle.as_secs()
+        );
+        informer.drop_objects(Phase::OverBudget);
+    }
+}
+
+#[derive(Deserialize)]
+struct ListPage<'a> {
+    #[serde(default)]
+    metadata: ListMeta,
+    #[serde(borrow, default)]
+    items: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ListMeta {
+    #[serde(default)]
+    resource_version: String,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    #[serde(default)]
+    metadata: ObjectMeta,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ObjectMeta {
+    #[serde(default)]
+    namespace: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    resource_version: String,
+}
+
+fn meta_of(object: &RawValue) -> Option<ObjectMeta> {
+    serde_json::from_str::<Object>(object.get()).ok().map(|o| o.metadata).filter(|m| !m.name.is_empty())
+}
+
+/// Why a LIST for the cache failed.
+#[derive(Debug, thiserror::Error)]
+enum ListFailure {
+    #[error(transparent)]
+    Http(#[from] Failure),
+    #[error("a page is not a List")]
+    NotAList,
+    #[error("over the cache's budget")]
+    OverBudget,
+}
+
+/// Every object of `resource`, paged, as of one resourceVersion (a continue token that
+/// expires starts the list over, so no object comes from another version); given up as soon
+/// as the objects kept pass `room` bytes.
+async fn list(
+    cluster: &ClusterClient,
+    resource: &ApiResource,
+    room: usize,
+) -> Result<(BTreeMap<Key, Arc<str>>, String), ListFailure> {
+    let path = resource_path(resource);
+    'start: loop {
+        let (mut objects, mut version, mut token) = (BTreeMap::new(), String::new(), None::<String>);
+        let mut bytes = 0;
+        loop {
+            let url = match &token {
+                Some(token) => format!("{path}?limit={PAGE_SIZE}&continue={}", encode(token)),
+                None => format!("{path}?limit={PAGE_SIZE}"),
+            };
+            let body = match get(&cluster.client, &cluster.identity.name, &url, "application/json").await {
+                Err(Failure::Status { code: 410, .. }) if token.is_some() => continue 'start,
+                other => other?,
+            };
+            let page: ListPage = serde_json::from_slice(&body).map_err(|_| ListFailure::NotAList)?;
+            if version.is_empty() {
+                version = page.metadata.resource_version;
+            }
+            for item in page.items {
+                if let Some(meta) = meta_of(item) {
+                    let object = kept(item.get());
+                    bytes += object.len();
+                    objects.insert((meta.namespace, meta.name), object);
+                }
+            }
+            if bytes > room {
+                return Err(ListFailure::OverBudget);
+            }
+            token = continue_token(&body);
+            if token.is_none() {
+                return Ok((objects, version));
+            }
+        }
+    }
+}
+
+fn resource_path(resource: &ApiResource) -> String {
+    if resource.group.is_empty() {
+        format!("/api/{}/{}", resource.version, resource.resource)
+    } else {
+        format!("/apis/{}/{}/{}", resource.group, resource.version, resource.resource)
+    }
+}
+
+/// How one WATCH request ended.
+enum WatchEnd {
+    /// The server closed it (its timeout), or the informer went idle: resume.
+    Ended,
+    /// The version it watched from is gone (410): list again.
+    Gone,
+    /// The objects grew past the cache's budget: give up the resource.
+    OverBudget,
+    /// It failed or broke (after it was open, when `opened`): back off, then resume.
+    Broken { why: String, opened: bool },
+}
+
+#[derive(Deserialize)]
+struct Event<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(borrow)]
+    object: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    code: u16,
+    #[serde(default)]
+    message: String,
+}
+
+/// One WATCH from the informer's resourceVersion, applying its events as they come.
+async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &CacheConfig) -> WatchEnd {
+    let version = informer.state().resource_version.clone();
+    let url = format!(
+        "{}?watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}",
+        resource_path(&informer.resource),
+        encode(&version),
+        config.watch_timeout.as_secs().max(1)
+    );
+    let request = match http::Request::get(&url)
+        .header(http::header::ACCEPT, "application/json")
+        .body(kube::client::Body::empty())
+    {
+        Ok(request) => request,
+        Err(e) => return WatchEnd::Broken { why: e.to_string(), opened: false },
+    };
+    informer.state().watches += 1;
+    let response = match cluster.client.send(request).await {
+        Ok(response) => response,
+        Err(e) => return WatchEnd::Broken { why: Transport::Send(e).to_string(), opened: false },
+    };
+    let code = response.status().as_u16();
+    let mut body = response.into_body();
+    if code == 410 {
+        return WatchEnd::Gone;
+    }
+    if code != 200 {
+        return WatchEnd::Broken { why: format!("HTTP {code}"), opened: false };
+    }
+    informer.set_phase(Phase::Watching);
+    let mut buffer = BytesMut::new();
+    let idle_check = config.idle.min(Duration::from_secs(10));
+    loop {
+        let frame = match tokio::time::timeout(idle_check, body.frame()).await {
+            Err(_) if informer.idle(config) => return WatchEnd::Ended,
+            Err(_) => continue,
+            Ok(None) => return WatchEnd::Ended,
+            Ok(Some(Err(e))) => return WatchEnd::Broken { why: e.to_string(), opened: true },
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else { continue };
+        buffer.extend_from_slice(&data);
+        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+            let line = buffer.split_to(end + 1).freeze();
+            if let Some(end) = apply(informer, &line) {
+                return end;
+            }
+            if informer.over_budget(config) {
+                return WatchEnd::OverBudget;
+            }
+        }
+        if buffer.len() > MAX_EVENT_BYTES {
+            return WatchEnd::Broken {
+                why: format!("an event line longer than {} MiB", MAX_EVENT_BYTES >> 20),
+                opened: true,
+            };
+        }
+    }
+}
+
+/// Applies one event line; returns how the watch ends if this event ends it.
+fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
+    let line = line.trim_ascii();
+    if line.is_empty() {
+        return None;
+    }
+    let Ok(event) = serde_json::from_slice::<Event>(line) else {
+        return Some(WatchEnd::Broken { why: "an event that is not JSON".into(), opened: true });
+    };
+    if event.kind == "ERROR" {
+        let status: Status =
+            serde_json::from_str(event.object.get()).unwrap_or(Status { code: 0, message: String::new() });
+        return Some(if status.code == 410 {
+            WatchEnd::Gone
+        } else {
+            WatchEnd::Broken { why: status.message, opened: true }
+        });
+    }
+    let Some(meta) = meta_of(event.object).or_else(|| {
+        // A bookmark names no object, only a version.
+        let object: Object = serde_json::from_str(event.object.get()).ok()?;
+        (event.kind == "BOOKMARK").then_some(object.metadata)
+    }) else {
+        return Some(WatchEnd::Broken { why: format!("a {} event without an object name", event.kind), opened: true });
+    };
+    let mut state = informer.state();
+    match event.kind {
+        "ADDED" | "MODIFIED" => {
+            let object = kept(event.object.get());
+            state.bytes += object.len();
+            informer.used.fetch_add(object.len(), Ordering::Relaxed);
+            if let Some(old) = state.objects.insert((meta.namespace, meta.name), object) {
+                state.bytes -= old.len();
+                informer.used.fetch_sub(old.len(), Ordering::Relaxed);
+            }
+        }
+        "DELETED" => {
+            if let Some(old) = state.objects.remove(&(meta.namespace, meta.name)) {
+                state.bytes -= old.len();
+                informer.used.fetch_sub(old.len(), Ordering::Relaxed);
+            }
+        }
+        "BOOKMARK" => {}
+        other => return Some(WatchEnd::Broken { why: format!("an event of unknown type {other:?}"), opened: true }),
+    }
+    if !meta.resource_version.is_empty() {
+        state.resource_version = meta.resource_version;
+    }
+    state.last_sync = Some(SystemTime::now());
+    None
+}

@@ -1,0 +1,164 @@
+//! The watch cache: resources a scan reads are kept up to date by an informer each (LIST once,
+//! then WATCH), and later scans are served from it as List pages, so that scheduled queries
+//! cost the API server a watch instead of a List each time.
+//!
+//! A scan is served from the cache only while its watch is open (it waits up to
+//! [`CacheConfig::wait`] for that, then lists the resource as without a cache); the answer is
+//! as fresh as the last event the server sent. Resources listed as metadata (Secrets and
+//! other metadata-only tables), and scans with label or field selectors, are always listed.
+//! A resource no scan reads for [`CacheConfig::idle`] stops being watched.
+
+mod informer;
+mod object;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use self::informer::{Informer, Phase};
+use super::ClusterClient;
+use super::answer;
+use crate::schema::ApiResource;
+use crate::sources::list_body::list_body;
+use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
+
+/// The cache's budget unless configured: the objects of a cluster of about 30 000 typical
+/// pods and their nodes.
+pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
+
+/// How the watch cache behaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// The resources cached (plural names, `pods`, `deployments`); `None`: every resource a
+    /// scan reads in full.
+    pub resources: Option<Vec<String>>,
+    /// A resource no scan read for this long stops being watched.
+    pub idle: Duration,
+    /// How long a scan waits for its resource's watch to be open before listing instead.
+    pub wait: Duration,
+    /// `timeoutSeconds` of each WATCH request: the server ends it then, and it is resumed.
+    pub watch_timeout: Duration,
+    /// Bytes of objects the cache holds at most, over every cluster and resource; a resource
+    /// that would take it past this is listed instead.
+    pub max_bytes: usize,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            resources: None,
+            idle: Duration::from_secs(30 * 60),
+            wait: Duration::from_secs(30),
+            watch_timeout: Duration::from_secs(290),
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+impl CacheConfig {
+    /// Whether scans of `resource` may be served from the cache.
+    fn caches(&self, resource: &ApiResource) -> bool {
+        !resource.lists_metadata_only()
+            && self.resources.as_ref().is_none_or(|names| names.contains(&resource.resource))
+    }
+}
+
+/// The informers of every cluster and resource scans have read.
+pub(crate) struct WatchCache {
+    config: CacheConfig,
+    informers: Mutex<HashMap<(String, ApiResource), Arc<Informer>>>,
+    /// Bytes of objects held by every informer.
+    used: Arc<AtomicUsize>,
+}
+
+impl WatchCache {
+    pub(crate) fn new(config: CacheConfig) -> Self {
+        WatchCache { config, informers: Mutex::new(HashMap::new()), used: Arc::default() }
+    }
+
+    /// Whether a scan of `resource` narrowed by `selection` is served from the cache: a
+    /// resource it caches, narrowed at most by namespace, name and LIMIT (label and field
+    /// selectors are the server's to apply).
+    pub(crate) fn serves(&self, resource: &ApiResource, selection: &Selection) -> bool {
+        self.config.caches(resource) && selection.label_selectors.is_empty() && selection.fields.is_empty()
+    }
+
+    /// The informer of `resource` on `cluster`, started if there is none, it stopped, or it
+    /// gave up for the budget longer than the idle time ago.
+    fn informer(&self, cluster: &Arc<ClusterClient>, resource: &ApiResource) -> Arc<Informer> {
+        let mut informers = self.informers.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (cluster.identity.name.clone(), resource.clone());
+        if let Some(informer) = informers.get(&key) {
+            let state = informer.state();
+            let retry = match state.phase {
+                Phase::Stopped => true,
+                Phase::OverBudget => state.stopped_at.is_none_or(|at| at.elapsed() > self.config.idle),
+                _ => false,
+            };
+            drop(state);
+            if !retry {
+                informer.touch();
+                return informer.clone();
+            }
+        }
+        let informer = Informer::start(cluster.clone(), resource.clone(), self.config.clone(), self.used.clone());
+        informers.insert(key, informer.clone());
+        informer
+    }
+
+    /// Sends the pages of `resource` on `cluster` that `selection` asks for, from the cache,
+    /// or returns `false` without sending anything when the cache cannot answer now (its
+    /// watch is not open within the wait): the caller lists instead.
+    pub(crate) async fn scan(
+        &self,
+        cluster: &Arc<ClusterClient>,
+        resource: &ApiResource,
+        selection: &Selection,
+        pages: &mpsc::Sender<Result<Page, SourceError>>,
+    ) -> Result<bool, SourceError> {
+        let informer = self.informer(cluster, resource);
+        if !informer.watching(self.config.wait).await {
+            tracing::info!("the watch of {resource} is not open; listing it instead");
+            return Ok(false);
+        }
+        let (objects, version) = {
+            let state = informer.state();
+            let since = state.last_sync.and_then(|t| t.elapsed().ok()).unwrap_or_default();
+            tracing::info!(
+                "{resource} from the watch cache: {} objects ({} KiB) at resourceVersion {}, in sync {} ms ago \
+                 ({} list(s), {} watch request(s))",
+                state.objects.len(),
+                state.bytes >> 10,
+                state.resource_version,
+                since.as_millis(),
+                state.lists,
+                state.watches
+            );
+            let wanted = |key: &(String, String)| {
+                (selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&key.0))
+                    && (selection.names.is_empty() || selection.names.contains(&key.1))
+            };
+            let limit = selection.limit.unwrap_or(usize::MAX);
+            let objects: Vec<Arc<str>> =
+                state.objects.iter().filter(|(key, _)| wanted(key)).take(limit).map(|(_, o)| o.clone()).collect();
+            (objects, state.resource_version.clone())
+        };
+        let (api_version, kind) = resource.list_kind();
+        let metadata = serde_json::json!({ "resourceVersion": version }).to_string();
+        for chunk in objects.chunks(PAGE_SIZE) {
+            let body = list_body(&api_version, &kind, &metadata, chunk.iter().map(|o| &**o));
+            // As a listed page is: ConfigMaps lose the annotations that copy their data.
+            let body = answer::page(resource, body, false).map_err(|e| SourceError::Cluster {
+                cluster: cluster.identity.name.clone(),
+                source: super::ClusterError::List { resource: resource.to_string(), source: e.into() }.into(),
+            })?;
+            if pages.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
+                break;
+            }
+        }
+        Ok(true)
+    }
+}

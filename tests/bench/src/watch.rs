@@ -1,0 +1,206 @@
+//! The watch cache against listing, for the osquery deployment's query pack
+//! (docs/deploy/osquery.conf): API requests and bytes per run of the pack and per hour with
+//! pod churn, the time of a pack run and of the pods query from the cache and from Lists, and
+//! the peak RSS of a process serving the pack from the cache.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use kubequery::catalog::Catalog;
+use kubequery::sources::DataSource;
+use kubequery::sources::live::{CacheConfig, LiveConfig, LiveSource};
+use kubequery::sql::{Engine, ResultSink};
+use kubequery::wasm::{Limits, Runtime};
+use rusqlite::types::Value;
+use serde_json::json;
+
+use crate::cluster::Cluster;
+use crate::measure;
+
+/// One query of the pack and how often it runs.
+pub struct Scheduled {
+    pub sql: String,
+    pub interval: Duration,
+}
+
+/// The deployment's query pack.
+pub fn pack(repo: &Path) -> anyhow::Result<Vec<Scheduled>> {
+    let conf: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("docs/deploy/osquery.conf"))?)?;
+    let queries = conf["packs"]["kubequery"]["queries"].as_object().context("the kubequery pack")?;
+    Ok(queries
+        .values()
+        .map(|q| Scheduled {
+            sql: q["query"].as_str().unwrap_or_default().to_string(),
+            interval: Duration::from_secs(q["interval"].as_u64().unwrap_or(3600)),
+        })
+        .collect())
+}
+
+pub struct Results {
+    /// A pack run that lists: wall time, API requests, bytes served.
+    pub listed: (Duration, usize, u64),
+    /// The first pack run with the cache (its Lists and watches start), then a later one.
+    pub first_cached: (Duration, usize, u64),
+    pub cached: (Duration, usize, u64),
+    /// The pods query, listed and from the cache.
+    pub pods_listed: Duration,
+    pub pods_cached: Duration,
+    /// Per hour: bytes the pack's Lists take, and the watches' bytes under the churn.
+    pub list_bytes_per_hour: f64,
+    pub watch_bytes_per_hour: f64,
+    pub churned_pods_per_minute: usize,
+    /// Peak RSS of `kubequery shell --watch-cache` running the pack twice.
+    pub shell_rss: u64,
+}
+
+/// The peak RSS of a shell that runs the pack twice from the cache.
+fn shell_rss(cluster: &Cluster, statements: &[&str], kubequery: &Path, scratch: &Path) -> anyhow::Result<u64> {
+    let input = scratch.join(format!("pack-{}.sql", cluster.pods));
+    let pack: String = statements.iter().map(|s| format!("{s}\n")).collect();
+    std::fs::write(&input, pack.repeat(2))?;
+    let run = measure::run_with_input(
+        Command::new(kubequery)
+            .env("KUBEQUERY_CACHE_DIR", scratch.join("cache"))
+            .args(["shell", "--watch-cache", "--watch-cache-memory", "4Gi", "-o", "jsonl", "--kubeconfig"])
+            .arg(&cluster.kubeconfig),
+        &input,
+    )?;
+    Ok(run.peak_rss)
+}
+
+const PODS: &str = "SELECT name, namespace, node_name, phase FROM kubernetes_pods";
+
+/// Counts rows, keeping none.
+struct Discard;
+
+impl ResultSink for Discard {
+    fn begin(&mut self, _: &[String]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &[Value]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn end(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn engine(catalog: &Catalog, kubeconfig: &Path, cache: Option<CacheConfig>) -> anyhow::Result<Engine> {
+    let config = LiveConfig {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        request_timeout: Duration::from_secs(120),
+        watch_cache: cache,
+        ..Default::default()
+    };
+    let source: Arc<dyn DataSource> = Arc::new(LiveSource::connect(&config)?);
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    Ok(Engine::new(&tables, source)?)
+}
+
+/// Runs `sql` statements and measures the time and the API traffic.
+fn run(engine: &Engine, cluster: &Cluster, sql: &[&str]) -> anyhow::Result<(Duration, usize, u64)> {
+    cluster.server.clear_requests();
+    let started = Instant::now();
+    for statement in sql {
+        let errors = engine.run(statement, &mut Discard);
+        anyhow::ensure!(errors.is_empty(), "{statement}: {errors:?}");
+    }
+    Ok((started.elapsed(), cluster.server.requests().len(), cluster.server.bytes_served()))
+}
+
+pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch: &Path) -> anyhow::Result<Results> {
+    let runtime = Runtime::new(None, Limits::default())?;
+    let catalog = Catalog::builtin(&runtime)?;
+    let statements: Vec<&str> = pack.iter().map(|q| q.sql.as_str()).collect();
+    let listing = engine(&catalog, &cluster.kubeconfig, None)?;
+    let listed = run(&listing, cluster, &statements)?;
+    let pods_listed = run(&listing, cluster, &[PODS])?.0;
+    let list_bytes_per_hour = pack_bytes_per_hour(&listing, cluster, pack)?;
+
+    let caching =
+        engine(&catalog, &cluster.kubeconfig, Some(CacheConfig { max_bytes: usize::MAX, ..Default::default() }))?;
+    let first_cached = run(&caching, cluster, &statements)?;
+    let cached = run(&caching, cluster, &statements)?;
+    let pods_cached = run(&caching, cluster, &[PODS])?.0;
+
+    // One minute of churn: 1% of the pods replaced, each new one seen Pending then Running.
+    let churned = (cluster.pods / 100).max(1);
+    cluster.server.clear_requests();
+    for i in 0..churned {
+        let name = format!("pod-{:06}", i * 97 % cluster.pods);
+        let old = cluster.server.with_store(|store| {
+            let pods = kubequery_fixture_apiserver::ResourceType::new("", "v1", "Pod", "pods", true);
+            store
+                .list_after(&pods, None, None)
+                .find(|s| s.value["metadata"]["name"] == name.as_str())
+                .map(|s| s.value.clone())
+        });
+        let Some(old) = old else { continue };
+        let namespace = old["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+        cluster.server.delete("v1", "Pod", &namespace, &name).map_err(anyhow::Error::msg)?;
+        let mut new = old.clone();
+        new["metadata"]["name"] = json!(format!("{name}-r"));
+        new["status"]["phase"] = json!("Pending");
+        cluster.server.create(new.clone()).map_err(anyhow::Error::msg)?;
+        new["status"]["phase"] = json!("Running");
+        cluster.server.replace(new).map_err(anyhow::Error::msg)?;
+    }
+    // The watches have sent every event once the cache answers with the last change.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !caught_up(&caching, churned)? {
+        anyhow::ensure!(Instant::now() < deadline, "the cache did not catch up with the churn");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let watch_bytes_per_hour = cluster.server.bytes_served() as f64 * 60.0;
+    drop(caching);
+    let shell_rss = shell_rss(cluster, &statements, kubequery, scratch)?;
+    Ok(Results {
+        shell_rss,
+        listed,
+        first_cached,
+        cached,
+        pods_listed,
+        pods_cached,
+        list_bytes_per_hour,
+        watch_bytes_per_hour,
+        churned_pods_per_minute: churned,
+    })
+}
+
+/// Bytes an hour of the pack's schedule lists: each query's bytes times its runs per hour.
+fn pack_bytes_per_hour(engine: &Engine, cluster: &Cluster, pack: &[Scheduled]) -> anyhow::Result<f64> {
+    let mut total = 0.0;
+    for query in pack {
+        let (_, _, bytes) = run(engine, cluster, &[&query.sql])?;
+        total += bytes as f64 * 3600.0 / query.interval.as_secs_f64().max(1.0);
+    }
+    Ok(total)
+}
+
+/// Whether the cache shows every replaced pod Running.
+fn caught_up(engine: &Engine, churned: usize) -> anyhow::Result<bool> {
+    struct Count(i64);
+    impl ResultSink for Count {
+        fn begin(&mut self, _: &[String]) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, values: &[Value]) -> std::io::Result<()> {
+            if let Some(Value::Integer(n)) = values.first() {
+                self.0 = *n;
+            }
+            Ok(())
+        }
+        fn end(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let errors =
+        engine.run("SELECT count(*) FROM kubernetes_pods WHERE name LIKE '%-r' AND phase = 'Running'", &mut count);
+    anyhow::ensure!(errors.is_empty(), "{errors:?}");
+    Ok(count.0 as usize >= churned)
+}

@@ -1,0 +1,494 @@
+//! WATCH: the fixture API server's, as real clients use it (kube-rs's `Api::watch`, an
+//! independent implementation of the protocol, and the real `kubectl get -w`), and
+//! kubequery's watch cache on top of it. Changes are made while the watches run; resuming,
+//! bookmarks, 410 Gone after a compaction and broken connections behave as kube-apiserver's
+//! watch cache does, and the cache answers as a fresh List would.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, WatchEvent, WatchParams};
+use kubequery::catalog::Catalog;
+use kubequery::sources::live::{CacheConfig, LiveConfig, LiveSource};
+use kubequery_fixture_apiserver::{FixtureServer, Store, synthetic};
+use serde_json::{Value, json};
+
+use crate::common;
+
+/// A cluster of three pods in `ns-0`.
+fn cluster() -> FixtureServer {
+    let mut store = Store::new();
+    store.insert(synthetic::namespace("ns-0")).expect("namespace");
+    for pod in synthetic::pods(3, 1) {
+        store.insert(pod).expect("pod");
+    }
+    FixtureServer::start(store).expect("fixture server")
+}
+
+fn pod(name: &str, phase: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "ns-0", "uid": format!("uid-{name}"), "labels": {"app": "new"}},
+        "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+        "status": {"phase": phase}
+    })
+}
+
+/// A watch of at most 10 s without bookmarks, so that the events are exactly the changes.
+fn changes_only() -> WatchParams {
+    WatchParams::default().timeout(10).disable_bookmarks()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+}
+
+/// The pods of `ns-0` through kube-rs (on the runtime being driven: its client spawns there).
+fn pods(server: &FixtureServer) -> Api<Pod> {
+    let config = kube::Config::new(server.url().parse().expect("URL"));
+    Api::namespaced(kube::Client::try_from(config).expect("client"), "ns-0")
+}
+
+/// What an event says, for comparisons: its type, the object's name and resourceVersion.
+fn describe(event: &WatchEvent<Pod>) -> (String, String, String) {
+    let (kind, pod) = match event {
+        WatchEvent::Added(pod) => ("ADDED", pod),
+        WatchEvent::Modified(pod) => ("MODIFIED", pod),
+        WatchEvent::Deleted(pod) => ("DELETED", pod),
+        WatchEvent::Bookmark(bookmark) => {
+            return ("BOOKMARK".into(), String::new(), bookmark.metadata.resource_version.clone());
+        }
+        WatchEvent::Error(status) => return ("ERROR".into(), status.reason.clone(), status.code.to_string()),
+    };
+    (
+        kind.into(),
+        pod.metadata.name.clone().unwrap_or_default(),
+        pod.metadata.resource_version.clone().unwrap_or_default(),
+    )
+}
+
+/// The events of a watch from `version` until one satisfies `last` (or 10 s pass).
+async fn events_until(
+    api: &Api<Pod>,
+    params: &WatchParams,
+    version: &str,
+    last: impl Fn(&(String, String, String)) -> bool,
+) -> Vec<(String, String, String)> {
+    let stream = api.watch(params, version).await.expect("watch");
+    let mut stream = std::pin::pin!(stream);
+    let mut seen = Vec::new();
+    let collect = async {
+        while let Some(event) = stream.next().await {
+            let event = describe(&event.expect("event"));
+            let done = last(&event);
+            seen.push(event);
+            if done {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), collect).await.unwrap_or_else(|_| panic!("no end; saw {seen:?}"));
+    seen
+}
+
+#[test]
+fn a_watch_from_a_list_sees_every_later_change_in_order() {
+    let server = cluster();
+    runtime().block_on(async {
+        let api = pods(&server);
+        let list = api.list(&ListParams::default()).await.expect("list");
+        let version = list.metadata.resource_version.expect("a List has a resourceVersion");
+        assert_eq!(version, "1000");
+        let params = changes_only();
+        let watching = events_until(&api, &params, &version, |(kind, ..)| kind == "DELETED");
+        let changing = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            server.create(pod("new", "Pending")).expect("create");
+            server.replace(pod("new", "Running")).expect("replace");
+            server.delete("v1", "Pod", "ns-0", "new").expect("delete");
+        };
+        let (seen, ()) = tokio::join!(watching, changing);
+        let expected: Vec<(String, String, String)> = [("ADDED", "1001"), ("MODIFIED", "1002"), ("DELETED", "1003")]
+            .iter()
+            .map(|(kind, version)| (kind.to_string(), "new".to_string(), version.to_string()))
+            .collect();
+        assert_eq!(seen, expected);
+        // A List now reports the latest version, and resuming from the middle sees the rest.
+        let list = api.list(&ListParams::default()).await.expect("list");
+        assert_eq!(list.metadata.resource_version.as_deref(), Some("1003"));
+        let rest = events_until(&api, &params, "1001", |(kind, ..)| kind == "DELETED").await;
+        assert_eq!(rest, expected[1..]);
+    });
+}
+
+#[test]
+fn a_watch_without_a_version_starts_with_the_objects_and_gets_bookmarks() {
+    let server = cluster();
+    server.set_bookmark_interval(Duration::from_millis(100));
+    runtime().block_on(async {
+        let api = pods(&server);
+        let params = WatchParams::default().timeout(10).labels("app=app-1");
+        let seen = events_until(&api, &params, "0", |(kind, ..)| kind == "BOOKMARK").await;
+        let added: Vec<&str> =
+            seen.iter().filter(|(kind, ..)| kind == "ADDED").map(|(_, name, _)| name.as_str()).collect();
+        assert_eq!(added, ["pod-000001"], "the current objects the label selector picks: {seen:?}");
+        assert_eq!(seen.last().map(|(_, _, version)| version.as_str()), Some("1000"));
+    });
+}
+
+#[test]
+fn a_watch_from_a_compacted_version_is_told_410_gone() {
+    let server = cluster();
+    server.create(pod("a", "Running")).expect("create");
+    server.compact();
+    runtime().block_on(async {
+        let api = pods(&server);
+        let seen = events_until(&api, &changes_only(), "1000", |_| true).await;
+        assert_eq!(seen, [("ERROR".to_string(), "Expired".to_string(), "410".to_string())]);
+        // From the version the compaction kept, the watch works.
+        let params = changes_only();
+        let watching = events_until(&api, &params, "1001", |_| true);
+        let changing = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            server.delete("v1", "Pod", "ns-0", "a").expect("delete");
+        };
+        let (seen, ()) = tokio::join!(watching, changing);
+        assert_eq!(seen, [("DELETED".to_string(), "a".to_string(), "1002".to_string())]);
+    });
+}
+
+#[test]
+fn a_broken_watch_resumes_from_its_last_version_without_losing_a_change() {
+    let server = cluster();
+    runtime().block_on(async {
+        let api = pods(&server);
+        let stream = api.watch(&changes_only(), "1000").await.expect("watch");
+        let mut stream = std::pin::pin!(stream);
+        server.create(pod("a", "Running")).expect("create");
+        let first = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("an event");
+        let first = describe(&first.expect("open").expect("event"));
+        assert_eq!(first, ("ADDED".into(), "a".into(), "1001".into()));
+        server.disconnect_watches();
+        // It ends at once, not at its 10 s timeout (kube-rs reads a broken stream as its end).
+        let end = tokio::time::timeout(Duration::from_secs(5), stream.try_next()).await.expect("the watch ends");
+        assert!(!matches!(end, Ok(Some(_))), "no event after the break: {end:?}");
+        // Changes while no watch is open are told on resuming from the last version seen.
+        server.replace(pod("a", "Failed")).expect("replace");
+        server.create(pod("b", "Running")).expect("create");
+        let seen = events_until(&api, &changes_only(), &first.2, |(_, name, _)| name == "b").await;
+        assert_eq!(
+            seen,
+            [
+                ("MODIFIED".to_string(), "a".to_string(), "1002".to_string()),
+                ("ADDED".into(), "b".into(), "1003".into())
+            ]
+        );
+    });
+}
+
+#[test]
+fn kubectl_get_watch_prints_changes_as_they_happen() {
+    if Command::new("kubectl").args(["version", "--client"]).output().is_err() {
+        common::skipped("watch::kubectl_get_watch_prints_changes_as_they_happen", "kubectl is not installed");
+        return;
+    }
+    let server = cluster();
+    let dir = common::scratch("watch-kubectl");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig("fixture")).expect("kubeconfig");
+    let mut kubectl = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["get", "pods", "-n", "ns-0", "--watch", "-o", "name", "--request-timeout", "30s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kubectl");
+    let (lines, seen) = mpsc::channel();
+    let stdout = kubectl.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || seen.recv_timeout(Duration::from_secs(20));
+    let listed: Vec<String> = (0..3).map(|_| next().expect("kubectl lists the pods first")).collect();
+    assert_eq!(listed, ["pod/pod-000000", "pod/pod-000001", "pod/pod-000002"]);
+    server.create(pod("watched", "Pending")).expect("create");
+    let printed = next();
+    let _ = kubectl.kill();
+    let _ = kubectl.wait();
+    assert_eq!(printed.as_deref(), Ok("pod/watched"), "kubectl prints the pod created while it watches");
+    let watch = server.requests().into_iter().find(|r| r.param("watch").is_some()).expect("kubectl watched");
+    let from_the_list = watch.param("resourceVersion") == Some("1000");
+    let streaming_list = watch.param("sendInitialEvents") == Some("true");
+    assert!(from_the_list || streaming_list, "from the List's version, or a streaming list: {watch:?}");
+}
+
+/// A live source on `server`, with the watch cache when `cache` is given.
+fn source(server: &FixtureServer, name: &str, cache: Option<CacheConfig>) -> Arc<LiveSource> {
+    let kubeconfig = common::scratch(name).join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig(name)).expect("kubeconfig");
+    let config = LiveConfig {
+        kubeconfig: Some(kubeconfig),
+        request_timeout: Duration::from_secs(10),
+        watch_cache: cache,
+        ..Default::default()
+    };
+    Arc::new(LiveSource::connect(&config).expect("connecting"))
+}
+
+type Rows = Vec<serde_json::Map<String, Value>>;
+
+fn rows(catalog: &Catalog, source: &Arc<LiveSource>, sql: &str) -> Rows {
+    common::query(catalog, source.clone(), sql).unwrap_or_else(|e| panic!("{sql}: {e:?}")).remove(0)
+}
+
+/// Queries `cached` until it answers as `fresh` (a source without the cache, queried once)
+/// does, for up to 10 s: a change reaches the cache when the server sends its event.
+fn converges(catalog: &Catalog, cached: &Arc<LiveSource>, fresh: &Arc<LiveSource>, sql: &str) -> Rows {
+    let expected = rows(catalog, fresh, sql);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = rows(catalog, cached, sql);
+        if got == expected {
+            return got;
+        }
+        assert!(std::time::Instant::now() < deadline, "the cache never caught up: {got:?}, expected {expected:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// LISTs (not watches) of `plural` the server answered.
+fn lists(server: &FixtureServer, plural: &str) -> usize {
+    server.requests().iter().filter(|r| r.path.ends_with(plural) && r.param("watch").is_none()).count()
+}
+
+fn watches(server: &FixtureServer, plural: &str) -> usize {
+    server.requests().iter().filter(|r| r.path.ends_with(plural) && r.param("watch").is_some()).count()
+}
+
+const PODS: &str = "SELECT namespace, name, phase, labels FROM kubernetes_pods ORDER BY namespace, name";
+
+#[test]
+fn the_watch_cache_lists_once_and_follows_every_change() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-follows", Some(CacheConfig::default()));
+    let fresh = source(&server, "cache-follows-fresh", None);
+    server.clear_requests();
+    assert_eq!(converges(&catalog, &cached, &fresh, PODS).len(), 3);
+    assert_eq!(lists(&server, "/pods"), 2, "one List for the cache, one for the fresh source");
+    server.create(pod("new", "Pending")).expect("create");
+    converges(&catalog, &cached, &fresh, PODS);
+    server.replace(pod("new", "Running")).expect("replace");
+    server.delete("v1", "Pod", "ns-0", "pod-000001").expect("delete");
+    let after = converges(&catalog, &cached, &fresh, PODS);
+    let names: Vec<&str> = after.iter().map(|r| r["name"].as_str().unwrap_or("")).collect();
+    assert_eq!(names, ["new", "pod-000000", "pod-000002"]);
+    // Repeated and narrowed scans (a namespace, a name, a LIMIT) read the cache: no List.
+    server.clear_requests();
+    for _ in 0..5 {
+        assert_eq!(rows(&catalog, &cached, PODS), after);
+    }
+    let one = rows(&catalog, &cached, "SELECT name FROM kubernetes_pods WHERE namespace = 'ns-0' AND name = 'new'");
+    assert_eq!(one.len(), 1);
+    assert_eq!(rows(&catalog, &cached, "SELECT name FROM kubernetes_pods LIMIT 2").len(), 2);
+    assert_eq!(lists(&server, "/pods"), 0, "{:?}", server.requests());
+}
+
+#[test]
+fn the_watch_cache_survives_broken_watches_and_compactions() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-recovers", Some(CacheConfig::default()));
+    let fresh = source(&server, "cache-recovers-fresh", None);
+    converges(&catalog, &cached, &fresh, PODS);
+    // A broken watch resumes from its version: nothing is lost and nothing is listed again
+    // (the one List is the fresh source's).
+    server.clear_requests();
+    server.disconnect_watches();
+    server.create(pod("while-broken", "Running")).expect("create");
+    converges(&catalog, &cached, &fresh, PODS);
+    assert_eq!(lists(&server, "/pods"), 1, "{:?}", server.requests());
+    // A watch resuming from before a compaction is told 410 and lists again.
+    server.clear_requests();
+    server.disconnect_watches();
+    server.create(pod("after-compaction", "Running")).expect("create");
+    server.compact();
+    converges(&catalog, &cached, &fresh, PODS);
+    assert_eq!(lists(&server, "/pods"), 2, "the fresh source's List and the cache's new one");
+}
+
+#[test]
+fn secrets_and_selectors_are_listed_every_time() {
+    let server = cluster();
+    server
+        .with_store(|store| {
+            store.insert(json!({
+                "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": "s", "namespace": "ns-0"}, "data": {"k": "dmFsdWU="}
+            }))
+        })
+        .expect("secret");
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-secrets", Some(CacheConfig::default()));
+    server.clear_requests();
+    for _ in 0..2 {
+        assert_eq!(rows(&catalog, &cached, "SELECT name FROM kubernetes_secrets").len(), 1);
+        rows(&catalog, &cached, "SELECT name FROM kubernetes_pods WHERE label_selector = 'app=app-1'");
+    }
+    assert_eq!(lists(&server, "/secrets"), 2, "Secrets are metadata: never cached");
+    assert_eq!(watches(&server, "/secrets"), 0);
+    assert_eq!(lists(&server, "/pods"), 2, "label selectors are the server's to apply");
+}
+
+#[test]
+fn a_resource_over_the_cache_budget_is_listed_instead() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    // Three pods take about 3 KB: a 1 KB budget cannot hold them.
+    let cached = source(&server, "cache-budget", Some(CacheConfig { max_bytes: 1000, ..CacheConfig::default() }));
+    let fresh = source(&server, "cache-budget-fresh", None);
+    let expected = rows(&catalog, &fresh, PODS);
+    server.clear_requests();
+    assert_eq!(rows(&catalog, &cached, PODS), expected, "the first scan lists once the cache gives up");
+    assert_eq!(lists(&server, "/pods"), 2, "the cache's List, given up, and the scan's own");
+    assert_eq!(rows(&catalog, &cached, PODS), expected);
+    assert_eq!(lists(&server, "/pods"), 3, "later scans list without trying the cache again");
+    assert_eq!(watches(&server, "/pods"), 0);
+}
+
+/// osqueryd's scheduled queries, by the osquery peer: one `generate` call per table asked for.
+struct ScheduledQueries {
+    peer: std::process::Child,
+    /// Closed to end the peer, which then stops the extension and its manager.
+    stdin: Option<std::process::ChildStdin>,
+    lines: mpsc::Receiver<String>,
+}
+
+impl ScheduledQueries {
+    fn start(env: &[String]) -> Self {
+        let mut command = Command::new(common::python());
+        command
+            .arg(common::repo().join("tests/osquery/peer.py"))
+            .args(["generate", "--kubequery", env!("CARGO_BIN_EXE_kubequery")])
+            .env("KUBEQUERY_CACHE_DIR", common::cache_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        for variable in env {
+            command.args(["--env", variable]);
+        }
+        let mut peer = command.spawn().expect("the osquery peer");
+        let stdin = peer.stdin.take().expect("stdin");
+        let stdout = peer.stdout.take().expect("stdout");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let queries = ScheduledQueries { peer, stdin: Some(stdin), lines };
+        let ready = queries.next_line();
+        assert_eq!(ready["ready"], true, "the extension did not register: {ready}");
+        queries
+    }
+
+    fn next_line(&self) -> Value {
+        let line = self.lines.recv_timeout(Duration::from_secs(120)).expect("an answer from the osquery peer");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    /// The rows osquery gets from `table`, each as its `(name, phase)` or `(name, "")`.
+    fn generate(&mut self, table: &str) -> Vec<(String, String)> {
+        use std::io::Write;
+        writeln!(self.stdin.as_mut().expect("the peer is running"), "{table}").expect("asking the peer");
+        let answer = self.next_line();
+        assert_eq!(answer["code"], 0, "{answer}");
+        let mut rows: Vec<(String, String)> = answer["response"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|row| {
+                let text = |column: &str| row[column].as_str().unwrap_or("").to_string();
+                (text("name"), text("phase"))
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+}
+
+impl Drop for ScheduledQueries {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        for _ in 0..100 {
+            if !matches!(self.peer.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.peer.kill();
+        let _ = self.peer.wait();
+    }
+}
+
+#[test]
+fn the_extension_answers_scheduled_queries_from_the_cache_as_the_cluster_changes() {
+    let server = cluster();
+    let dir = common::scratch("watch-extension");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig("fixture")).expect("kubeconfig");
+    let mut osquery = ScheduledQueries::start(&[
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        "KUBEQUERY_WATCH_CACHE=1".to_string(),
+    ]);
+    let catalog = common::builtin_catalog();
+    let fresh = source(&server, "watch-extension-fresh", None);
+    let expected = || {
+        let mut rows: Vec<(String, String)> = rows(&catalog, &fresh, "SELECT name, phase FROM kubernetes_pods")
+            .iter()
+            .map(|r| (r["name"].as_str().unwrap_or("").to_string(), r["phase"].as_str().unwrap_or("").to_string()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    type Change = dyn Fn(&FixtureServer) -> Result<u64, String>;
+    let changes: [&Change; 4] = [
+        &|_| Ok(0),
+        &|server| server.create(pod("scheduled", "Pending")),
+        &|server| server.replace(pod("scheduled", "Running")),
+        &|server| server.delete("v1", "Pod", "ns-0", "pod-000000"),
+    ];
+    server.clear_requests();
+    for (round, change) in changes.iter().enumerate() {
+        change(&server).expect("changing the cluster");
+        let want = expected();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = osquery.generate("kubernetes_pods");
+            // The pod tables share the pods the cache keeps.
+            let containers = osquery.generate("kubernetes_pod_containers");
+            if got == want {
+                assert!(!containers.is_empty());
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: osquery got {got:?}, the cluster has {want:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // The fresh source listed once a round; the extension listed pods once in all.
+    assert_eq!(lists(&server, "/pods"), changes.len() + 1, "{:?}", server.requests());
+    assert!(watches(&server, "/pods") >= 1);
+}
