@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, WatchEvent, WatchParams};
 use kubequery::catalog::Catalog;
 use kubequery::sources::live::{CacheConfig, LiveConfig, LiveSource};
-use kubequery_fixture_apiserver::{FixtureServer, Store, synthetic};
+use kubequery_fixture_apiserver::{Fault, FixtureServer, Store, synthetic};
 use serde_json::{Value, json};
 
 use crate::common;
@@ -491,4 +491,21 @@ fn the_extension_answers_scheduled_queries_from_the_cache_as_the_cluster_changes
     // The fresh source listed once a round; the extension listed pods once in all.
     assert_eq!(lists(&server, "/pods"), changes.len() + 1, "{:?}", server.requests());
     assert!(watches(&server, "/pods") >= 1);
+}
+
+#[test]
+fn a_watch_answered_with_a_list_is_retried_after_a_back_off_and_scans_list() {
+    let server = cluster();
+    server.set_faults(vec![Fault::IgnoreWatch { resource: "pods".into() }]);
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-no-watch", Some(CacheConfig::default()));
+    let fresh = source(&server, "cache-no-watch-fresh", None);
+    assert_eq!(rows(&catalog, &cached, PODS), rows(&catalog, &fresh, PODS));
+    // A change is seen at once: the scans list, since the cache cannot follow changes.
+    server.create(pod("unwatched", "Running")).expect("create");
+    assert_eq!(rows(&catalog, &cached, PODS), rows(&catalog, &fresh, PODS));
+    std::thread::sleep(Duration::from_secs(2));
+    // Back-offs of 0.5 s, then 1 s: a handful of watch attempts, not a loop.
+    let attempts = watches(&server, "/pods");
+    assert!((1..=4).contains(&attempts), "{attempts} watch requests in about 2 s");
 }

@@ -44,6 +44,8 @@ pub enum Fault {
     /// Ignore the `as=` parameter of the Accept header and answer with full objects, as a
     /// proxy that rewrites Accept would.
     IgnoreAs { resource: String },
+    /// Ignore `watch=true` and answer with the List, as a proxy that drops the parameter would.
+    IgnoreWatch { resource: String },
 }
 
 /// A request the server received.

@@ -184,7 +184,9 @@ fn take_fault(state: &State, resource: &str, has_continue: bool) -> Option<Fault
                 *times -= 1;
                 return Some(fault.clone());
             }
-            Fault::Slow { resource: r, .. } | Fault::IgnoreAs { resource: r } if r == resource => {
+            Fault::Slow { resource: r, .. } | Fault::IgnoreAs { resource: r } | Fault::IgnoreWatch { resource: r }
+                if r == resource =>
+            {
                 return Some(fault.clone());
             }
             _ => {}
@@ -242,6 +244,7 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
         Some(Fault::Truncate { .. }) => truncate = true,
         Some(Fault::IgnoreAs { .. }) => recorded.accept = "application/json".into(),
+        Some(Fault::IgnoreWatch { .. }) => recorded.query.retain(|(name, _)| name != "watch"),
         None => {}
     }
     let response = match route {

@@ -169,6 +169,7 @@ impl Informer {
 /// The informer's task: list, watch, resume, relist, until the resource goes unread.
 async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: CacheConfig) {
     let mut backoff = FIRST_BACKOFF;
+    let mut warned_not_a_stream = false;
     'list: loop {
         if informer.idle(&config) {
             break;
@@ -211,6 +212,24 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             match watch_once(&informer, &cluster, &config).await {
                 WatchEnd::Ended => backoff = FIRST_BACKOFF,
                 WatchEnd::OverBudget => break 'list,
+                WatchEnd::NotAStream => {
+                    let level_warn = !std::mem::replace(&mut warned_not_a_stream, true);
+                    let message = format!(
+                        "the answer to WATCH {} is not a stream of events (does a proxy drop `watch=true`?); \
+                         listing it per scan, trying again in {} ms",
+                        informer.resource,
+                        backoff.as_millis()
+                    );
+                    if level_warn {
+                        tracing::warn!("{message}");
+                    } else {
+                        tracing::debug!("{message}");
+                    }
+                    informer.set_phase(Phase::Failed);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
+                }
                 WatchEnd::Gone => {
                     tracing::info!("resourceVersion {} is gone; listing again", informer.state().resource_version);
                     continue 'list;
@@ -349,6 +368,9 @@ enum WatchEnd {
     Gone,
     /// The objects grew past the cache's budget: give up the resource.
     OverBudget,
+    /// The answer was not a stream of events (a proxy that drops `watch=true` answers with
+    /// the List): scans list until a watch works, retried after a back-off.
+    NotAStream,
     /// It failed or broke (after it was open, when `opened`): back off, then resume.
     Broken { why: String, opened: bool },
 }
@@ -391,6 +413,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
         Err(e) => return WatchEnd::Broken { why: Transport::Send(e).to_string(), opened: false },
     };
     let code = response.status().as_u16();
+    let response_has_length = response.headers().contains_key(http::header::CONTENT_LENGTH);
     let mut body = response.into_body();
     if code == 410 {
         return WatchEnd::Gone;
@@ -398,13 +421,24 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     if code != 200 {
         return WatchEnd::Broken { why: format!("HTTP {code}"), opened: false };
     }
+    // A stream of events has no length; a whole List does (a proxy that drops `watch=true`).
+    if response_has_length {
+        return WatchEnd::NotAStream;
+    }
     informer.set_phase(Phase::Watching);
     let mut buffer = BytesMut::new();
     let idle_check = config.idle.min(Duration::from_secs(10));
+    let (opened_at, mut events) = (Instant::now(), 0usize);
     loop {
         let frame = match tokio::time::timeout(idle_check, body.frame()).await {
             Err(_) if informer.idle(config) => return WatchEnd::Ended,
             Err(_) => continue,
+            // Something that is not a stream of events, or a watch that ends as soon as it
+            // starts, is retried after a back-off, never in a loop.
+            Ok(None) if !buffer.trim_ascii().is_empty() => return WatchEnd::NotAStream,
+            Ok(None) if events == 0 && opened_at.elapsed() < Duration::from_secs(1) => {
+                return WatchEnd::Broken { why: "the watch ended as soon as it opened".into(), opened: false };
+            }
             Ok(None) => return WatchEnd::Ended,
             Ok(Some(Err(e))) => return WatchEnd::Broken { why: e.to_string(), opened: true },
             Ok(Some(Ok(frame))) => frame,
@@ -413,6 +447,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
         buffer.extend_from_slice(&data);
         while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
             let line = buffer.split_to(end + 1).freeze();
+            events += 1;
             if let Some(end) = apply(informer, &line) {
                 return end;
             }
