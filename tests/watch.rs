@@ -509,3 +509,17 @@ fn a_watch_answered_with_a_list_is_retried_after_a_back_off_and_scans_list() {
     let attempts = watches(&server, "/pods");
     assert!((1..=4).contains(&attempts), "{attempts} watch requests in about 2 s");
 }
+
+#[test]
+fn a_resource_the_server_refuses_is_not_retried_by_the_cache() {
+    let server = cluster();
+    server.set_faults(vec![Fault::Status { resource: "pods".into(), code: 403, times: None }]);
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-forbidden", Some(CacheConfig::default()));
+    server.clear_requests();
+    assert!(rows(&catalog, &cached, PODS).is_empty(), "403: no rows, as without the cache");
+    assert_eq!(lists(&server, "/pods"), 2, "the cache's List and the scan's, both refused");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(rows(&catalog, &cached, PODS).is_empty());
+    assert_eq!(lists(&server, "/pods"), 3, "the cache does not list again: only the scan does");
+}

@@ -49,9 +49,10 @@ pub(crate) enum Phase {
     Failed,
     /// Nobody read the resource for the idle time: it stopped and holds nothing.
     Stopped,
-    /// Its objects would take the cache past its budget: it holds nothing, and scans list the
-    /// resource until the idle time has passed.
-    OverBudget,
+    /// Its objects would take the cache past its budget, or the server refuses to list them
+    /// (403, 404): it holds nothing, and scans list the resource (and report the refusal)
+    /// until the idle time has passed.
+    GaveUp,
 }
 
 /// What an informer holds and has done, for scans and for the operator.
@@ -128,7 +129,7 @@ impl Informer {
             loop {
                 match self.state().phase {
                     Phase::Watching => return true,
-                    Phase::Failed | Phase::Stopped | Phase::OverBudget => return false,
+                    Phase::Failed | Phase::Stopped | Phase::GaveUp => return false,
                     Phase::Listing | Phase::Resuming => {}
                 }
                 if changed.changed().await.is_err() {
@@ -169,7 +170,9 @@ impl Informer {
 /// The informer's task: list, watch, resume, relist, until the resource goes unread.
 async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: CacheConfig) {
     let mut backoff = FIRST_BACKOFF;
-    let mut warned_not_a_stream = false;
+    let (mut warned_not_a_stream, mut warned_list) = (false, false);
+    // Why the informer gives the resource up, when it does before going idle.
+    let mut refused = None;
     'list: loop {
         if informer.idle(&config) {
             break;
@@ -197,8 +200,17 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
                 );
             }
             Err(ListFailure::OverBudget) => break 'list,
+            // The scans that list it report the refusal to the user; retrying would not help.
+            Err(ListFailure::Http(Failure::Status { code: code @ (403 | 404), .. })) => {
+                refused = Some(code);
+                break 'list;
+            }
             Err(failure) => {
-                tracing::warn!("cannot list {} for the watch cache: {failure}", informer.resource);
+                if std::mem::replace(&mut warned_list, true) {
+                    tracing::debug!("cannot list {} for the watch cache: {failure}", informer.resource);
+                } else {
+                    tracing::warn!("cannot list {} for the watch cache (retrying): {failure}", informer.resource);
+                }
                 informer.set_phase(Phase::Failed);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -250,6 +262,9 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
     if informer.idle(&config) {
         tracing::info!("nobody read {} for {} s; stopped watching it", informer.resource, config.idle.as_secs());
         informer.drop_objects(Phase::Stopped);
+    } else if let Some(code) = refused {
+        tracing::debug!("the server refuses to list {} (HTTP {code}): not cached", informer.resource);
+        informer.drop_objects(Phase::GaveUp);
     } else {
         tracing::warn!(
             "{} would take the watch cache past its budget of {} MiB (--watch-cache-memory); scans list it \
@@ -258,7 +273,7 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             config.max_bytes >> 20,
             config.idle.as_secs()
         );
-        informer.drop_objects(Phase::OverBudget);
+        informer.drop_objects(Phase::GaveUp);
     }
 }
 

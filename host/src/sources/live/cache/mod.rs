@@ -87,7 +87,8 @@ impl WatchCache {
     }
 
     /// The informer of `resource` on `cluster`, started if there is none, it stopped, or it
-    /// gave up for the budget longer than the idle time ago.
+    /// gave the resource up (over the budget, or refused by the server) longer than the idle
+    /// time ago.
     fn informer(&self, cluster: &Arc<ClusterClient>, resource: &ApiResource) -> Arc<Informer> {
         let mut informers = self.informers.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (cluster.identity.name.clone(), resource.clone());
@@ -95,7 +96,7 @@ impl WatchCache {
             let state = informer.state();
             let retry = match state.phase {
                 Phase::Stopped => true,
-                Phase::OverBudget => state.stopped_at.is_none_or(|at| at.elapsed() > self.config.idle),
+                Phase::GaveUp => state.stopped_at.is_none_or(|at| at.elapsed() > self.config.idle),
                 _ => false,
             };
             drop(state);
