@@ -523,3 +523,20 @@ fn a_resource_the_server_refuses_is_not_retried_by_the_cache() {
     assert!(rows(&catalog, &cached, PODS).is_empty());
     assert_eq!(lists(&server, "/pods"), 3, "the cache does not list again: only the scan does");
 }
+
+#[test]
+fn without_the_watch_verb_scans_list_at_once_instead_of_waiting() {
+    let server = cluster();
+    server.set_faults(vec![Fault::ForbidWatch { resource: "pods".into() }]);
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-no-watch-verb", Some(CacheConfig::default()));
+    let fresh = source(&server, "cache-no-watch-verb-fresh", None);
+    let expected = rows(&catalog, &fresh, PODS);
+    server.clear_requests();
+    for _ in 0..3 {
+        assert_eq!(rows(&catalog, &cached, PODS), expected);
+    }
+    // Retrying the watch would make each scan wait for it (up to 30 s) and then list.
+    assert_eq!(watches(&server, "/pods"), 1, "one refused watch, not retried");
+    assert_eq!(lists(&server, "/pods"), 4, "the cache's List, then one per scan");
+}

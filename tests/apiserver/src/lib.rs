@@ -46,6 +46,8 @@ pub enum Fault {
     IgnoreAs { resource: String },
     /// Ignore `watch=true` and answer with the List, as a proxy that drops the parameter would.
     IgnoreWatch { resource: String },
+    /// Answer WATCH (only) with 403, as RBAC without the `watch` verb does.
+    ForbidWatch { resource: String },
 }
 
 /// A request the server received.

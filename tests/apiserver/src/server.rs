@@ -163,7 +163,7 @@ fn route(path: &str, types: &[ResourceType]) -> Route {
 }
 
 /// The fault that applies to this request, consuming one of its uses.
-fn take_fault(state: &State, resource: &str, has_continue: bool) -> Option<Fault> {
+fn take_fault(state: &State, resource: &str, has_continue: bool, watch: bool) -> Option<Fault> {
     let mut faults = state.faults.lock().ok()?;
     for fault in faults.iter_mut() {
         match fault {
@@ -180,6 +180,7 @@ fn take_fault(state: &State, resource: &str, has_continue: bool) -> Option<Fault
                 *times -= 1;
                 return Some(fault.clone());
             }
+            Fault::ForbidWatch { resource: r } if r == resource && watch => return Some(fault.clone()),
             Fault::Truncate { resource: r, times } if r == resource && *times > 0 => {
                 *times -= 1;
                 return Some(fault.clone());
@@ -221,7 +222,12 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
     };
     let mut truncate = false;
     let mut recorded = recorded;
-    match take_fault(&state, &fault_key, recorded.param("continue").is_some()) {
+    let watch = crate::watch::requested(&recorded);
+    match take_fault(&state, &fault_key, recorded.param("continue").is_some(), watch) {
+        Some(Fault::ForbidWatch { .. }) => {
+            let message = format!("{fault_key} is forbidden: User \"fixture\" cannot watch resource \"{fault_key}\"");
+            return Ok(status(403, "Forbidden", &message));
+        }
         Some(Fault::Status { code, .. }) => {
             let (reason, message) = match code {
                 403 => (

@@ -171,7 +171,8 @@ impl Informer {
 async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: CacheConfig) {
     let mut backoff = FIRST_BACKOFF;
     let (mut warned_not_a_stream, mut warned_list) = (false, false);
-    // Why the informer gives the resource up, when it does before going idle.
+    // Why the informer gives the resource up, when it does before going idle: the verb the
+    // server refused, and its status.
     let mut refused = None;
     'list: loop {
         if informer.idle(&config) {
@@ -202,7 +203,7 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             Err(ListFailure::OverBudget) => break 'list,
             // The scans that list it report the refusal to the user; retrying would not help.
             Err(ListFailure::Http(Failure::Status { code: code @ (403 | 404), .. })) => {
-                refused = Some(code);
+                refused = Some(("list", code));
                 break 'list;
             }
             Err(failure) => {
@@ -224,6 +225,10 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             match watch_once(&informer, &cluster, &config).await {
                 WatchEnd::Ended => backoff = FIRST_BACKOFF,
                 WatchEnd::OverBudget => break 'list,
+                WatchEnd::Refused(code) => {
+                    refused = Some(("watch", code));
+                    break 'list;
+                }
                 WatchEnd::NotAStream => {
                     let level_warn = !std::mem::replace(&mut warned_not_a_stream, true);
                     let message = format!(
@@ -262,8 +267,17 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
     if informer.idle(&config) {
         tracing::info!("nobody read {} for {} s; stopped watching it", informer.resource, config.idle.as_secs());
         informer.drop_objects(Phase::Stopped);
-    } else if let Some(code) = refused {
+    } else if let Some(("list", code)) = refused {
+        // Scans list it themselves and report the refusal.
         tracing::debug!("the server refuses to list {} (HTTP {code}): not cached", informer.resource);
+        informer.drop_objects(Phase::GaveUp);
+    } else if let Some((verb, code)) = refused {
+        tracing::warn!(
+            "the server refuses to {verb} {} (HTTP {code}): scans list it instead for the next {} s; grant the \
+             `watch` verb (docs/deploy/kubequery.yaml) for the watch cache",
+            informer.resource,
+            config.idle.as_secs()
+        );
         informer.drop_objects(Phase::GaveUp);
     } else {
         tracing::warn!(
@@ -383,6 +397,8 @@ enum WatchEnd {
     Gone,
     /// The objects grew past the cache's budget: give up the resource.
     OverBudget,
+    /// The server refuses to watch it (403 without the `watch` verb, 404): give it up.
+    Refused(u16),
     /// The answer was not a stream of events (a proxy that drops `watch=true` answers with
     /// the List): scans list until a watch works, retried after a back-off.
     NotAStream,
@@ -432,6 +448,9 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     let mut body = response.into_body();
     if code == 410 {
         return WatchEnd::Gone;
+    }
+    if code == 403 || code == 404 {
+        return WatchEnd::Refused(code);
     }
     if code != 200 {
         return WatchEnd::Broken { why: format!("HTTP {code}"), opened: false };
