@@ -244,6 +244,11 @@ fn source(server: &FixtureServer, name: &str, cache: Option<CacheConfig>) -> Arc
     Arc::new(LiveSource::connect(&config).expect("connecting"))
 }
 
+/// A source with the watch cache `cache` and one without (named `{name}-fresh`), on `server`.
+fn cached_and_fresh(server: &FixtureServer, name: &str, cache: CacheConfig) -> (Arc<LiveSource>, Arc<LiveSource>) {
+    (source(server, name, Some(cache)), source(server, &format!("{name}-fresh"), None))
+}
+
 type Rows = Vec<serde_json::Map<String, Value>>;
 
 fn rows(catalog: &Catalog, source: &Arc<LiveSource>, sql: &str) -> Rows {
@@ -280,8 +285,7 @@ const PODS: &str = "SELECT namespace, name, phase, labels FROM kubernetes_pods O
 fn the_watch_cache_lists_once_and_follows_every_change() {
     let server = cluster();
     let catalog = common::builtin_catalog();
-    let cached = source(&server, "cache-follows", Some(CacheConfig::default()));
-    let fresh = source(&server, "cache-follows-fresh", None);
+    let (cached, fresh) = cached_and_fresh(&server, "cache-follows", CacheConfig::default());
     server.clear_requests();
     assert_eq!(converges(&catalog, &cached, &fresh, PODS).len(), 3);
     assert_eq!(lists(&server, "/pods"), 2, "one List for the cache, one for the fresh source");
@@ -307,8 +311,7 @@ fn the_watch_cache_lists_once_and_follows_every_change() {
 fn the_watch_cache_survives_broken_watches_and_compactions() {
     let server = cluster();
     let catalog = common::builtin_catalog();
-    let cached = source(&server, "cache-recovers", Some(CacheConfig::default()));
-    let fresh = source(&server, "cache-recovers-fresh", None);
+    let (cached, fresh) = cached_and_fresh(&server, "cache-recovers", CacheConfig::default());
     converges(&catalog, &cached, &fresh, PODS);
     // A broken watch resumes from its version: nothing is lost and nothing is listed again
     // (the one List is the fresh source's).
@@ -354,8 +357,8 @@ fn a_resource_over_the_cache_budget_is_listed_instead() {
     let server = cluster();
     let catalog = common::builtin_catalog();
     // Three pods take about 3 KB: a 1 KB budget cannot hold them.
-    let cached = source(&server, "cache-budget", Some(CacheConfig { max_bytes: 1000, ..CacheConfig::default() }));
-    let fresh = source(&server, "cache-budget-fresh", None);
+    let (cached, fresh) =
+        cached_and_fresh(&server, "cache-budget", CacheConfig { max_bytes: 1000, ..CacheConfig::default() });
     let expected = rows(&catalog, &fresh, PODS);
     server.clear_requests();
     assert_eq!(rows(&catalog, &cached, PODS), expected, "the first scan lists once the cache gives up");
@@ -498,8 +501,7 @@ fn a_watch_answered_with_a_list_is_retried_after_a_back_off_and_scans_list() {
     let server = cluster();
     server.set_faults(vec![Fault::IgnoreWatch { resource: "pods".into() }]);
     let catalog = common::builtin_catalog();
-    let cached = source(&server, "cache-no-watch", Some(CacheConfig::default()));
-    let fresh = source(&server, "cache-no-watch-fresh", None);
+    let (cached, fresh) = cached_and_fresh(&server, "cache-no-watch", CacheConfig::default());
     assert_eq!(rows(&catalog, &cached, PODS), rows(&catalog, &fresh, PODS));
     // A change is seen at once: the scans list, since the cache cannot follow changes.
     server.create(pod("unwatched", "Running")).expect("create");
@@ -529,8 +531,7 @@ fn without_the_watch_verb_scans_list_at_once_instead_of_waiting() {
     let server = cluster();
     server.set_faults(vec![Fault::ForbidWatch { resource: "pods".into() }]);
     let catalog = common::builtin_catalog();
-    let cached = source(&server, "cache-no-watch-verb", Some(CacheConfig::default()));
-    let fresh = source(&server, "cache-no-watch-verb-fresh", None);
+    let (cached, fresh) = cached_and_fresh(&server, "cache-no-watch-verb", CacheConfig::default());
     let expected = rows(&catalog, &fresh, PODS);
     server.clear_requests();
     for _ in 0..3 {

@@ -77,8 +77,10 @@ pub struct Settings {
     pub max_response: Option<Bytes>,
     /// The watch cache asked for (`Some(true)`) or against; `None`: the command's default.
     watch_cache: Option<bool>,
-    /// The watch cache's settings, used when it is on; `max_bytes` is `None` unless set.
+    /// The watch cache's settings, used when it is on.
     watch_cache_config: CacheConfig,
+    /// `--watch-cache-memory` when set: the extension sizes the cache from its memory budget
+    /// otherwise.
     watch_cache_memory: Option<usize>,
 }
 

@@ -111,7 +111,8 @@ fn plan_exactly(resource: &ApiResource, selection: &Selection) -> Vec<Planned> {
     out
 }
 
-fn base_path(resource: &ApiResource, namespace: Option<&str>) -> String {
+/// The path of `resource`'s collection, in `namespace` when it is namespaced and one is given.
+pub(crate) fn base_path(resource: &ApiResource, namespace: Option<&str>) -> String {
     let mut path = if resource.group.is_empty() {
         format!("/api/{}", resource.version)
     } else {

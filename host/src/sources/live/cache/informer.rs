@@ -20,6 +20,7 @@ use super::super::ClusterClient;
 use super::super::envelope::continue_token;
 use super::super::error::{Failure, Transport};
 use super::super::http::{encode, get};
+use super::super::list::base_path;
 use super::CacheConfig;
 use super::object::kept;
 use crate::schema::ApiResource;
@@ -346,7 +347,7 @@ async fn list(
     resource: &ApiResource,
     room: usize,
 ) -> Result<(BTreeMap<Key, Arc<str>>, String), ListFailure> {
-    let path = resource_path(resource);
+    let path = base_path(resource, None);
     'start: loop {
         let (mut objects, mut version, mut token) = (BTreeMap::new(), String::new(), None::<String>);
         let mut bytes = 0;
@@ -378,14 +379,6 @@ async fn list(
                 return Ok((objects, version));
             }
         }
-    }
-}
-
-fn resource_path(resource: &ApiResource) -> String {
-    if resource.group.is_empty() {
-        format!("/api/{}/{}", resource.version, resource.resource)
-    } else {
-        format!("/apis/{}/{}/{}", resource.group, resource.version, resource.resource)
     }
 }
 
@@ -427,7 +420,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     let version = informer.state().resource_version.clone();
     let url = format!(
         "{}?watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}",
-        resource_path(&informer.resource),
+        base_path(&informer.resource, None),
         encode(&version),
         config.watch_timeout.as_secs().max(1)
     );
