@@ -288,15 +288,16 @@ fn compress(blob: &[u8]) -> Vec<u8> {
     compressor.compress(blob).expect("compressing the built-in tables")
 }
 
-/// Every table crate: each `kubernetes_*` directory under `tables/` with a Cargo.toml (the
-/// others, `sdk/` and `builtin/`, are libraries).
+/// Every table crate: each `kubernetes_*` (a Kubernetes resource) and `kubequery_*` (the host's
+/// own state) directory under `tables/` with a Cargo.toml (the others, `sdk/` and `builtin/`,
+/// are libraries).
 fn table_crates(tables: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(tables)
         .expect("reading tables/")
         .filter_map(Result::ok)
         .filter(|e| e.path().join("Cargo.toml").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with("kubernetes_"))
+        .filter(|name| name.starts_with("kubernetes_") || name.starts_with("kubequery_"))
         .collect();
     names.sort();
     names

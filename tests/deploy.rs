@@ -85,6 +85,8 @@ fn cluster_role_grants_exactly_what_the_tables_read_and_secrets_only_in_the_opti
             Source::Resource(r) => {
                 needed.insert((r.group.clone(), r.resource.clone()));
             }
+            // The host answers it itself.
+            Source::Path(path) if path == kubequery::sources::WATCH_CACHE_PATH => {}
             Source::Path(path) => {
                 needed_urls.insert(path.clone());
             }
@@ -144,7 +146,8 @@ fn the_query_pack_schedules_every_table_with_a_working_query() {
         let sql = query["query"].as_str().expect("query text");
         let out = common::kubequery().args(["query", "--demo", "-o", "jsonl", sql]).output().expect("run");
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(!out.stdout.is_empty(), "{name} returns rows on the demo cluster");
+        // The watch cache's state is empty on a snapshot, which has no cache.
+        assert!(!out.stdout.is_empty() || name == "kubequery_cache", "{name} returns rows on the demo cluster");
         assert!(query["interval"].as_u64().is_some_and(|i| i >= 60), "{name}: interval");
     }
 }

@@ -88,8 +88,12 @@ macro_rules! conformance {
                 }
             )*
             let catalog = common::builtin_catalog();
-            let missing: Vec<_> =
-                catalog.tables().map(|t| t.schema.name.as_str()).filter(|name| !covered.contains(name)).collect();
+            // kubequery's own state has no rows on a snapshot; tests/watch.rs checks its rows.
+            let missing: Vec<_> = catalog
+                .tables()
+                .map(|t| t.schema.name.as_str())
+                .filter(|name| !covered.contains(name) && !name.starts_with("kubequery_"))
+                .collect();
             assert!(missing.is_empty(), "tables without hand-checked rows: {missing:?}");
         }
     };

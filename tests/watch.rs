@@ -410,15 +410,19 @@ impl ScheduledQueries {
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
     }
 
-    /// The rows osquery gets from `table`, each as its `(name, phase)` or `(name, "")`.
-    fn generate(&mut self, table: &str) -> Vec<(String, String)> {
+    /// The rows osquery gets from `table`, as osquery would store them: every column's text.
+    fn generate_rows(&mut self, table: &str) -> Vec<Value> {
         use std::io::Write;
         writeln!(self.stdin.as_mut().expect("the peer is running"), "{table}").expect("asking the peer");
         let answer = self.next_line();
         assert_eq!(answer["code"], 0, "{answer}");
-        let mut rows: Vec<(String, String)> = answer["response"]
-            .as_array()
-            .expect("rows")
+        answer["response"].as_array().expect("rows").clone()
+    }
+
+    /// The rows osquery gets from `table`, each as its `(name, phase)` or `(name, "")`.
+    fn generate(&mut self, table: &str) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = self
+            .generate_rows(table)
             .iter()
             .map(|row| {
                 let text = |column: &str| row[column].as_str().unwrap_or("").to_string();
@@ -540,4 +544,143 @@ fn without_the_watch_verb_scans_list_at_once_instead_of_waiting() {
     // Retrying the watch would make each scan wait for it (up to 30 s) and then list.
     assert_eq!(watches(&server, "/pods"), 1, "one refused watch, not retried");
     assert_eq!(lists(&server, "/pods"), 4, "the cache's List, then one per scan");
+}
+
+/// An events.k8s.io/v1 Event about pod `pod-000000`, saying `note`.
+fn event(name: &str, note: &str) -> Value {
+    json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": "ns-0", "uid": format!("uid-{name}"),
+                     "creationTimestamp": "2026-12-01T00:00:00Z"},
+        "eventTime": "2026-12-01T00:00:00.000000Z",
+        "reason": "Pulled", "note": note, "type": "Normal",
+        "regarding": {"kind": "Pod", "namespace": "ns-0", "name": "pod-000000"}
+    })
+}
+
+/// The names of `rows`, sorted.
+fn names(rows: &[impl std::borrow::Borrow<serde_json::Map<String, Value>>]) -> Vec<String> {
+    let mut names: Vec<String> = rows.iter().map(|r| r.borrow()["name"].as_str().unwrap_or("").to_string()).collect();
+    names.sort();
+    names
+}
+
+const EVENTS: &str = "SELECT name, note FROM kubernetes_events";
+
+#[test]
+fn expired_events_are_served_until_the_retention_passes() {
+    let server = cluster();
+    server.create(event("first", "one")).expect("create");
+    let catalog = common::builtin_catalog();
+    let cache = CacheConfig { events_retention: Duration::from_secs(3), events_retained: 2, ..Default::default() };
+    let cached = source(&server, "events-retained", Some(cache));
+    assert_eq!(names(&rows(&catalog, &cached, EVENTS)), ["first"]);
+    // Three events come and go between two queries; the cache keeps the last two it saw go.
+    for name in ["a", "b", "c"] {
+        server.create(event(name, "came")).expect("create");
+    }
+    for name in ["a", "b", "c"] {
+        server.delete("events.k8s.io/v1", "Event", "ns-0", name).expect("delete");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let got = loop {
+        let got = names(&rows(&catalog, &cached, EVENTS));
+        if got.contains(&"c".to_string()) || std::time::Instant::now() > deadline {
+            break got;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(got, ["b", "c", "first"], "the live event and the last two expired ones");
+    // Past the retention only the live event is left; the cache listed once in all.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(names(&rows(&catalog, &cached, EVENTS)), ["first"]);
+    assert_eq!(lists(&server, "/events"), 1, "{:?}", server.requests());
+}
+
+#[test]
+fn scheduled_event_queries_report_each_event_once_even_after_it_expires() {
+    let server = cluster();
+    server.create(event("early", "before the first query")).expect("create");
+    let dir = common::scratch("watch-events");
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(&kubeconfig, server.kubeconfig("fixture")).expect("kubeconfig");
+    let retention = Duration::from_secs(8);
+    let mut osquery = ScheduledQueries::start(&[
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        format!("KUBEQUERY_EVENTS_RETENTION={}", retention.as_secs()),
+    ]);
+    let first = osquery.generate_rows("kubernetes_events");
+    assert_eq!(names(&as_maps(&first)), ["early"]);
+    // Between two scheduled queries: one event is created and updated, one created and
+    // expired, and the one already reported expires.
+    server.create(event("updated", "once")).expect("create");
+    server.replace(event("updated", "twice")).expect("replace");
+    server.create(event("brief", "came and went")).expect("create");
+    server.delete("events.k8s.io/v1", "Event", "ns-0", "brief").expect("delete");
+    server.delete("events.k8s.io/v1", "Event", "ns-0", "early").expect("delete");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let second = loop {
+        let rows = osquery.generate_rows("kubernetes_events");
+        if names(&as_maps(&rows)) == ["brief", "early", "updated"] {
+            break rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "the extension answers {rows:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // osquery's differential results: what the second run adds to the first is exactly the
+    // two new events (the expired `early` is the same row as before, so it is not reported
+    // again), the update as its latest note.
+    let added: Vec<&Value> = second.iter().filter(|row| !first.contains(row)).collect();
+    assert_eq!(names(&as_maps(&added.into_iter().cloned().collect::<Vec<_>>())), ["brief", "updated"]);
+    assert!(second.iter().any(|row| row["name"] == "updated" && row["note"] == "twice"), "{second:?}");
+    assert!(first.iter().all(|row| second.contains(row)), "a reported event's row never changes when it expires");
+    // The operator sees the same through osquery.
+    let cache = osquery.generate_rows("kubequery_cache");
+    let events =
+        cache.iter().find(|row| row["resource"] == "events.events.k8s.io").unwrap_or_else(|| panic!("{cache:?}"));
+    assert_eq!(
+        (&events["phase"], &events["objects"], &events["expired_events"]),
+        (&json!("watching"), &json!("1"), &json!("2"))
+    );
+    // Past the retention, the expired events leave the answer; only the live one is left.
+    std::thread::sleep(retention);
+    assert_eq!(names(&as_maps(&osquery.generate_rows("kubernetes_events"))), ["updated"]);
+    assert_eq!(lists(&server, "/events"), 1, "one List in all: {:?}", server.requests());
+}
+
+fn as_maps(rows: &[Value]) -> Vec<serde_json::Map<String, Value>> {
+    rows.iter().map(|row| row.as_object().cloned().unwrap_or_default()).collect()
+}
+
+#[test]
+fn the_kubequery_cache_table_shows_what_the_cache_holds() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    let (cached, fresh) = cached_and_fresh(&server, "cache-table", CacheConfig::default());
+    converges(&catalog, &cached, &fresh, PODS);
+    server.create(pod("new", "Running")).expect("create");
+    converges(&catalog, &cached, &fresh, PODS);
+    server.clear_requests();
+    let state = rows(
+        &catalog,
+        &cached,
+        "SELECT cluster_name, resource, api_version, phase, objects, bytes, memory_budget, resource_version, lists, \
+         watch_requests, last_sync FROM kubequery_cache",
+    );
+    assert_eq!(state.len(), 1, "{state:?}");
+    let pods = &state[0];
+    assert_eq!(pods["cluster_name"], "cache-table");
+    assert_eq!(
+        (&pods["resource"], &pods["api_version"], &pods["phase"]),
+        (&json!("pods"), &json!("v1"), &json!("watching"))
+    );
+    assert_eq!((&pods["objects"], &pods["lists"], &pods["resource_version"]), (&json!(4), &json!(1), &json!("1001")));
+    assert!(pods["watch_requests"].as_i64() >= Some(1) && pods["bytes"].as_i64() > Some(1000), "{pods:?}");
+    assert_eq!(pods["memory_budget"], json!(CacheConfig::default().max_bytes));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    assert!(pods["last_sync"].as_u64().is_some_and(|t| t.abs_diff(now) < 60), "{pods:?}");
+    assert!(server.requests().is_empty(), "the host answers it, not the cluster: {:?}", server.requests());
+    // Without the cache there is nothing to show, and nothing is asked of the cluster.
+    assert!(rows(&catalog, &fresh, "SELECT * FROM kubequery_cache").is_empty());
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

@@ -326,7 +326,8 @@ def scenario_protocol(h, spec):
         check(result.status.code == 0, f"{table}: generate failed: {result.status.message}")
         names = {r["name"] for r in routes}
         types = {r["name"]: r["type"] for r in routes}
-        check(len(result.response) > 0, f"{table}: no rows from the demo cluster")
+        # kubequery's own state (the watch cache) is empty on a snapshot.
+        check(len(result.response) > 0 or table.startswith("kubequery_"), f"{table}: no rows from the demo cluster")
         for row in result.response:
             check(set(row) <= names, f"{table}: unknown keys {set(row) - names}")
             for key, value in row.items():

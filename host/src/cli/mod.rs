@@ -104,13 +104,20 @@ pub struct SourceArgs {
     /// Resources the watch cache keeps, by plural name (pods,nodes) [default: every resource read in full]
     #[arg(long, env = "KUBEQUERY_WATCH_CACHE_RESOURCES", value_name = "NAMES", value_delimiter = ',')]
     watch_cache_resources: Vec<String>,
-    /// Seconds after which the watch cache stops watching a resource no query read [default: 1800]
+    /// Seconds after which the watch cache stops watching a resource no query read [default: 7200]
     #[arg(long, env = "KUBEQUERY_WATCH_CACHE_IDLE", value_name = "SECONDS")]
     watch_cache_idle: Option<u64>,
     /// Memory the watch cache's objects may take (256Mi, 1Gi, …); a resource that would take
     /// more is listed instead [default: 256Mi; for `extension`, a third of --memory-budget, at most 256Mi]
     #[arg(long, env = "KUBEQUERY_WATCH_CACHE_MEMORY", value_name = "SIZE")]
     watch_cache_memory: Option<kubequery::budget::Bytes>,
+    /// Seconds the watch cache still serves an Event the API server expired, so that a
+    /// scheduled query reports it [default: 3600]
+    #[arg(long, env = "KUBEQUERY_EVENTS_RETENTION", value_name = "SECONDS")]
+    events_retention: Option<u64>,
+    /// Expired Events the watch cache keeps at most per cluster, the oldest dropped first [default: 10000]
+    #[arg(long, env = "KUBEQUERY_EVENTS_RETAINED", value_name = "COUNT")]
+    events_retained: Option<usize>,
 }
 
 #[derive(Subcommand)]

@@ -55,6 +55,8 @@ struct ConfigFile {
     watch_cache_resources: Option<Vec<String>>,
     watch_cache_idle: Option<u64>,
     watch_cache_memory: Option<Bytes>,
+    events_retention: Option<u64>,
+    events_retained: Option<usize>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -145,6 +147,11 @@ impl Settings {
             resources,
             idle: source.watch_cache_idle.or(file.watch_cache_idle).map_or(defaults.idle, Duration::from_secs),
             max_bytes: watch_cache_memory.unwrap_or(defaults.max_bytes),
+            events_retention: source
+                .events_retention
+                .or(file.events_retention)
+                .map_or(defaults.events_retention, Duration::from_secs),
+            events_retained: source.events_retained.or(file.events_retained).unwrap_or(defaults.events_retained),
             // A watch ends before a read of the request's timeout would fail it.
             watch_timeout: defaults.watch_timeout.min(live.request_timeout.saturating_sub(Duration::from_secs(5))),
             ..defaults

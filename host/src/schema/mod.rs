@@ -115,6 +115,13 @@ impl ApiResource {
         is_core_config_map(&self.group, &self.kind) || (self.group.is_empty() && self.resource == "configmaps")
     }
 
+    /// Whether the resource is Events, of either Event API (`events.k8s.io` or core `v1`):
+    /// objects the API server expires (after an hour by default) rather than anyone deleting
+    /// them.
+    pub fn is_events(&self) -> bool {
+        self.resource == "events" && (self.group.is_empty() || self.group == "events.k8s.io")
+    }
+
     /// Whether the table gets metadata only: when it asks for it, and always for Secrets.
     pub fn lists_metadata_only(&self) -> bool {
         self.metadata_only || self.is_secrets()

@@ -18,6 +18,10 @@ use thiserror::Error;
 
 use crate::schema::{Cluster, Column, Pushdown, Source};
 
+/// The path of the watch cache's state (the `kubequery_cache` table's source): the live
+/// source answers it itself, from its cache, and never asks a cluster for it.
+pub const WATCH_CACHE_PATH: &str = "/kubequery/v1/watch-cache";
+
 /// Items per page, as a live List with `limit=500` would return.
 pub const PAGE_SIZE: usize = 500;
 

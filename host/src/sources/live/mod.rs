@@ -258,6 +258,21 @@ impl DataSource for LiveSource {
                     }
                 })
             }
+            Source::Path(path) if path == super::WATCH_CACHE_PATH => {
+                let cache = self.cache.clone();
+                if cache.is_none() {
+                    tracing::info!("the watch cache is off (--watch-cache): no rows");
+                }
+                self.fan_in(move |cluster, tx| {
+                    let state = cache.as_ref().map(|cache| cache.state(&cluster.identity.name));
+                    async move {
+                        if let Some(state) = state {
+                            let _ = tx.send(Ok(Page::new(cluster.identity.clone(), state.into()))).await;
+                        }
+                        Ok(())
+                    }
+                })
+            }
             Source::Path(path) => {
                 let path = path.clone();
                 self.fan_in(move |cluster, tx| {

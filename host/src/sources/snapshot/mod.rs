@@ -181,6 +181,10 @@ impl DataSource for Snapshot {
                     Box::new(std::iter::empty())
                 }
             }
+            Source::Path(path) if path == super::WATCH_CACHE_PATH => {
+                tracing::info!("{table}: a snapshot has no watch cache; no rows");
+                Box::new(std::iter::empty())
+            }
             Source::Discovery if !self.discovery.is_empty() => {
                 let cluster = self.cluster.clone();
                 Box::new(self.discovery.iter().map(move |doc| Ok(Page::new(cluster.clone(), doc.clone().into()))))

@@ -4,8 +4,13 @@
 //! (410). Errors back off. The objects are kept as the server sent them, one JSON text each,
 //! without `managedFields` (`object::kept`), and their bytes count against the cache's budget:
 //! a resource that would take the cache past it is dropped and listed by scans instead.
+//!
+//! Events are objects the API server expires rather than anyone deleting them: an informer of
+//! Events keeps the ones it saw expire for a while ([`CacheConfig::events_retention`], at most
+//! [`CacheConfig::events_retained`]), and scans serve them after the live ones, so that a
+//! query scheduled every ten minutes still reports an event that came and went in between.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -56,11 +61,36 @@ pub(crate) enum Phase {
     GaveUp,
 }
 
+/// An Event the API server expired, as it last was.
+pub(crate) struct Expired {
+    /// When the informer saw it go (its DELETED event, or a relist without it).
+    pub(crate) at: Instant,
+    pub(crate) key: Key,
+    pub(crate) object: Arc<str>,
+}
+
+impl Phase {
+    /// The phase as the `kubequery_cache` table shows it.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Phase::Listing => "listing",
+            Phase::Watching => "watching",
+            Phase::Resuming => "resuming",
+            Phase::Failed => "failed",
+            Phase::Stopped => "stopped",
+            Phase::GaveUp => "gave_up",
+        }
+    }
+}
+
 /// What an informer holds and has done, for scans and for the operator.
 pub(crate) struct State {
     pub(crate) phase: Phase,
     pub(crate) objects: BTreeMap<Key, Arc<str>>,
-    /// Bytes of the objects' JSON.
+    /// Events expired by the server and still served, oldest first (always empty for other
+    /// resources).
+    pub(crate) expired: VecDeque<Expired>,
+    /// Bytes of the objects' JSON, the expired Events' included.
     pub(crate) bytes: usize,
     pub(crate) resource_version: String,
     /// LISTs made (the first, and one after each 410).
@@ -75,9 +105,18 @@ pub(crate) struct State {
     pub(crate) stopped_at: Option<Instant>,
 }
 
+/// How long and how many expired objects an informer keeps.
+#[derive(Clone, Copy)]
+struct Retention {
+    age: Duration,
+    count: usize,
+}
+
 /// One resource of one cluster, kept by a task of its own.
 pub(crate) struct Informer {
     pub(crate) resource: ApiResource,
+    /// For Events: how expired ones are kept.
+    retention: Option<Retention>,
     state: Mutex<State>,
     /// Bytes held by every informer of the cache, this one's included.
     used: Arc<AtomicUsize>,
@@ -93,12 +132,16 @@ impl Informer {
         config: CacheConfig,
         used: Arc<AtomicUsize>,
     ) -> Arc<Informer> {
+        let retention =
+            resource.is_events().then_some(Retention { age: config.events_retention, count: config.events_retained });
         let informer = Arc::new(Informer {
             resource,
+            retention,
             used,
             state: Mutex::new(State {
                 phase: Phase::Listing,
                 objects: BTreeMap::new(),
+                expired: VecDeque::new(),
                 bytes: 0,
                 resource_version: String::new(),
                 lists: 0,
@@ -150,12 +193,48 @@ impl Informer {
         self.state().last_used.elapsed() > config.idle
     }
 
+    /// Counts `bytes` more held by this informer.
+    fn hold(&self, state: &mut State, bytes: usize) {
+        state.bytes += bytes;
+        self.used.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Counts `bytes` this informer no longer holds.
+    fn release(&self, state: &mut State, bytes: usize) {
+        state.bytes -= bytes;
+        self.used.fetch_sub(bytes, Ordering::Relaxed);
+    }
+
+    /// Keeps `object`, which the server no longer has, among the expired Events when this
+    /// informer keeps them.
+    fn expire(&self, state: &mut State, key: Key, object: Arc<str>) {
+        if self.retention.is_some() {
+            self.hold(state, object.len());
+            state.expired.push_back(Expired { at: Instant::now(), key, object });
+            self.prune(state);
+        }
+    }
+
+    /// Drops the expired Events past the retention's age or count, oldest first.
+    pub(crate) fn prune(&self, state: &mut State) {
+        let Some(retention) = self.retention else { return };
+        while let Some(oldest) = state.expired.front() {
+            if oldest.at.elapsed() <= retention.age && state.expired.len() <= retention.count {
+                break;
+            }
+            if let Some(gone) = state.expired.pop_front() {
+                self.release(state, gone.object.len());
+            }
+        }
+    }
+
     /// Drops every object, giving their bytes back to the cache, and ends in `phase`.
     fn drop_objects(&self, phase: Phase) {
         {
             let mut state = self.state();
             self.used.fetch_sub(state.bytes, Ordering::Relaxed);
             state.objects = BTreeMap::new();
+            state.expired = VecDeque::new();
             state.bytes = 0;
             state.stopped_at = Some(Instant::now());
         }
@@ -187,10 +266,15 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             Ok((objects, resource_version)) => {
                 let mut state = informer.state();
                 let bytes = objects.values().map(|o| o.len()).sum();
-                informer.used.fetch_sub(state.bytes, Ordering::Relaxed);
-                informer.used.fetch_add(bytes, Ordering::Relaxed);
-                state.bytes = bytes;
-                state.objects = objects;
+                let before = std::mem::replace(&mut state.objects, objects);
+                informer.release(&mut state, before.values().map(|o| o.len()).sum());
+                informer.hold(&mut state, bytes);
+                // What a relist no longer finds went while the watch was away.
+                for (key, object) in before {
+                    if !state.objects.contains_key(&key) {
+                        informer.expire(&mut state, key, object);
+                    }
+                }
                 state.resource_version = resource_version;
                 state.lists += 1;
                 state.last_sync = Some(SystemTime::now());
@@ -520,17 +604,17 @@ fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
     match event.kind {
         "ADDED" | "MODIFIED" => {
             let object = kept(event.object.get());
-            state.bytes += object.len();
-            informer.used.fetch_add(object.len(), Ordering::Relaxed);
+            informer.hold(&mut state, object.len());
             if let Some(old) = state.objects.insert((meta.namespace, meta.name), object) {
-                state.bytes -= old.len();
-                informer.used.fetch_sub(old.len(), Ordering::Relaxed);
+                informer.release(&mut state, old.len());
             }
         }
         "DELETED" => {
-            if let Some(old) = state.objects.remove(&(meta.namespace, meta.name)) {
-                state.bytes -= old.len();
-                informer.used.fetch_sub(old.len(), Ordering::Relaxed);
+            let key = (meta.namespace, meta.name);
+            if let Some(old) = state.objects.remove(&key) {
+                informer.release(&mut state, old.len());
+                // As scans last saw it, so that its row does not change when it expires.
+                informer.expire(&mut state, key, old);
             }
         }
         "BOOKMARK" => {}

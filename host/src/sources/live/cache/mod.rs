@@ -44,16 +44,25 @@ pub struct CacheConfig {
     /// Bytes of objects the cache holds at most, over every cluster and resource; a resource
     /// that would take it past this is listed instead.
     pub max_bytes: usize,
+    /// How long an Event the API server expired (deleted) is still served, so that a
+    /// scheduled query reports an event that came and went since the last one.
+    pub events_retention: Duration,
+    /// Expired Events kept at most per cluster; the oldest go first.
+    pub events_retained: usize,
 }
 
 impl Default for CacheConfig {
     fn default() -> Self {
         CacheConfig {
             resources: None,
-            idle: Duration::from_secs(30 * 60),
+            // Longer than the hour at which query packs (the deployment's among them) read
+            // most tables, so that the watch outlives the time between two runs.
+            idle: Duration::from_secs(2 * 60 * 60),
             wait: Duration::from_secs(30),
             watch_timeout: Duration::from_secs(290),
             max_bytes: DEFAULT_MAX_BYTES,
+            events_retention: Duration::from_secs(60 * 60),
+            events_retained: 10_000,
         }
     }
 }
@@ -110,6 +119,44 @@ impl WatchCache {
         informer
     }
 
+    /// The state of every resource the cache keeps for `cluster`, as the document the
+    /// `kubequery_cache` table reads ([`WATCH_CACHE_PATH`](crate::sources::WATCH_CACHE_PATH)).
+    pub(crate) fn state(&self, cluster: &str) -> String {
+        let informers = self.informers.lock().unwrap_or_else(PoisonError::into_inner);
+        let unix = |t: std::time::SystemTime| t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let mut resources: Vec<(String, serde_json::Value)> = informers
+            .iter()
+            .filter(|((name, _), _)| name == cluster)
+            .map(|((_, resource), informer)| {
+                let state = informer.state();
+                let last_read = std::time::SystemTime::now().checked_sub(state.last_used.elapsed());
+                let entry = serde_json::json!({
+                    "resource": resource.qualified_name(),
+                    "apiVersion": resource.api_version(),
+                    "phase": state.phase.name(),
+                    "objects": state.objects.len(),
+                    "expiredEvents": state.expired.len(),
+                    "bytes": state.bytes,
+                    "resourceVersion": state.resource_version,
+                    "lists": state.lists,
+                    "watchRequests": state.watches,
+                    "lastSync": state.last_sync.map(unix),
+                    "lastRead": last_read.map(unix),
+                });
+                (resource.qualified_name(), entry)
+            })
+            .collect();
+        resources.sort_by(|a, b| a.0.cmp(&b.0));
+        let resources: Vec<serde_json::Value> = resources.into_iter().map(|(_, entry)| entry).collect();
+        serde_json::json!({
+            "apiVersion": "kubequery.io/v1",
+            "kind": "WatchCache",
+            "memoryBudget": self.config.max_bytes,
+            "resources": resources,
+        })
+        .to_string()
+    }
+
     /// Sends the pages of `resource` on `cluster` that `selection` asks for, from the cache,
     /// or returns `false` without sending anything when the cache cannot answer now (its
     /// watch is not open within the wait): the caller lists instead.
@@ -126,12 +173,14 @@ impl WatchCache {
             return Ok(false);
         }
         let (objects, version) = {
-            let state = informer.state();
+            let mut state = informer.state();
+            informer.prune(&mut state);
             let since = state.last_sync.and_then(|t| t.elapsed().ok()).unwrap_or_default();
             tracing::info!(
-                "{resource} from the watch cache: {} objects ({} KiB) at resourceVersion {}, in sync {} ms ago \
-                 ({} list(s), {} watch request(s))",
+                "{resource} from the watch cache: {} objects and {} expired ({} KiB) at resourceVersion {}, in sync \
+                 {} ms ago ({} list(s), {} watch request(s))",
                 state.objects.len(),
+                state.expired.len(),
                 state.bytes >> 10,
                 state.resource_version,
                 since.as_millis(),
@@ -143,8 +192,16 @@ impl WatchCache {
                     && (selection.names.is_empty() || selection.names.contains(&key.1))
             };
             let limit = selection.limit.unwrap_or(usize::MAX);
-            let objects: Vec<Arc<str>> =
-                state.objects.iter().filter(|(key, _)| wanted(key)).take(limit).map(|(_, o)| o.clone()).collect();
+            // Expired Events after the live objects, oldest first.
+            let expired = state.expired.iter().map(|e| (&e.key, &e.object));
+            let objects: Vec<Arc<str>> = state
+                .objects
+                .iter()
+                .chain(expired)
+                .filter(|(key, _)| wanted(key))
+                .take(limit)
+                .map(|(_, o)| o.clone())
+                .collect();
             (objects, state.resource_version.clone())
         };
         let (api_version, kind) = resource.list_kind();
