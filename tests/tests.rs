@@ -10,6 +10,7 @@ mod deploy;
 mod docs;
 mod live;
 mod osquery;
+mod realworld;
 mod sandbox;
 mod sdk;
 mod secrets;

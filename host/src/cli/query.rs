@@ -25,8 +25,8 @@ pub struct QueryArgs {
 }
 
 pub fn run(settings: &Settings, args: &QueryArgs) -> anyhow::Result<ExitCode> {
-    let source = settings.source()?;
     let catalog = settings.catalog()?;
+    let source = settings.source(Some(&catalog))?;
     let tables: Vec<_> = catalog.tables().cloned().collect();
     let engine = Engine::new(&tables, source)?;
     if let Some(threads) = args.threads {

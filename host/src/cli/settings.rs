@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::{GlobalArgs, SourceArgs};
 use kubequery::budget::Bytes;
 use kubequery::catalog::{Catalog, Policy};
+use kubequery::schema::{ApiResource, Source};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{CacheConfig, DEFAULT_MAX_BYTES, LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
@@ -197,8 +198,9 @@ impl Settings {
         Ok(catalog)
     }
 
-    /// The data source the settings select: a snapshot, the demo, or live clusters.
-    pub fn source(&self) -> anyhow::Result<Arc<dyn DataSource>> {
+    /// The data source the settings select: a snapshot, the demo, or live clusters. With the
+    /// `catalog` queries will use, a snapshot also warns about the kinds no table reads.
+    pub fn source(&self, catalog: Option<&Catalog>) -> anyhow::Result<Arc<dyn DataSource>> {
         let snapshot = match (&self.snapshot, self.demo) {
             (Some(dir), _) => Snapshot::load_dir(dir, self.cluster_name.clone())?,
             (None, true) => Snapshot::demo(self.cluster_name.clone()),
@@ -206,6 +208,18 @@ impl Settings {
         };
         for problem in snapshot.problems() {
             tracing::warn!("skipped {problem}");
+        }
+        if let Some(catalog) = catalog {
+            let read: Vec<&ApiResource> = catalog
+                .tables()
+                .filter_map(|t| match &t.schema.source {
+                    Source::Resource(resource) => Some(resource),
+                    _ => None,
+                })
+                .collect();
+            for unread in snapshot.unread_kinds(&read) {
+                tracing::warn!("{unread}");
+            }
         }
         Ok(Arc::new(snapshot))
     }

@@ -379,9 +379,9 @@ fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     println!("## The watch cache against listing: the deployment's query pack (docs/deploy/osquery.conf)\n");
     let pack = watch::pack(&repo())?;
     println!(
-        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing | MB/hour watching (churn) | fewer bytes | shell RSS, pack ×2 cached |"
+        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing | MB/hour watching (churn) | fewer bytes | cache holds | shell RSS, pack ×2 cached |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
         let r = watch::measure(&cluster, &pack, &args.kubequery, scratch)?;
@@ -389,7 +389,7 @@ fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
             format!("{:.2}, {requests}, {:.1}", secs(wall), mb(bytes))
         };
         println!(
-            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} | {:.0} ({} pods/min) | {:.1}× | {:.0} MB |",
+            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} | {:.0} ({} pods/min) | {:.1}× | {:.0} MB | {:.0} MB |",
             run(r.listed),
             run(r.first_cached),
             run(r.cached),
@@ -399,6 +399,7 @@ fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
             mb(r.watch_bytes_per_hour as u64),
             r.churned_pods_per_minute,
             r.list_bytes_per_hour / r.watch_bytes_per_hour.max(1.0),
+            mb(r.cache_bytes),
             mb(r.shell_rss)
         );
     }

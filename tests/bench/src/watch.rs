@@ -55,6 +55,8 @@ pub struct Results {
     pub churned_pods_per_minute: usize,
     /// Peak RSS of `kubequery shell --watch-cache` running the pack twice.
     pub shell_rss: u64,
+    /// Bytes the cache holds once the pack ran (`kubequery_cache`).
+    pub cache_bytes: u64,
 }
 
 /// The peak RSS of a shell that runs the pack twice from the cache.
@@ -126,6 +128,7 @@ pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch:
     let first_cached = run(&caching, cluster, &statements)?;
     let cached = run(&caching, cluster, &statements)?;
     let pods_cached = run(&caching, cluster, &[PODS])?.0;
+    let cache_bytes = integer(&caching, "SELECT sum(bytes) FROM kubequery_cache")? as u64;
 
     // One minute of churn: 1% of the pods replaced, each new one seen Pending then Running.
     let victims: Vec<serde_json::Value> = cluster.server.with_store(|store| {
@@ -156,6 +159,7 @@ pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch:
     let shell_rss = shell_rss(cluster, &statements, kubequery, scratch)?;
     Ok(Results {
         shell_rss,
+        cache_bytes,
         listed,
         first_cached,
         cached,
@@ -179,6 +183,13 @@ fn pack_bytes_per_hour(engine: &Engine, cluster: &Cluster, pack: &[Scheduled]) -
 
 /// Whether the cache shows every replaced pod Running.
 fn caught_up(engine: &Engine, churned: usize) -> anyhow::Result<bool> {
+    // No constraint on phase: the API server would apply it, and listing would spoil the count.
+    let running = integer(engine, "SELECT sum(phase = 'Running') FROM kubernetes_pods WHERE name LIKE '%-r'")?;
+    Ok(running as usize >= churned)
+}
+
+/// The integer `sql` answers (0 for NULL).
+fn integer(engine: &Engine, sql: &str) -> anyhow::Result<i64> {
     struct Count(i64);
     impl ResultSink for Count {
         fn begin(&mut self, _: &[String]) -> std::io::Result<()> {
@@ -195,9 +206,7 @@ fn caught_up(engine: &Engine, churned: usize) -> anyhow::Result<bool> {
         }
     }
     let mut count = Count(0);
-    let errors =
-        // No constraint on phase: the API server would apply it, and listing would spoil the count.
-        engine.run("SELECT sum(phase = 'Running') FROM kubernetes_pods WHERE name LIKE '%-r'", &mut count);
-    anyhow::ensure!(errors.is_empty(), "{errors:?}");
-    Ok(count.0 as usize >= churned)
+    let errors = engine.run(sql, &mut count);
+    anyhow::ensure!(errors.is_empty(), "{sql}: {errors:?}");
+    Ok(count.0)
 }

@@ -73,6 +73,8 @@ pub enum RequestError {
     Answer(#[from] AnswerError),
     #[error("a page after a restart is not a List")]
     NotAList,
+    #[error("the watch cache cannot read back an object it kept")]
+    Cache(#[source] std::io::Error),
 }
 
 /// Why a GET failed for good.

@@ -13,6 +13,8 @@ use super::error::ParseError;
 
 /// One Kubernetes object found in a file.
 pub(crate) struct Object {
+    /// As the object says, or its List: `v1`, `apps/v1`.
+    pub(crate) api_version: String,
     pub(crate) group: String,
     pub(crate) kind: String,
     pub(crate) namespace: String,
@@ -26,10 +28,10 @@ pub(crate) struct Object {
 /// What a file holds.
 pub(crate) enum Content {
     Objects(Vec<Object>),
-    /// The `/version` document (from `version.json`).
+    /// The `/version` document (from `version.json`, or a file named like `serverversion.json`).
     Version(Vec<u8>),
-    /// A discovery document (`kubectl get --raw /apis/apps/v1`).
-    Discovery(Vec<u8>),
+    /// Discovery documents (`kubectl get --raw /apis/apps/v1`, or an array of them).
+    Discovery(Vec<Vec<u8>>),
 }
 
 #[derive(Deserialize)]
@@ -57,12 +59,94 @@ struct Meta<'a> {
     labels: Option<std::collections::BTreeMap<String, String>>,
 }
 
-/// `kubectl version -o json` wraps the server's `/version` document.
+/// `kubectl version -o json` wraps the server's `/version` document in `serverVersion`,
+/// troubleshoot's `cluster_version.json` in `info`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct KubectlVersion<'a> {
     #[serde(borrow)]
     server_version: Option<&'a RawValue>,
+    #[serde(borrow)]
+    info: Option<&'a RawValue>,
+}
+
+/// An APIResourceList as discovery answers it, or as clients write it without its `kind`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceList<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    group_version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+}
+
+impl ResourceList<'_> {
+    fn is_discovery(&self) -> bool {
+        match self.kind.as_deref() {
+            Some(kind) => kind == "APIResourceList",
+            None => self.group_version.is_some() && self.resources.is_some(),
+        }
+    }
+}
+
+/// Whether `doc` is an array of discovery's APIGroups (`/apis`'s groups), as clients write
+/// them without their `kind`: objects with a `name` and `versions`, and nothing an APIGroup
+/// does not have.
+fn is_api_group_array(doc: &[u8]) -> bool {
+    const MEMBERS: &[&str] =
+        &["name", "versions", "preferredVersion", "serverAddressByClientCIDRs", "kind", "apiVersion"];
+    let Ok(groups) = serde_json::from_slice::<Vec<std::collections::HashMap<Cow<str>, &RawValue>>>(doc) else {
+        return false;
+    };
+    !groups.is_empty()
+        && groups.iter().all(|group| {
+            group.contains_key("name")
+                && group.contains_key("versions")
+                && group.keys().all(|key| MEMBERS.contains(&key.as_ref()))
+        })
+}
+
+/// Built-in kinds and the version clients write them at, for bare arrays whose items carry no
+/// `kind` (sonobuoy's early output, a file per kind such as `Pods.json`): the file's name says
+/// the kind, singular or plural.
+const NAMED_KINDS: &[(&str, &str)] = &[
+    ("ComponentStatus", "v1"),
+    ("ConfigMap", "v1"),
+    ("Endpoints", "v1"),
+    ("Event", "v1"),
+    ("LimitRange", "v1"),
+    ("Namespace", "v1"),
+    ("Node", "v1"),
+    ("PersistentVolume", "v1"),
+    ("PersistentVolumeClaim", "v1"),
+    ("Pod", "v1"),
+    ("PodTemplate", "v1"),
+    ("ReplicationController", "v1"),
+    ("ResourceQuota", "v1"),
+    ("Secret", "v1"),
+    ("Service", "v1"),
+    ("ServiceAccount", "v1"),
+    ("DaemonSet", "apps/v1"),
+    ("Deployment", "apps/v1"),
+    ("ReplicaSet", "apps/v1"),
+    ("StatefulSet", "apps/v1"),
+    ("CronJob", "batch/v1"),
+    ("Job", "batch/v1"),
+];
+
+/// The kind (and its version) a file's name names: a word of it (split at anything but letters
+/// and digits) that is a built-in kind or its plural, in any case.
+fn kind_named_by(relative: &str) -> Option<(&'static str, &'static str)> {
+    let name = relative.rsplit('/').next().unwrap_or(relative);
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_ascii_lowercase();
+    stem.split(|c: char| !c.is_ascii_alphanumeric()).find_map(|word| {
+        NAMED_KINDS.iter().copied().find(|(kind, _)| {
+            let kind = kind.to_ascii_lowercase();
+            word == kind || word.strip_suffix('s') == Some(&kind) || word.strip_suffix("es") == Some(&kind)
+        })
+    })
 }
 
 /// Parses one file. `relative` is its path inside the snapshot, used to recognise special
@@ -76,18 +160,30 @@ fn is_yaml(relative: &str) -> bool {
 
 pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseError> {
     let lower = relative.to_ascii_lowercase();
-    if lower == "version.json" {
+    // `version.json`, sonobuoy's `serverversion.json`, troubleshoot's `cluster_version.json`.
+    if lower.rsplit('/').next().is_some_and(|name| name.ends_with("version.json")) {
         return parse_version(bytes).map(Content::Version);
     }
     let documents: Vec<Vec<u8>> = if is_yaml(relative) { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
-    if let [doc] = documents.as_slice()
-        && serde_json::from_slice::<Document>(doc).is_ok_and(|d| d.kind.as_deref() == Some("APIResourceList"))
-    {
-        return Ok(Content::Discovery(doc.clone()));
+    if let [doc] = documents.as_slice() {
+        if serde_json::from_slice::<ResourceList>(doc).is_ok_and(|d| d.is_discovery()) {
+            return Ok(Content::Discovery(vec![doc.clone()]));
+        }
+        // An array of discovery documents, as troubleshoot writes them.
+        if let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(doc)
+            && !items.is_empty()
+            && items.iter().all(|i| serde_json::from_str::<ResourceList>(i.get()).is_ok_and(|d| d.is_discovery()))
+        {
+            return Ok(Content::Discovery(items.iter().map(|i| i.get().as_bytes().to_vec()).collect()));
+        }
     }
+    // An array of discovery's APIGroups (troubleshoot's): objects of kind APIGroup, which no
+    // table reads (a warning says so), rather than items without a kind.
+    let groups = matches!(documents.as_slice(), [doc] if is_api_group_array(doc));
+    let named = if groups { Some(("APIGroup", "v1")) } else { kind_named_by(relative) };
     let mut objects = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
-        parse_document(doc, &mut objects).map_err(|e| match documents.len() {
+        parse_document(doc, named, &mut objects).map_err(|e| match documents.len() {
             1 => e,
             _ => ParseError::Document { number: index + 1, source: Box::new(e) },
         })?;
@@ -97,7 +193,7 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseE
 
 fn parse_version(bytes: &[u8]) -> Result<Vec<u8>, ParseError> {
     let wrapped: KubectlVersion = serde_json::from_slice(bytes).map_err(ParseError::Version)?;
-    Ok(match wrapped.server_version {
+    Ok(match wrapped.server_version.or(wrapped.info) {
         Some(server) => server.get().as_bytes().to_vec(),
         None => bytes.to_vec(),
     })
@@ -120,12 +216,17 @@ fn yaml_documents(bytes: &[u8]) -> Result<Vec<Vec<u8>>, ParseError> {
     Ok(out)
 }
 
-fn parse_document(bytes: &[u8], out: &mut Vec<Object>) -> Result<(), ParseError> {
+/// One document; `named` is the kind the file's name names, for items without one.
+fn parse_document(bytes: &[u8], named: Option<(&str, &str)>, out: &mut Vec<Object>) -> Result<(), ParseError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'[') {
-        // sonobuoy writes a bare array of objects: read it like the items of a `kind: List`.
+        // sonobuoy writes a bare array of objects: read it like the items of a `kind: List`,
+        // or, when the file's name names a kind (its early items have none), of a typed List.
         let items: Vec<&RawValue> = serde_json::from_slice(bytes).map_err(ParseError::Array)?;
-        return parse_items(items, "", "List", out);
+        return match named {
+            Some((kind, api_version)) => parse_items(items, api_version, &format!("{kind}List"), out),
+            None => parse_items(items, "", "List", out),
+        };
     }
     if first != Some(&b'{') {
         return Err(ParseError::NotAnObject);
@@ -170,6 +271,7 @@ fn parse_items(items: Vec<&RawValue>, api_version: &str, kind: &str, out: &mut V
 fn object(api_version: &str, kind: &str, meta: &Meta, json: Box<RawValue>) -> Object {
     let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
     Object {
+        api_version: api_version.to_string(),
         group: group.to_string(),
         kind: kind.to_string(),
         namespace: meta.namespace.as_deref().unwrap_or_default().to_string(),
@@ -315,5 +417,31 @@ mod tests {
         assert!(error.contains("a JSON array of objects"), "{error}");
         let error = parse_file("c.json", br#"[{"metadata":{"name":"p"}}]"#).err().expect("refused").to_string();
         assert!(error.contains("item 0") && error.contains("kind"), "{error}");
+    }
+
+    #[test]
+    fn items_without_a_kind_take_the_one_their_file_is_named_after() {
+        let array = br#"[{"metadata":{"name":"p"}}]"#;
+        for name in ["Pods.json", "cluster/pods.json", "sonobuoy-aws18-Pod-array.json"] {
+            let Ok(Content::Objects(objects)) = parse_file(name, array) else { panic!("{name} refused") };
+            assert_eq!((objects[0].kind.as_str(), objects[0].api_version.as_str()), ("Pod", "v1"), "{name}");
+        }
+        assert_eq!(kind_named_by("ComponentStatuses.json"), Some(("ComponentStatus", "v1")));
+        assert_eq!(kind_named_by("x/persistentvolumeclaims.json"), Some(("PersistentVolumeClaim", "v1")));
+        assert_eq!(kind_named_by("things.json"), None);
+    }
+
+    #[test]
+    fn version_and_discovery_files_are_recognised_by_name_and_shape() {
+        let info = br#"{"info":{"major":"1","minor":"31"},"string":"v1.31.2"}"#;
+        for name in ["version.json", "serverversion.json", "ts-cluster_version.json"] {
+            let Ok(Content::Version(doc)) = parse_file(name, info) else { panic!("{name}: not a version") };
+            assert_eq!(doc, br#"{"major":"1","minor":"31"}"#);
+        }
+        let lists = br#"[{"groupVersion":"apps/v1","resources":[]},{"groupVersion":"v1","resources":[]}]"#;
+        assert!(matches!(parse_file("resources.json", lists), Ok(Content::Discovery(docs)) if docs.len() == 2));
+        let groups = br#"[{"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}]}]"#;
+        let Ok(Content::Objects(objects)) = parse_file("groups.json", groups) else { panic!("groups refused") };
+        assert_eq!(objects[0].kind, "APIGroup");
     }
 }

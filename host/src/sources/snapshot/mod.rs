@@ -8,13 +8,14 @@
 //! as its file is read, and only that copy is kept; ConfigMaps lose the annotations that copy
 //! their data (see `secrets`).
 
+mod convert;
 mod demo;
 mod error;
 mod files;
 mod load;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct Snapshot {
     discovery: Vec<Vec<u8>>,
     /// Files that could not be read, with the reason; the rest of the snapshot is served.
     problems: Vec<SourceError>,
+    /// (group, kind) → the first file holding objects of it, and how many files do.
+    files_of_kind: BTreeMap<(String, String), (String, usize)>,
 }
 
 impl Snapshot {
@@ -107,11 +110,47 @@ impl Snapshot {
         self.objects.values().map(Vec::len).sum()
     }
 
+    /// The kinds of objects in the snapshot that none of the resources `read` (the tables'
+    /// sources) gets, each as one line naming the first file holding it: a file of a kind no
+    /// table reads gives no rows anywhere, which should not go unnoticed.
+    pub fn unread_kinds(&self, read: &[&ApiResource]) -> Vec<String> {
+        let is_read = |group: &str, kind: &str| {
+            read.iter().any(|r| {
+                r.kind == kind && (r.group == group || convert::also_served_from(&r.group, &r.kind).contains(&group))
+            })
+        };
+        self.files_of_kind
+            .iter()
+            .filter(|((group, kind), _)| !is_read(group, kind))
+            .map(|((group, kind), (file, files))| {
+                let group = if group.is_empty() { "core" } else { group };
+                let others = match files - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 other file)".to_string(),
+                    n => format!(" (and {n} other files)"),
+                };
+                format!("{file}{others}: no table reads {kind} objects ({group}); they are left out")
+            })
+            .collect()
+    }
+
     fn list_pages(&self, resource: &ApiResource, selection: &Selection) -> Pages<'_> {
         let key = (resource.group.clone(), resource.kind.clone());
-        let Some(objects) = self.objects.get(&key) else {
+        // The kind's objects, and those of the groups it is also served from (an Ingress written
+        // as extensions/v1beta1), each name once: the table's own group first.
+        let groups =
+            std::iter::once(resource.group.as_str()).chain(convert::also_served_from(&key.0, &key.1).iter().copied());
+        let mut seen = std::collections::HashSet::new();
+        let mut objects: Vec<&Object> = groups
+            .filter_map(|group| self.objects.get(&(group.to_string(), key.1.clone())))
+            .flatten()
+            .filter(|o| seen.insert((&o.namespace, &o.name)))
+            .collect();
+        // In the API server's order, whichever group an object came from.
+        objects.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        if objects.is_empty() {
             return Box::new(std::iter::empty());
-        };
+        }
         let selectors: Result<Vec<LabelSelector>, _> =
             selection.label_selectors.iter().map(|s| LabelSelector::parse(s)).collect();
         let selectors = match selectors {
@@ -119,7 +158,7 @@ impl Snapshot {
             Err(invalid) => return Box::new(std::iter::once(Err(invalid.into()))),
         };
         let selected: Vec<&Object> = objects
-            .iter()
+            .into_iter()
             .filter(|o| {
                 selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace)
             })
@@ -151,10 +190,14 @@ impl Snapshot {
         // are already kept as metadata.
         let strip_to_metadata = resource.lists_metadata_only() && !is_core_secret(&key.0, &key.1);
         let (api_version, list_kind) = resource.list_kind();
+        let resource = resource.clone();
         Box::new(pages.into_iter().map(move |(label_selector, objects)| {
             let items = objects.iter().map(|object| {
                 if strip_to_metadata {
                     Cow::Owned(metadata_only(&object.json))
+                } else if let Some(converted) = convert::convert(&object.json, &object.api_version, &resource) {
+                    // As the API server would serve it at the version the table reads.
+                    Cow::Owned(converted.get().to_string())
                 } else {
                     Cow::Borrowed(object.json.get())
                 }
@@ -245,6 +288,7 @@ fn value_free_secret(json: &RawValue) -> Box<RawValue> {
 #[derive(Default)]
 struct Builder {
     objects: BTreeMap<(String, String), BTreeMap<(String, String), Object>>,
+    files_of_kind: BTreeMap<(String, String), (String, usize)>,
     version: Option<Vec<u8>>,
     discovery: Vec<Vec<u8>>,
     problems: Vec<SourceError>,
@@ -254,8 +298,13 @@ impl Builder {
     fn add(&mut self, display: &str, relative: &str, bytes: &[u8]) {
         match parse_file(relative, bytes) {
             Ok(Content::Version(doc)) => self.version = Some(doc),
-            Ok(Content::Discovery(doc)) => self.discovery.push(doc),
+            Ok(Content::Discovery(docs)) => self.discovery.extend(docs),
             Ok(Content::Objects(objects)) => {
+                let kinds: BTreeSet<(String, String)> =
+                    objects.iter().map(|o| (o.group.clone(), o.kind.clone())).collect();
+                for kind in kinds {
+                    self.files_of_kind.entry(kind).or_insert_with(|| (display.to_string(), 0)).1 += 1;
+                }
                 for mut object in objects {
                     if is_core_secret(&object.group, &object.kind) {
                         object.json = value_free_secret(&object.json);
@@ -300,6 +349,7 @@ impl Builder {
             version: self.version,
             discovery: self.discovery,
             problems: self.problems,
+            files_of_kind: self.files_of_kind,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! then a WATCH from the List's resourceVersion with bookmarks, resumed from the last version
 //! seen when it ends or breaks, and a fresh LIST when the server says that version is gone
 //! (410). Errors back off. The objects are kept as the server sent them, one JSON text each,
-//! without `managedFields` (`object::kept`), and their bytes count against the cache's budget:
+//! without `managedFields`, compressed (`object`), and their bytes count against the cache's budget:
 //! a resource that would take the cache past it is dropped and listed by scans instead.
 //!
 //! Events are objects the API server expires rather than anyone deleting them: an informer of
@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::BytesMut;
@@ -27,7 +27,7 @@ use super::super::error::{Failure, Transport};
 use super::super::http::{encode, get};
 use super::super::list::base_path;
 use super::CacheConfig;
-use super::object::kept;
+use super::object::{Codec, Kept};
 use crate::schema::ApiResource;
 use crate::sources::PAGE_SIZE;
 
@@ -66,7 +66,7 @@ pub(crate) struct Expired {
     /// When the informer saw it go (its DELETED event, or a relist without it).
     pub(crate) at: Instant,
     pub(crate) key: Key,
-    pub(crate) object: Arc<str>,
+    pub(crate) object: Arc<Kept>,
 }
 
 impl Phase {
@@ -86,11 +86,11 @@ impl Phase {
 /// What an informer holds and has done, for scans and for the operator.
 pub(crate) struct State {
     pub(crate) phase: Phase,
-    pub(crate) objects: BTreeMap<Key, Arc<str>>,
+    pub(crate) objects: BTreeMap<Key, Arc<Kept>>,
     /// Events expired by the server and still served, oldest first (always empty for other
     /// resources).
     pub(crate) expired: VecDeque<Expired>,
-    /// Bytes of the objects' JSON, the expired Events' included.
+    /// Bytes held: the objects (the expired Events' included) and the compression dictionary.
     pub(crate) bytes: usize,
     pub(crate) resource_version: String,
     /// LISTs made (the first, and one after each 410).
@@ -117,6 +117,8 @@ pub(crate) struct Informer {
     pub(crate) resource: ApiResource,
     /// For Events: how expired ones are kept.
     retention: Option<Retention>,
+    /// How its objects are compressed, from its first List page on.
+    codec: OnceLock<Arc<Codec>>,
     state: Mutex<State>,
     /// Bytes held by every informer of the cache, this one's included.
     used: Arc<AtomicUsize>,
@@ -137,6 +139,7 @@ impl Informer {
         let informer = Arc::new(Informer {
             resource,
             retention,
+            codec: OnceLock::new(),
             used,
             state: Mutex::new(State {
                 phase: Phase::Listing,
@@ -159,6 +162,11 @@ impl Informer {
 
     pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How its objects are compressed (set once it listed a page).
+    pub(crate) fn codec(&self) -> Option<Arc<Codec>> {
+        self.codec.get().cloned()
     }
 
     /// Notes that a scan reads the resource now.
@@ -207,9 +215,9 @@ impl Informer {
 
     /// Keeps `object`, which the server no longer has, among the expired Events when this
     /// informer keeps them.
-    fn expire(&self, state: &mut State, key: Key, object: Arc<str>) {
+    fn expire(&self, state: &mut State, key: Key, object: Arc<Kept>) {
         if self.retention.is_some() {
-            self.hold(state, object.len());
+            self.hold(state, object.bytes());
             state.expired.push_back(Expired { at: Instant::now(), key, object });
             self.prune(state);
         }
@@ -223,7 +231,7 @@ impl Informer {
                 break;
             }
             if let Some(gone) = state.expired.pop_front() {
-                self.release(state, gone.object.len());
+                self.release(state, gone.object.bytes());
             }
         }
     }
@@ -262,12 +270,12 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
         // A relist replaces the objects: what they held is not counted twice.
         let held = informer.state().bytes;
         let room = config.max_bytes.saturating_sub(informer.used.load(Ordering::Relaxed).saturating_sub(held));
-        match list(&cluster, &informer.resource, room).await {
-            Ok((objects, resource_version)) => {
+        match list(&informer, &cluster, room).await {
+            Ok((objects, resource_version, json_bytes)) => {
                 let mut state = informer.state();
-                let bytes = objects.values().map(|o| o.len()).sum();
+                let bytes = objects.values().map(|o| o.bytes()).sum();
                 let before = std::mem::replace(&mut state.objects, objects);
-                informer.release(&mut state, before.values().map(|o| o.len()).sum());
+                informer.release(&mut state, before.values().map(|o| o.bytes()).sum());
                 informer.hold(&mut state, bytes);
                 // What a relist no longer finds went while the watch was away.
                 for (key, object) in before {
@@ -279,9 +287,10 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
                 state.lists += 1;
                 state.last_sync = Some(SystemTime::now());
                 tracing::info!(
-                    "listed {} objects ({} KiB) at resourceVersion {}; watching",
+                    "listed {} objects ({} KiB of JSON kept in {} KiB) at resourceVersion {}; watching",
                     state.objects.len(),
-                    state.bytes >> 10,
+                    json_bytes >> 10,
+                    bytes >> 10,
                     state.resource_version
                 );
             }
@@ -292,6 +301,7 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
                 break 'list;
             }
             Err(failure) => {
+                let failure = crate::report::chain(&failure);
                 if std::mem::replace(&mut warned_list, true) {
                     tracing::debug!("cannot list {} for the watch cache: {failure}", informer.resource);
                 } else {
@@ -421,20 +431,23 @@ enum ListFailure {
     NotAList,
     #[error("over the cache's budget")]
     OverBudget,
+    #[error("cannot compress the objects")]
+    Compress(#[from] std::io::Error),
 }
 
-/// Every object of `resource`, paged, as of one resourceVersion (a continue token that
-/// expires starts the list over, so no object comes from another version); given up as soon
-/// as the objects kept pass `room` bytes.
+/// Every object of the informer's resource, paged, as of one resourceVersion (a continue
+/// token that expires starts the list over, so no object comes from another version), with
+/// the version and the bytes of JSON they were; given up as soon as the objects kept pass
+/// `room` bytes. The first page trains the informer's compression.
 async fn list(
+    informer: &Informer,
     cluster: &ClusterClient,
-    resource: &ApiResource,
     room: usize,
-) -> Result<(BTreeMap<Key, Arc<str>>, String), ListFailure> {
-    let path = base_path(resource, None);
+) -> Result<(BTreeMap<Key, Arc<Kept>>, String, usize), ListFailure> {
+    let path = base_path(&informer.resource, None);
     'start: loop {
         let (mut objects, mut version, mut token) = (BTreeMap::new(), String::new(), None::<String>);
-        let mut bytes = 0;
+        let (mut bytes, mut json_bytes) = (0, 0);
         loop {
             let url = match &token {
                 Some(token) => format!("{path}?limit={PAGE_SIZE}&continue={}", encode(token)),
@@ -448,10 +461,19 @@ async fn list(
             if version.is_empty() {
                 version = page.metadata.resource_version;
             }
+            let codec = if let Some(codec) = informer.codec.get() {
+                codec.clone()
+            } else {
+                let codec = Arc::new(Codec::train(page.items.iter().map(|item| item.get()))?);
+                let mut state = informer.state();
+                informer.hold(&mut state, codec.bytes);
+                informer.codec.get_or_init(|| codec).clone()
+            };
             for item in page.items {
                 if let Some(meta) = meta_of(item) {
-                    let object = kept(item.get());
-                    bytes += object.len();
+                    let object = codec.keep(item.get())?;
+                    bytes += object.bytes();
+                    json_bytes += item.get().len();
                     objects.insert((meta.namespace, meta.name), object);
                 }
             }
@@ -460,7 +482,7 @@ async fn list(
             }
             token = continue_token(&body);
             if token.is_none() {
-                return Ok((objects, version));
+                return Ok((objects, version, json_bytes));
             }
         }
     }
@@ -600,19 +622,29 @@ fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
     }) else {
         return Some(WatchEnd::Broken { why: format!("a {} event without an object name", event.kind), opened: true });
     };
+    let kept = match (event.kind, informer.codec.get()) {
+        ("ADDED" | "MODIFIED", Some(codec)) => match codec.keep(event.object.get()) {
+            Ok(kept) => Some(kept),
+            Err(e) => return Some(WatchEnd::Broken { why: format!("cannot compress an object: {e}"), opened: true }),
+        },
+        _ => None,
+    };
     let mut state = informer.state();
     match event.kind {
         "ADDED" | "MODIFIED" => {
-            let object = kept(event.object.get());
-            informer.hold(&mut state, object.len());
+            // A watch only opens after a List, which set the codec.
+            let Some(object) = kept else {
+                return Some(WatchEnd::Broken { why: "an event before the first List".into(), opened: true });
+            };
+            informer.hold(&mut state, object.bytes());
             if let Some(old) = state.objects.insert((meta.namespace, meta.name), object) {
-                informer.release(&mut state, old.len());
+                informer.release(&mut state, old.bytes());
             }
         }
         "DELETED" => {
             let key = (meta.namespace, meta.name);
             if let Some(old) = state.objects.remove(&key) {
-                informer.release(&mut state, old.len());
+                informer.release(&mut state, old.bytes());
                 // As scans last saw it, so that its row does not change when it expires.
                 informer.expire(&mut state, key, old);
             }

@@ -19,8 +19,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use self::informer::{Informer, Phase};
-use super::ClusterClient;
+use self::object::Kept;
 use super::answer;
+use super::{ClusterClient, RequestError};
 use crate::schema::ApiResource;
 use crate::sources::list_body::list_body;
 use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
@@ -151,7 +152,8 @@ impl WatchCache {
         serde_json::json!({
             "apiVersion": "kubequery.io/v1",
             "kind": "WatchCache",
-            "memoryBudget": self.config.max_bytes,
+            // SQL integers are 64-bit signed; a budget past that is no budget.
+            "memoryBudget": i64::try_from(self.config.max_bytes).unwrap_or(i64::MAX),
             "resources": resources,
         })
         .to_string()
@@ -194,7 +196,7 @@ impl WatchCache {
             let limit = selection.limit.unwrap_or(usize::MAX);
             // Expired Events after the live objects, oldest first.
             let expired = state.expired.iter().map(|e| (&e.key, &e.object));
-            let objects: Vec<Arc<str>> = state
+            let objects: Vec<Arc<Kept>> = state
                 .objects
                 .iter()
                 .chain(expired)
@@ -206,13 +208,22 @@ impl WatchCache {
         };
         let (api_version, kind) = resource.list_kind();
         let metadata = serde_json::json!({ "resourceVersion": version }).to_string();
+        let failed = |source: RequestError| SourceError::Cluster {
+            cluster: cluster.identity.name.clone(),
+            source: super::ClusterError::List { resource: resource.to_string(), source }.into(),
+        };
+        // A watch opens only after a List, whose first page set the codec.
+        let Some(codec) = informer.codec() else { return Ok(false) };
+        let mut reader = codec.reader().map_err(|e| failed(RequestError::Cache(e)))?;
         for chunk in objects.chunks(PAGE_SIZE) {
-            let body = list_body(&api_version, &kind, &metadata, chunk.iter().map(|o| &**o));
+            let items: Vec<String> = chunk
+                .iter()
+                .map(|o| reader.json(o))
+                .collect::<Result<_, _>>()
+                .map_err(|e| failed(RequestError::Cache(e)))?;
+            let body = list_body(&api_version, &kind, &metadata, &items);
             // As a listed page is: ConfigMaps lose the annotations that copy their data.
-            let body = answer::page(resource, body, false).map_err(|e| SourceError::Cluster {
-                cluster: cluster.identity.name.clone(),
-                source: super::ClusterError::List { resource: resource.to_string(), source: e.into() }.into(),
-            })?;
+            let body = answer::page(resource, body, false).map_err(|e| failed(e.into()))?;
             if pages.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
                 break;
             }

@@ -1,18 +1,93 @@
 //! What the cache keeps of an object: its JSON as the server sent it, without
 //! `metadata.managedFields` — server-side apply's bookkeeping, often a quarter of an
-//! object's bytes, which no built-in table reads.
+//! object's bytes, which no built-in table reads — compressed with zstd and a dictionary
+//! trained on the resource's first List page. Objects of one resource repeat the same keys
+//! and many of the same values, so each compresses well on its own with that dictionary
+//! (5–15× for pods, against 3× without), and reading one back takes a fraction of what a
+//! table takes to convert it.
 
-use std::sync::Arc;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::value::RawValue;
+use zstd::bulk::{Compressor, Decompressor};
+use zstd::dict::DecoderDictionary;
 
 use crate::members::Members;
 
-/// `object` as kept, rewritten only when it has `managedFields` (and left as it is when it
-/// is not an object with an object `metadata`: the table reading it reports it).
-pub(crate) fn kept(object: &str) -> Arc<str> {
-    let rewritten = without_managed_fields(object);
-    Arc::from(rewritten.as_deref().unwrap_or(object))
+/// zstd's default level: at the dictionary sizes here it compresses about as fast as level 1,
+/// a little smaller.
+const LEVEL: i32 = 3;
+
+/// The largest dictionary trained: zstd's own default size.
+const DICTIONARY_BYTES: usize = 64 << 10;
+
+/// One object as kept.
+pub(crate) struct Kept {
+    packed: Box<[u8]>,
+    /// Bytes of its JSON, to read it back in one allocation.
+    json_len: usize,
+}
+
+impl Kept {
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.packed.len()
+    }
+}
+
+/// How one informer's objects are compressed: with a dictionary trained on its first List
+/// page, or without one when that page was too small to train it.
+pub(crate) struct Codec {
+    compressor: Mutex<Compressor<'static>>,
+    dictionary: Option<DecoderDictionary<'static>>,
+    /// Bytes of the dictionary, held as long as the objects.
+    pub(crate) bytes: usize,
+}
+
+impl Codec {
+    /// A codec for objects like `samples` (the first page's items).
+    pub(crate) fn train<'a>(samples: impl IntoIterator<Item = &'a str>) -> io::Result<Codec> {
+        let samples: Vec<&[u8]> = samples.into_iter().map(str::as_bytes).collect();
+        // Training refuses a handful of small samples; such resources are small anyway.
+        match zstd::dict::from_samples(&samples, DICTIONARY_BYTES) {
+            Ok(dictionary) => Ok(Codec {
+                compressor: Mutex::new(Compressor::with_dictionary(LEVEL, &dictionary)?),
+                bytes: dictionary.len(),
+                dictionary: Some(DecoderDictionary::copy(&dictionary)),
+            }),
+            Err(_) => Ok(Codec { compressor: Mutex::new(Compressor::new(LEVEL)?), dictionary: None, bytes: 0 }),
+        }
+    }
+
+    /// `object` as kept: without `managedFields` when it has them (and as it is when it is not
+    /// an object with an object `metadata`: the table reading it reports it), compressed.
+    pub(crate) fn keep(&self, object: &str) -> io::Result<Arc<Kept>> {
+        let rewritten = without_managed_fields(object);
+        let json = rewritten.as_deref().unwrap_or(object);
+        let packed = self.compressor.lock().unwrap_or_else(PoisonError::into_inner).compress(json.as_bytes())?;
+        Ok(Arc::new(Kept { packed: packed.into_boxed_slice(), json_len: json.len() }))
+    }
+
+    /// A reader of kept objects, for one scan.
+    pub(crate) fn reader(&self) -> io::Result<Reader<'_>> {
+        let decompressor = match &self.dictionary {
+            Some(dictionary) => Decompressor::with_prepared_dictionary(dictionary)?,
+            None => Decompressor::new()?,
+        };
+        Ok(Reader(decompressor))
+    }
+}
+
+/// Reads kept objects back.
+pub(crate) struct Reader<'a>(Decompressor<'a>);
+
+impl Reader<'_> {
+    /// The JSON of `kept`.
+    pub(crate) fn json(&mut self, kept: &Kept) -> io::Result<String> {
+        let bytes = self.0.decompress(&kept.packed, kept.json_len)?;
+        String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
 }
 
 fn without_managed_fields(object: &str) -> Option<String> {
@@ -33,12 +108,45 @@ fn without_managed_fields(object: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn round_trip(codec: &Codec, object: &str) -> String {
+        codec.reader().expect("reader").json(&codec.keep(object).expect("kept")).expect("read back")
+    }
+
     #[test]
     fn managed_fields_are_dropped_and_nothing_else() {
+        let codec = Codec::train([]).expect("codec");
         let object = r#"{"kind":"Pod","metadata":{"name":"p","managedFields":[{"manager":"kubectl"}],"labels":{"a":"b"}},"spec":{"x":[1, 2]}}"#;
-        assert_eq!(&*kept(object), r#"{"kind":"Pod","metadata":{"name":"p","labels":{"a":"b"}},"spec":{"x":[1, 2]}}"#);
+        assert_eq!(
+            round_trip(&codec, object),
+            r#"{"kind":"Pod","metadata":{"name":"p","labels":{"a":"b"}},"spec":{"x":[1, 2]}}"#
+        );
         let plain = r#"{"metadata": {"name": "p"}}"#;
-        assert_eq!(&*kept(plain), plain, "an object without managedFields is kept byte for byte");
-        assert_eq!(&*kept("[1]"), "[1]");
+        assert_eq!(round_trip(&codec, plain), plain, "an object without managedFields is kept byte for byte");
+        assert_eq!(round_trip(&codec, "[1]"), "[1]");
+    }
+
+    #[test]
+    fn objects_of_one_resource_compress_well_with_the_trained_dictionary() {
+        let object = |i: usize| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"web-{i}","namespace":"shop","uid":"{i:08x}-aaaa-bbbb-cccc-{i:012x}","labels":{{"app":"web","pod-template-hash":"{:x}"}}}},"spec":{{"containers":[{{"name":"web","image":"registry.example.com/shop/web:1.{}","ports":[{{"containerPort":8080,"protocol":"TCP"}}],"resources":{{"requests":{{"cpu":"100m","memory":"128Mi"}}}}}}],"nodeName":"node-{}","restartPolicy":"Always"}},"status":{{"phase":"Running","podIP":"10.1.{}.{}"}}}}"#,
+                i * 7919,
+                i % 5,
+                i % 40,
+                i / 256,
+                i % 256
+            )
+        };
+        let objects: Vec<String> = (0..600).map(object).collect();
+        let codec = Codec::train(objects[..500].iter().map(String::as_str)).expect("codec");
+        assert!(codec.bytes > 0, "a dictionary is trained from a page of objects");
+        let (mut json, mut kept) = (0, 0);
+        let mut reader = codec.reader().expect("reader");
+        for o in &objects[500..] {
+            let k = codec.keep(o).expect("kept");
+            assert_eq!(&reader.json(&k).expect("read back"), o);
+            (json, kept) = (json + o.len(), kept + k.bytes());
+        }
+        assert!(json > 4 * kept, "{json} bytes of JSON kept in {kept}");
     }
 }

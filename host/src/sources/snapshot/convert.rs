@@ -1,0 +1,261 @@
+//! What an API server does when a client asks for a kind at another version than the one an
+//! object was written in: it converts the object. A snapshot holds objects as some client
+//! wrote them — core/v1 Events from `kubectl get events`, `extensions/v1beta1` Ingresses from
+//! an old dump, `autoscaling/v2` HorizontalPodAutoscalers from today's kubectl — while a table
+//! asks for one version. These are kube-apiserver's conversions between the versions the
+//! built-in tables read and the others it serves or served, for the kinds that changed shape;
+//! kinds whose versions share their shape only get their `apiVersion` rewritten. Objects of
+//! kinds not listed here (CRDs among them) are served as written.
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use crate::schema::ApiResource;
+
+/// The groups that also hold objects a table reading `group`'s `kind` gets: the group the
+/// kind moved from (`extensions` for Deployments, Ingresses, …), and for `events.k8s.io`
+/// Events the core group, whose Events the API server also serves there.
+pub(crate) fn also_served_from(group: &str, kind: &str) -> &'static [&'static str] {
+    match (group, kind) {
+        ("apps", "Deployment" | "DaemonSet" | "ReplicaSet")
+        | ("networking.k8s.io", "Ingress" | "NetworkPolicy")
+        | ("policy", "PodSecurityPolicy") => &["extensions"],
+        ("events.k8s.io", "Event") => &[""],
+        _ => &[],
+    }
+}
+
+/// `object`, written at `from` (its `apiVersion`), as the API server would serve it at
+/// `wanted`'s version; `None` when it is already at that version or the kind is not one this
+/// module knows (it is then served as written).
+pub(crate) fn convert(object: &RawValue, from: &str, wanted: &ApiResource) -> Option<Box<RawValue>> {
+    let to = wanted.api_version();
+    if from == to || !knows(&wanted.group, &wanted.kind) {
+        return None;
+    }
+    let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(object.get()) else { return None };
+    match (wanted.kind.as_str(), from) {
+        ("Event", "v1") => object = core_event_to_events_v1(object),
+        ("Ingress", "extensions/v1beta1" | "networking.k8s.io/v1beta1") => ingress_v1beta1_to_v1(&mut object),
+        ("HorizontalPodAutoscaler", _) if to == "autoscaling/v1" => hpa_v2_to_v1(&mut object, from),
+        _ => {}
+    }
+    object.insert("apiVersion".into(), Value::String(to));
+    if !object.contains_key("kind") {
+        object.insert("kind".into(), Value::String(wanted.kind.clone()));
+    }
+    RawValue::from_string(Value::Object(object).to_string()).ok()
+}
+
+/// The built-in kinds whose versions this module maps onto one another.
+fn knows(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("apps", "Deployment" | "DaemonSet" | "ReplicaSet" | "StatefulSet")
+            | ("networking.k8s.io", "Ingress" | "NetworkPolicy")
+            | ("policy", "PodSecurityPolicy" | "PodDisruptionBudget")
+            | ("batch", "CronJob" | "Job")
+            | ("events.k8s.io", "Event")
+            | ("autoscaling", "HorizontalPodAutoscaler")
+    )
+}
+
+/// core/v1 Event → events.k8s.io/v1 Event, as `Convert_core_Event_To_v1_Event` does it, its
+/// fields in the order the API server writes them.
+fn core_event_to_events_v1(mut core: Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    let mut take = |from: &str, to: &str, out: &mut Map<String, Value>| {
+        if let Some(value) = core.remove(from).filter(|v| !v.is_null()) {
+            out.insert(to.into(), value);
+        }
+    };
+    for (from, to) in [
+        ("kind", "kind"),
+        ("apiVersion", "apiVersion"),
+        ("metadata", "metadata"),
+        ("eventTime", "eventTime"),
+        ("series", "series"),
+        ("reportingComponent", "reportingController"),
+        ("reportingInstance", "reportingInstance"),
+        ("action", "action"),
+        ("reason", "reason"),
+        ("involvedObject", "regarding"),
+        ("related", "related"),
+        ("message", "note"),
+        ("type", "type"),
+        ("source", "deprecatedSource"),
+        ("firstTimestamp", "deprecatedFirstTimestamp"),
+        ("lastTimestamp", "deprecatedLastTimestamp"),
+        ("count", "deprecatedCount"),
+    ] {
+        take(from, to, &mut out);
+        // The API server writes a zero eventTime as null, in its place.
+        if to == "eventTime" {
+            out.entry("eventTime").or_insert(Value::Null);
+        }
+    }
+    out
+}
+
+/// extensions/v1beta1 or networking.k8s.io/v1beta1 Ingress → networking.k8s.io/v1: `backend`
+/// becomes `defaultBackend`, every `serviceName`/`servicePort` a `service` with a `port`
+/// number or name, and a path without `pathType` gets the default, `ImplementationSpecific`.
+fn ingress_v1beta1_to_v1(ingress: &mut Map<String, Value>) {
+    let Some(Value::Object(spec)) = ingress.get_mut("spec") else { return };
+    let renamed: Map<String, Value> = std::mem::take(spec)
+        .into_iter()
+        .map(|(key, value)| match key.as_str() {
+            "backend" => ("defaultBackend".to_string(), backend_v1(value)),
+            _ => (key, value),
+        })
+        .collect();
+    *spec = renamed;
+    let Some(Value::Array(rules)) = spec.get_mut("rules") else { return };
+    for rule in rules {
+        let Some(Value::Array(paths)) = rule.pointer_mut("/http/paths") else { continue };
+        for path in paths.iter_mut().filter_map(Value::as_object_mut) {
+            let backend = path.remove("backend").map(backend_v1);
+            path.entry("pathType").or_insert_with(|| Value::String("ImplementationSpecific".into()));
+            if let Some(backend) = backend {
+                path.insert("backend".into(), backend);
+            }
+        }
+    }
+}
+
+fn backend_v1(backend: Value) -> Value {
+    let Value::Object(mut backend) = backend else { return backend };
+    let mut out = Map::new();
+    if let Some(name) = backend.remove("serviceName") {
+        let port = match backend.remove("servicePort") {
+            Some(Value::String(name)) => Some(serde_json::json!({ "name": name })),
+            Some(number @ Value::Number(_)) => Some(serde_json::json!({ "number": number })),
+            _ => None,
+        };
+        let mut service = Map::new();
+        service.insert("name".into(), name);
+        if let Some(port) = port {
+            service.insert("port".into(), port);
+        }
+        out.insert("service".into(), Value::Object(service));
+    }
+    out.extend(backend);
+    Value::Object(out)
+}
+
+/// autoscaling/v2, v2beta2 or v2beta1 HorizontalPodAutoscaler → autoscaling/v1: the CPU
+/// utilization target and current value come from the `cpu` Resource metric; the other
+/// metrics, which v1 cannot express, are left out.
+fn hpa_v2_to_v1(hpa: &mut Map<String, Value>, from: &str) {
+    let beta1 = from == "autoscaling/v2beta1";
+    let cpu = |metrics: Option<&Value>, v2_path: &str, beta1_key: &str| -> Option<Value> {
+        metrics?.as_array()?.iter().find_map(|metric| {
+            let resource = metric.get("resource").filter(|_| metric["type"] == "Resource")?;
+            if resource["name"] != "cpu" {
+                return None;
+            }
+            let value = if beta1 { resource.get(beta1_key) } else { resource.pointer(v2_path) };
+            value.filter(|v| v.is_number()).cloned()
+        })
+    };
+    if let Some(Value::Object(spec)) = hpa.get_mut("spec") {
+        let target = cpu(spec.get("metrics"), "/target/averageUtilization", "targetAverageUtilization");
+        spec.remove("metrics");
+        spec.remove("behavior");
+        if let Some(target) = target {
+            spec.insert("targetCPUUtilizationPercentage".into(), target);
+        }
+    }
+    if let Some(Value::Object(status)) = hpa.get_mut("status") {
+        let current = cpu(status.get("currentMetrics"), "/current/averageUtilization", "currentAverageUtilization");
+        status.remove("currentMetrics");
+        status.remove("conditions");
+        if let Some(current) = current {
+            status.insert("currentCPUUtilizationPercentage".into(), current);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(group: &str, version: &str, kind: &str) -> ApiResource {
+        ApiResource {
+            group: group.into(),
+            version: version.into(),
+            resource: String::new(),
+            kind: kind.into(),
+            namespaced: true,
+            metadata_only: false,
+        }
+    }
+
+    fn converted(object: &Value, wanted: &ApiResource) -> Value {
+        let raw = RawValue::from_string(object.to_string()).expect("JSON");
+        let from = object["apiVersion"].as_str().unwrap_or_default().to_string();
+        let out = convert(&raw, &from, wanted).expect("converted");
+        serde_json::from_str(out.get()).expect("JSON")
+    }
+
+    #[test]
+    fn a_core_event_reads_as_events_k8s_io_v1() {
+        let core = serde_json::json!({
+            "kind": "Event", "apiVersion": "v1", "metadata": {"name": "e", "namespace": "ns"},
+            "involvedObject": {"kind": "Pod", "name": "p"}, "reason": "Pulled", "message": "pulled",
+            "source": {"component": "kubelet"}, "firstTimestamp": "2025-01-01T00:00:00Z",
+            "lastTimestamp": "2025-01-01T00:01:00Z", "count": 2, "type": "Normal", "eventTime": null,
+            "reportingComponent": "kubelet", "reportingInstance": "node-1"
+        });
+        let v1 = converted(&core, &resource("events.k8s.io", "v1", "Event"));
+        assert_eq!(
+            v1.to_string(),
+            r#"{"kind":"Event","apiVersion":"events.k8s.io/v1","metadata":{"name":"e","namespace":"ns"},"eventTime":null,"reportingController":"kubelet","reportingInstance":"node-1","reason":"Pulled","regarding":{"kind":"Pod","name":"p"},"note":"pulled","type":"Normal","deprecatedSource":{"component":"kubelet"},"deprecatedFirstTimestamp":"2025-01-01T00:00:00Z","deprecatedLastTimestamp":"2025-01-01T00:01:00Z","deprecatedCount":2}"#
+        );
+    }
+
+    #[test]
+    fn a_v1beta1_ingress_reads_as_v1() {
+        let old = serde_json::json!({
+            "apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "i"},
+            "spec": {"backend": {"serviceName": "default", "servicePort": 80},
+                     "rules": [{"host": "a", "http": {"paths": [{"path": "/", "backend": {"serviceName": "web", "servicePort": "http"}}]}}]}
+        });
+        let v1 = converted(&old, &resource("networking.k8s.io", "v1", "Ingress"));
+        assert_eq!(v1["apiVersion"], "networking.k8s.io/v1");
+        assert_eq!(v1["spec"]["defaultBackend"].to_string(), r#"{"service":{"name":"default","port":{"number":80}}}"#);
+        assert_eq!(
+            v1["spec"]["rules"][0]["http"]["paths"][0].to_string(),
+            r#"{"path":"/","pathType":"ImplementationSpecific","backend":{"service":{"name":"web","port":{"name":"http"}}}}"#
+        );
+    }
+
+    #[test]
+    fn a_v2_hpa_reads_as_v1_with_its_cpu_utilization() {
+        let metric = |key: &str| serde_json::json!([{"type": "Resource", "resource": {"name": "cpu", key: {"type": "Utilization", "averageUtilization": 60}}}]);
+        let v2 = serde_json::json!({
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
+            "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "minReplicas": 1, "maxReplicas": 5, "metrics": metric("target")},
+            "status": {"currentReplicas": 2, "desiredReplicas": 2, "currentMetrics": metric("current")}
+        });
+        let v1 = converted(&v2, &resource("autoscaling", "v1", "HorizontalPodAutoscaler"));
+        assert_eq!(v1["spec"]["targetCPUUtilizationPercentage"], 60);
+        assert_eq!(v1["status"]["currentCPUUtilizationPercentage"], 60);
+        assert!(v1["spec"].get("metrics").is_none());
+        let beta1 = serde_json::json!({
+            "apiVersion": "autoscaling/v2beta1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
+            "spec": {"maxReplicas": 5, "metrics": [{"type": "Resource", "resource": {"name": "cpu", "targetAverageUtilization": 70}}]}
+        });
+        let v1 = converted(&beta1, &resource("autoscaling", "v1", "HorizontalPodAutoscaler"));
+        assert_eq!(v1["spec"]["targetCPUUtilizationPercentage"], 70);
+    }
+
+    #[test]
+    fn objects_of_kinds_it_does_not_know_are_served_as_written() {
+        let raw =
+            RawValue::from_string(r#"{"apiVersion":"example.com/v1alpha1","kind":"Widget"}"#.into()).expect("JSON");
+        assert!(convert(&raw, "example.com/v1alpha1", &resource("example.com", "v1", "Widget")).is_none());
+        let same = RawValue::from_string(r#"{"apiVersion":"apps/v1","kind":"Deployment"}"#.into()).expect("JSON");
+        assert!(convert(&same, "apps/v1", &resource("apps", "v1", "Deployment")).is_none());
+    }
+}
