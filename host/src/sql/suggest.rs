@@ -33,9 +33,17 @@ impl Names {
             let candidates: Box<dyn Iterator<Item = &str>> = match kind {
                 Kind::Table => Box::new(self.tables.iter().map(|(table, _)| table.as_str())),
                 Kind::Column => {
-                    Box::new(self.tables.iter().flat_map(|(_, columns)| columns.iter().map(String::as_str)))
+                    // The columns of the tables the statement names (SQLite quotes it after the
+                    // name), else of every table.
+                    let words: Vec<&str> = rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+                    let named: Vec<&(String, Vec<String>)> =
+                        self.tables.iter().filter(|(table, _)| words.contains(&table.as_str())).collect();
+                    let tables = if named.is_empty() { self.tables.iter().collect() } else { named };
+                    Box::new(tables.into_iter().flat_map(|(_, columns)| columns.iter().map(String::as_str)))
                 }
             };
+            // The name itself is no suggestion: it exists, but not where the statement looks.
+            let candidates = candidates.filter(|candidate| !candidate.eq_ignore_ascii_case(unknown));
             if let Some(best) = closest(unknown, candidates) {
                 return match rest.strip_prefix(name) {
                     Some(context) if !context.is_empty() => {
@@ -117,6 +125,18 @@ mod tests {
         assert_eq!(
             names.explain("no such table: main.KUBERNETES_NODE"),
             "no such table: main.KUBERNETES_NODE; did you mean kubernetes_nodes?"
+        );
+    }
+
+    #[test]
+    fn suggests_only_columns_of_the_tables_the_statement_names() {
+        let mut names = names();
+        names.add("kubernetes_info", ["git_version".to_string(), "major".to_string()]);
+        let message = "no such column: name in SELECT name, git_version FROM kubernetes_info at offset 7";
+        assert_eq!(names.explain(message), message, "`name` is a column of other tables, not a typo");
+        assert_eq!(
+            names.explain("no such column: majr in SELECT majr FROM kubernetes_info at offset 7"),
+            "no such column: majr; did you mean major? (in SELECT majr FROM kubernetes_info at offset 7)"
         );
     }
 

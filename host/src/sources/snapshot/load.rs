@@ -177,10 +177,14 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseE
             return Ok(Content::Discovery(items.iter().map(|i| i.get().as_bytes().to_vec()).collect()));
         }
     }
-    // An array of discovery's APIGroups (troubleshoot's): objects of kind APIGroup, which no
-    // table reads (a warning says so), rather than items without a kind.
-    let groups = matches!(documents.as_slice(), [doc] if is_api_group_array(doc));
-    let named = if groups { Some(("APIGroup", "v1")) } else { kind_named_by(relative) };
+    // An array of discovery's APIGroups (troubleshoot's), like an APIGroupList: the groups a
+    // cluster serves, which the APIResourceLists say again in full. Nothing to keep.
+    if let [doc] = documents.as_slice()
+        && is_api_group_array(doc)
+    {
+        return Ok(Content::Objects(Vec::new()));
+    }
+    let named = kind_named_by(relative);
     let mut objects = Vec::new();
     for (index, doc) in documents.iter().enumerate() {
         parse_document(doc, named, &mut objects).map_err(|e| match documents.len() {
@@ -235,6 +239,11 @@ fn parse_document(bytes: &[u8], named: Option<(&str, &str)>, out: &mut Vec<Objec
     let kind = doc.kind.as_deref().filter(|k| !k.is_empty()).ok_or(ParseError::NoKind)?;
     let api_version = doc.api_version.as_deref().unwrap_or_default();
     let Some(items) = doc.items else {
+        // A List with `"items": null` (client-go writes empty lists so), not an object: it
+        // has no name.
+        if kind.ends_with("List") && doc.metadata.name.is_none() {
+            return Ok(());
+        }
         if api_version.is_empty() {
             return Err(ParseError::NoApiVersion { kind: kind.to_string() });
         }
@@ -420,6 +429,14 @@ mod tests {
     }
 
     #[test]
+    fn a_list_with_null_items_is_an_empty_list() {
+        let empty = br#"{"kind":"LimitRangeList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":null}"#;
+        assert!(matches!(parse_file("limits.json", empty), Ok(Content::Objects(o)) if o.is_empty()));
+        let named = br#"{"kind":"ShoppingList","apiVersion":"example.com/v1","metadata":{"name":"groceries"}}"#;
+        assert!(matches!(parse_file("list.json", named), Ok(Content::Objects(o)) if o.len() == 1), "an object");
+    }
+
+    #[test]
     fn items_without_a_kind_take_the_one_their_file_is_named_after() {
         let array = br#"[{"metadata":{"name":"p"}}]"#;
         for name in ["Pods.json", "cluster/pods.json", "sonobuoy-aws18-Pod-array.json"] {
@@ -441,7 +458,8 @@ mod tests {
         let lists = br#"[{"groupVersion":"apps/v1","resources":[]},{"groupVersion":"v1","resources":[]}]"#;
         assert!(matches!(parse_file("resources.json", lists), Ok(Content::Discovery(docs)) if docs.len() == 2));
         let groups = br#"[{"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}]}]"#;
-        let Ok(Content::Objects(objects)) = parse_file("groups.json", groups) else { panic!("groups refused") };
-        assert_eq!(objects[0].kind, "APIGroup");
+        assert!(matches!(parse_file("groups.json", groups), Ok(Content::Objects(o)) if o.is_empty()));
+        let list = br#"{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"apps","versions":[]}]}"#;
+        assert!(matches!(parse_file("apis.json", list), Ok(Content::Objects(o)) if o.is_empty()));
     }
 }

@@ -134,20 +134,30 @@ impl Snapshot {
             .collect()
     }
 
-    fn list_pages(&self, resource: &ApiResource, selection: &Selection) -> Pages<'_> {
-        let key = (resource.group.clone(), resource.kind.clone());
-        // The kind's objects, and those of the groups it is also served from (an Ingress written
-        // as extensions/v1beta1), each name once: the table's own group first.
-        let groups =
-            std::iter::once(resource.group.as_str()).chain(convert::also_served_from(&key.0, &key.1).iter().copied());
+    /// How many objects a table reading `resource` gets, unnarrowed.
+    pub fn count(&self, resource: &ApiResource) -> usize {
+        self.objects_of(resource).len()
+    }
+
+    /// The objects of `resource`'s kind, and those of the groups it is also served from (an
+    /// Ingress written as extensions/v1beta1), each name once (the table's own group first),
+    /// in the API server's order whichever group an object came from.
+    fn objects_of(&self, resource: &ApiResource) -> Vec<&Object> {
+        let also = convert::also_served_from(&resource.group, &resource.kind);
         let mut seen = std::collections::HashSet::new();
-        let mut objects: Vec<&Object> = groups
-            .filter_map(|group| self.objects.get(&(group.to_string(), key.1.clone())))
+        let mut objects: Vec<&Object> = std::iter::once(resource.group.as_str())
+            .chain(also.iter().copied())
+            .filter_map(|group| self.objects.get(&(group.to_string(), resource.kind.clone())))
             .flatten()
             .filter(|o| seen.insert((&o.namespace, &o.name)))
             .collect();
-        // In the API server's order, whichever group an object came from.
         objects.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        objects
+    }
+
+    fn list_pages(&self, resource: &ApiResource, selection: &Selection) -> Pages<'_> {
+        let key = (resource.group.clone(), resource.kind.clone());
+        let objects = self.objects_of(resource);
         if objects.is_empty() {
             return Box::new(std::iter::empty());
         }
