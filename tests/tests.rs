@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod deploy;
 mod docs;
+mod generic;
 mod live;
 mod osquery;
 mod realworld;

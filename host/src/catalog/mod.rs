@@ -29,20 +29,37 @@ pub enum CatalogError {
     Read { path: PathBuf, source: std::io::Error },
 }
 
+/// The name the generic resource table's component gives itself: not a table, the template
+/// of every `k8s_*` table (docs/generic-tables.md).
+pub const GENERIC_TEMPLATE: &str = "kubequery_generic";
+
 /// Tables by name.
 #[derive(Default)]
 pub struct Catalog {
     tables: BTreeMap<String, Arc<TableComponent>>,
+    /// The component that serves the generic resource tables.
+    generic: Option<Arc<TableComponent>>,
 }
 
 impl Catalog {
-    /// Loads every built-in table (precompiled at build time; see `builtin`).
+    /// Loads every built-in table (precompiled at build time; see `builtin`), and the
+    /// generic resource tables' component.
     pub fn builtin(runtime: &Runtime) -> Result<Self, CatalogError> {
         let mut catalog = Catalog::default();
         for table in builtin::load_all(runtime) {
-            catalog.add(table?)?;
+            let table = table?;
+            if table.schema.name == GENERIC_TEMPLATE {
+                catalog.generic = Some(Arc::new(table));
+            } else {
+                catalog.add(table)?;
+            }
         }
         Ok(catalog)
+    }
+
+    /// The component that serves the generic resource tables (`k8s_*`), built in.
+    pub fn generic(&self) -> Option<&Arc<TableComponent>> {
+        self.generic.as_ref()
     }
 
     /// Adds a table, refusing a name that is already taken.

@@ -44,6 +44,10 @@ impl Catalog {
         if let Some(reason) = crate::sql::reserved_name(&table.schema.name) {
             return Err(CatalogError::ReservedName { origin, table: table.schema.name.clone(), reason });
         }
+        if table.schema.name.starts_with(crate::schema::GENERIC_PREFIX) {
+            let reason = "kept for the generic resource tables (k8s_*)";
+            return Err(CatalogError::ReservedName { origin, table: table.schema.name.clone(), reason });
+        }
         policy.admit(&table.schema).map_err(|source| CatalogError::Refused { origin, source })?;
         self.add(table)
     }

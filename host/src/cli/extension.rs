@@ -42,7 +42,7 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
     let memory_budget = args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget);
     let settings = settings.for_extension(memory_budget);
     let catalog = settings.catalog()?;
-    let source = settings.source(Some(&catalog))?;
+    let source = settings.source(Some(&catalog), false)?;
     let tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
     let options = ExtensionOptions {
         socket: args.socket.clone(),

@@ -184,7 +184,7 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
             extension::run(settings, &extension)
         }
         Command::Clusters(source) => {
-            for cluster in Settings::resolve(&args.global, &source)?.source(None)?.clusters() {
+            for cluster in Settings::resolve(&args.global, &source)?.source(None, false)?.clusters() {
                 println!("{}\t{}", cluster.name, cluster.uid);
             }
             Ok(ExitCode::SUCCESS)

@@ -26,9 +26,12 @@ pub struct QueryArgs {
 
 pub fn run(settings: &Settings, args: &QueryArgs) -> anyhow::Result<ExitCode> {
     let catalog = settings.catalog()?;
-    let source = settings.source(Some(&catalog))?;
+    let source = settings.source(Some(&catalog), true)?;
     let tables: Vec<_> = catalog.tables().cloned().collect();
-    let engine = Engine::new(&tables, source)?;
+    let mut engine = Engine::new(&tables, source)?;
+    if let Some(generic) = catalog.generic() {
+        engine.serve_generic_tables(generic.clone());
+    }
     if let Some(threads) = args.threads {
         engine.set_conversion_workers(usize::from(threads));
     }

@@ -199,8 +199,10 @@ impl Settings {
     }
 
     /// The data source the settings select: a snapshot, the demo, or live clusters. With the
-    /// `catalog` queries will use, a snapshot also warns about the kinds no table reads.
-    pub fn source(&self, catalog: Option<&Catalog>) -> anyhow::Result<Arc<dyn DataSource>> {
+    /// `catalog` queries will use, a snapshot also says which kinds no typed table reads: their
+    /// generic tables when the command serves them (`generic_tables`), else a warning that
+    /// they are left out.
+    pub fn source(&self, catalog: Option<&Catalog>, generic_tables: bool) -> anyhow::Result<Arc<dyn DataSource>> {
         let snapshot = match (&self.snapshot, self.demo) {
             (Some(dir), _) => Snapshot::load_dir(dir, self.cluster_name.clone())?,
             (None, true) => Snapshot::demo(self.cluster_name.clone()),
@@ -218,7 +220,11 @@ impl Settings {
                 })
                 .collect();
             for unread in snapshot.unread_kinds(&read) {
-                tracing::warn!("{unread}");
+                if generic_tables {
+                    tracing::info!("{unread}: query them as {}", unread.resource.generic_table_name());
+                } else {
+                    tracing::warn!("{unread}; they are left out");
+                }
             }
         }
         Ok(Arc::new(snapshot))

@@ -136,6 +136,49 @@ impl ApiResource {
     }
 }
 
+/// The groups that also hold objects a table reading `group`'s `kind` gets: the group the
+/// kind moved from (`extensions` for Deployments, Ingresses, …), and for `events.k8s.io`
+/// Events the core group, whose Events the API server also serves there.
+pub fn also_served_from(group: &str, kind: &str) -> &'static [&'static str] {
+    match (group, kind) {
+        ("apps", "Deployment" | "DaemonSet" | "ReplicaSet")
+        | ("networking.k8s.io", "Ingress" | "NetworkPolicy")
+        | ("policy", "PodSecurityPolicy") => &["extensions"],
+        ("events.k8s.io", "Event") => &[""],
+        _ => &[],
+    }
+}
+
+/// How the generic resource tables' names start.
+pub const GENERIC_PREFIX: &str = "k8s_";
+
+impl ApiResource {
+    /// The name of the generic table of this resource: `k8s_` and the plural, then for a
+    /// named group `_` and the group, each `.` and `-` a `_` (`k8s_leases_coordination_k8s_io`,
+    /// `k8s_replicationcontrollers`).
+    pub fn generic_table_name(&self) -> String {
+        let mut name = format!("{GENERIC_PREFIX}{}", self.resource);
+        if !self.group.is_empty() {
+            name.push('_');
+            name.push_str(&self.group);
+        }
+        name.replace(['.', '-'], "_").to_ascii_lowercase()
+    }
+
+    /// The plural the API server would most likely give `kind` (client-go's
+    /// `UnsafeGuessKindToResource`), for objects in a snapshot without discovery documents.
+    pub fn guess_plural(kind: &str) -> String {
+        let singular = kind.to_ascii_lowercase();
+        if singular.ends_with('s') {
+            format!("{singular}es")
+        } else if let Some(stem) = singular.strip_suffix('y') {
+            format!("{stem}ies")
+        } else {
+            format!("{singular}s")
+        }
+    }
+}
+
 impl fmt::Display for ApiResource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.group.is_empty() {

@@ -4,6 +4,7 @@
 //! - [`live`]: Kubernetes API servers, through kubeconfig contexts or in-cluster;
 //! - [`snapshot`]: files on disk (or the demo snapshot embedded in the binary).
 
+mod discovery;
 mod label_selector;
 mod list_body;
 pub mod live;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::schema::{Cluster, Column, Pushdown, Source};
+use crate::schema::{ApiResource, Cluster, Column, Pushdown, Source};
 
 /// The path of the watch cache's state (the `kubequery_cache` table's source): the live
 /// source answers it itself, from its cache, and never asks a cluster for it.
@@ -112,6 +113,13 @@ pub trait DataSource: Send + Sync {
     /// The pages for one scan of `table`, which reads `source`, narrowed by `selection`. A
     /// source that has nothing for it yields no pages and says why in a warning.
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_>;
+
+    /// The resources this source's clusters serve, each at the version to read it in (the
+    /// preferred one), for the generic resource tables; a cluster whose discovery fails is
+    /// left out with a warning. None when the source cannot tell.
+    fn resources(&self) -> Vec<ApiResource> {
+        Vec::new()
+    }
 }
 
 /// Why a source cannot give pages, naming the cluster, file or directory.

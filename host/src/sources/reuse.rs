@@ -54,6 +54,10 @@ impl DataSource for Reusing {
         self.inner.clusters()
     }
 
+    fn resources(&self) -> Vec<crate::schema::ApiResource> {
+        self.inner.resources()
+    }
+
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {
         if self.ttl.is_zero() {
             return self.inner.pages(table, source, selection);

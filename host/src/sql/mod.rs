@@ -9,6 +9,7 @@
 //! several tables of a statement read the same input (pods and pod_containers), it is
 //! fetched once and shared.
 
+mod generic;
 mod planner;
 mod read_only;
 mod suggest;
@@ -38,7 +39,13 @@ pub struct Engine {
     conn: Connection,
     planner: Arc<planner::Planner>,
     /// Table and column names, for "did you mean …" in errors.
-    names: suggest::Names,
+    names: std::sync::Mutex<suggest::Names>,
+    /// The typed tables, and the generic resource tables once served.
+    tables: Vec<Arc<TableComponent>>,
+    source: Arc<dyn DataSource>,
+    generic: Option<generic::GenericTables>,
+    /// Generic tables registered so far.
+    registered: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Table-valued functions SQLite provides without listing them in `pragma_module_list`.
@@ -75,14 +82,59 @@ impl Engine {
     /// `read_only.rs`).
     pub fn new(tables: &[Arc<TableComponent>], source: Arc<dyn DataSource>) -> rusqlite::Result<Self> {
         let mut conn = read_only::open()?;
-        let planner = Arc::new(planner::Planner::new(source, tables));
+        let planner = Arc::new(planner::Planner::new(source.clone(), tables));
         let mut names = suggest::Names::default();
         for table in tables {
             vtab::register(&conn, table.clone(), planner.clone())?;
             names.add(&table.schema.name, table.schema.columns.iter().map(|c| c.name.clone()));
         }
         read_only::lock(&mut conn)?;
-        Ok(Engine { conn, planner, names })
+        Ok(Engine {
+            conn,
+            planner,
+            names: std::sync::Mutex::new(names),
+            tables: tables.to_vec(),
+            source,
+            generic: None,
+            registered: std::sync::Mutex::default(),
+        })
+    }
+
+    /// Serves a generic resource table (`k8s_…`, docs/generic-tables.md) for every resource
+    /// the source has that no table of this engine reads, with `template`'s component (the
+    /// catalog's `generic()`).
+    pub fn serve_generic_tables(&mut self, template: Arc<TableComponent>) {
+        self.generic = Some(generic::GenericTables::new(template, self.source.clone(), &self.tables));
+    }
+
+    /// Registers the generic tables `sql` names that are not registered yet.
+    fn register_generic_tables(&self, sql: &str) {
+        let Some(generic) = &self.generic else { return };
+        let mut registered = self.registered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for name in generic::GenericTables::names_in(sql) {
+            if registered.contains(&name) || self.tables.iter().any(|t| t.schema.name == name) {
+                continue;
+            }
+            let Some(table) = generic.table(&name) else {
+                // A misspelt name is suggested from every generic table's (once).
+                if registered.insert(String::new()) {
+                    let mut names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for known in generic.names() {
+                        names.add(&known, std::iter::empty());
+                    }
+                }
+                continue;
+            };
+            match vtab::register(&self.conn, table.clone(), self.planner.clone()) {
+                Ok(()) => {
+                    self.planner.add_table(table.clone());
+                    let columns = table.schema.columns.iter().map(|c| c.name.clone());
+                    self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(&name, columns);
+                    registered.insert(name);
+                }
+                Err(e) => tracing::warn!("cannot serve the generic table {name}: {e}"),
+            }
+        }
     }
 
     /// Changes how many bytes of rows one statement may keep for its joins.
@@ -105,6 +157,7 @@ impl Engine {
     /// Runs every statement of `sql`, sending results to `sink`. A failing statement does
     /// not stop the ones after it; the errors are returned, each with its statement number.
     pub fn run(&self, sql: &str, sink: &mut dyn ResultSink) -> Vec<QueryError> {
+        self.register_generic_tables(sql);
         let mut errors = Vec::new();
         let mut batch = rusqlite::Batch::new(&self.conn, sql);
         let mut number = 0;
@@ -140,7 +193,15 @@ impl Engine {
                     VACUUM, CREATE, INSERT or setting PRAGMAs)"
                 .to_string();
         }
-        self.names.explain(&error.to_string())
+        let message = error.to_string();
+        // `k8s_pods`: no generic table, because a typed one reads pods.
+        if let Some(generic) = &self.generic
+            && let Some(name) = message.strip_prefix("no such table: ").and_then(|rest| rest.split_whitespace().next())
+            && let Some(typed) = generic.typed_table_for(name.rsplit('.').next().unwrap_or(name))
+        {
+            return format!("no such table: {name}; its resource is read by the typed table {typed}");
+        }
+        self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner).explain(&message)
     }
 
     /// The underlying connection, for callers that need plain SQLite access.

@@ -31,6 +31,7 @@ const ALLOWED_IMPORTS: &[&str] =
     &["wasi:io/", "wasi:cli/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/", "wasi:sockets/", "kubequery:table/"];
 
 /// The type-checked instantiation recipe of each supported WIT version.
+#[derive(Clone)]
 pub(crate) enum Bindings {
     V0_1(v0_1::Pre),
     V0_2(v0_2::Pre),
@@ -45,6 +46,21 @@ pub struct TableComponent {
     pub(crate) bindings: Bindings,
     pub(crate) engine: wasmtime::Engine,
     pub(crate) limits: Limits,
+}
+
+impl TableComponent {
+    /// The same component serving another table, `schema`: the generic resource table's
+    /// template serving one resource.
+    pub fn serving(&self, schema: TableSchema) -> TableComponent {
+        TableComponent {
+            schema,
+            origin: self.origin.clone(),
+            wit_version: self.wit_version.clone(),
+            bindings: self.bindings.clone(),
+            engine: self.engine.clone(),
+            limits: self.limits,
+        }
+    }
 }
 
 impl Runtime {

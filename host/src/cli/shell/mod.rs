@@ -61,9 +61,12 @@ pub fn run(settings: &Settings, args: &ShellArgs) -> anyhow::Result<ExitCode> {
     let catalog = settings.catalog()?;
     // The watch cache answers from memory and is never stale by a minute: nothing to reuse.
     let reuse = if settings.live.watch_cache.is_some() { Duration::ZERO } else { REUSE_FOR };
-    let source = Arc::new(Reusing::new(settings.source(Some(&catalog))?, reuse));
+    let source = Arc::new(Reusing::new(settings.source(Some(&catalog), true)?, reuse));
     let tables: Vec<_> = catalog.tables().cloned().collect();
-    let engine = Engine::new(&tables, source.clone())?;
+    let mut engine = Engine::new(&tables, source.clone())?;
+    if let Some(generic) = catalog.generic() {
+        engine.serve_generic_tables(generic.clone());
+    }
     let mut shell = Shell { engine, source, catalog, format: args.output.unwrap_or(Format::Table), timer: false };
 
     let mut editor: Editor<ShellHelper, FileHistory> =

@@ -29,7 +29,7 @@ pub use error::{AnswerError, Attempt, ClusterError, ConfigError, Failure, Reques
 use self::http::get;
 use self::progress::Progress;
 use super::{DataSource, Page, Pages, Selection, SourceError};
-use crate::schema::{Cluster, Source};
+use crate::schema::{ApiResource, Cluster, Source};
 
 /// A connected cluster.
 pub(crate) struct ClusterClient {
@@ -189,6 +189,8 @@ struct ApiGroupList {
 struct ApiGroup {
     #[serde(default)]
     versions: Vec<GroupVersion>,
+    #[serde(rename = "preferredVersion")]
+    preferred_version: Option<GroupVersion>,
 }
 
 #[derive(Deserialize)]
@@ -231,9 +233,57 @@ async fn discovery(
     Ok(())
 }
 
+/// The resources `cluster` serves, each at its group's preferred version.
+async fn preferred_resources(cluster: &ClusterClient) -> Result<Vec<ApiResource>, Failure> {
+    let name = &cluster.identity.name;
+    let core: ApiVersions = serde_json::from_slice(&get(&cluster.client, name, "/api", "application/json").await?)
+        .unwrap_or(ApiVersions { versions: Vec::new() });
+    let groups: ApiGroupList = serde_json::from_slice(&get(&cluster.client, name, "/apis", "application/json").await?)
+        .unwrap_or(ApiGroupList { groups: Vec::new() });
+    let mut paths: Vec<String> = core.versions.iter().take(1).map(|v| format!("/api/{v}")).collect();
+    for group in groups.groups {
+        if let Some(version) = group.preferred_version.or_else(|| group.versions.into_iter().next()) {
+            paths.push(format!("/apis/{}", version.group_version));
+        }
+    }
+    let mut resources = Vec::new();
+    for path in paths {
+        match get(&cluster.client, name, &path, "application/json").await {
+            Ok(body) => resources.extend(super::discovery::resources_of(&body)),
+            Err(failure) => tracing::warn!("discovery of {path} failed, skipping it: {failure}"),
+        }
+    }
+    Ok(resources)
+}
+
 impl DataSource for LiveSource {
     fn clusters(&self) -> Vec<Arc<Cluster>> {
         self.clusters.iter().map(|c| c.identity.clone()).collect()
+    }
+
+    /// The resources any of the clusters serves, at the preferred version of the first that
+    /// serves each.
+    fn resources(&self) -> Vec<ApiResource> {
+        self.runtime.block_on(async {
+            let mut resources: Vec<ApiResource> = Vec::new();
+            for cluster in &self.clusters {
+                let span = crate::report::cluster_span(&cluster.identity.name);
+                match preferred_resources(cluster).instrument(span).await {
+                    Ok(found) => {
+                        for resource in found {
+                            if !resources.iter().any(|r| r.group == resource.group && r.resource == resource.resource) {
+                                resources.push(resource);
+                            }
+                        }
+                    }
+                    Err(failure) => tracing::warn!(
+                        "cluster {}: discovery failed, its resources have no generic tables: {failure}",
+                        cluster.identity.name
+                    ),
+                }
+            }
+            resources
+        })
     }
 
     fn pages(&self, _table: &str, source: &Source, selection: &Selection) -> Pages<'_> {

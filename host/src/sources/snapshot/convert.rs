@@ -12,19 +12,6 @@ use serde_json::{Map, Value};
 
 use crate::schema::ApiResource;
 
-/// The groups that also hold objects a table reading `group`'s `kind` gets: the group the
-/// kind moved from (`extensions` for Deployments, Ingresses, …), and for `events.k8s.io`
-/// Events the core group, whose Events the API server also serves there.
-pub(crate) fn also_served_from(group: &str, kind: &str) -> &'static [&'static str] {
-    match (group, kind) {
-        ("apps", "Deployment" | "DaemonSet" | "ReplicaSet")
-        | ("networking.k8s.io", "Ingress" | "NetworkPolicy")
-        | ("policy", "PodSecurityPolicy") => &["extensions"],
-        ("events.k8s.io", "Event") => &[""],
-        _ => &[],
-    }
-}
-
 /// `object`, written at `from` (its `apiVersion`), as the API server would serve it at
 /// `wanted`'s version; `None` when it is already at that version or the kind is not one this
 /// module knows (it is then served as written).

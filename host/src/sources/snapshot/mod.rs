@@ -32,6 +32,30 @@ use crate::secrets;
 pub use demo::DEMO_NAME;
 pub use error::{FileError, ParseError};
 
+/// A kind of object no typed table reads, and where the snapshot has it.
+#[derive(Debug)]
+pub struct UnreadKind {
+    /// The first file holding objects of it.
+    pub file: String,
+    /// How many files do.
+    pub files: usize,
+    /// Its resource, as its generic table reads it.
+    pub resource: ApiResource,
+}
+
+impl std::fmt::Display for UnreadKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let group = if self.resource.group.is_empty() { "core" } else { &self.resource.group };
+        write!(f, "{}", self.file)?;
+        match self.files {
+            0 | 1 => {}
+            2 => write!(f, " (and 1 other file)")?,
+            n => write!(f, " (and {} other files)", n - 1)?,
+        }
+        write!(f, ": no typed table reads {} objects ({group})", self.resource.kind)
+    }
+}
+
 /// An offline cluster loaded from files.
 pub struct Snapshot {
     cluster: Arc<Cluster>,
@@ -111,25 +135,22 @@ impl Snapshot {
     }
 
     /// The kinds of objects in the snapshot that none of the resources `read` (the tables'
-    /// sources) gets, each as one line naming the first file holding it: a file of a kind no
-    /// table reads gives no rows anywhere, which should not go unnoticed.
-    pub fn unread_kinds(&self, read: &[&ApiResource]) -> Vec<String> {
+    /// sources) gets, each with the first file holding it: a file of a kind no typed table
+    /// reads gives rows only in its generic table, which the user should hear of.
+    pub fn unread_kinds(&self, read: &[&ApiResource]) -> Vec<UnreadKind> {
         let is_read = |group: &str, kind: &str| {
             read.iter().any(|r| {
-                r.kind == kind && (r.group == group || convert::also_served_from(&r.group, &r.kind).contains(&group))
+                r.kind == kind
+                    && (r.group == group || crate::schema::also_served_from(&r.group, &r.kind).contains(&group))
             })
         };
+        let resources = self.resources();
         self.files_of_kind
             .iter()
             .filter(|((group, kind), _)| !is_read(group, kind))
-            .map(|((group, kind), (file, files))| {
-                let group = if group.is_empty() { "core" } else { group };
-                let others = match files - 1 {
-                    0 => String::new(),
-                    1 => " (and 1 other file)".to_string(),
-                    n => format!(" (and {n} other files)"),
-                };
-                format!("{file}{others}: no table reads {kind} objects ({group}); they are left out")
+            .filter_map(|((group, kind), (file, files))| {
+                let resource = resources.iter().find(|r| &r.group == group && &r.kind == kind)?.clone();
+                Some(UnreadKind { file: file.clone(), files: *files, resource })
             })
             .collect()
     }
@@ -143,7 +164,7 @@ impl Snapshot {
     /// Ingress written as extensions/v1beta1), each name once (the table's own group first),
     /// in the API server's order whichever group an object came from.
     fn objects_of(&self, resource: &ApiResource) -> Vec<&Object> {
-        let also = convert::also_served_from(&resource.group, &resource.kind);
+        let also = crate::schema::also_served_from(&resource.group, &resource.kind);
         let mut seen = std::collections::HashSet::new();
         let mut objects: Vec<&Object> = std::iter::once(resource.group.as_str())
             .chain(also.iter().copied())
@@ -221,6 +242,34 @@ impl Snapshot {
 impl DataSource for Snapshot {
     fn clusters(&self) -> Vec<Arc<Cluster>> {
         vec![self.cluster.clone()]
+    }
+
+    /// Every kind the snapshot has objects of, at the version they were written in; plural
+    /// and scope from the snapshot's discovery files when they list the kind, else guessed
+    /// (client-go's guess) and seen (an object with a namespace).
+    fn resources(&self) -> Vec<ApiResource> {
+        let discovered: HashMap<(String, String), ApiResource> = self
+            .discovery
+            .iter()
+            .flat_map(|document| super::discovery::resources_of(document))
+            .map(|resource| ((resource.group.clone(), resource.kind.clone()), resource))
+            .collect();
+        self.objects
+            .iter()
+            .filter_map(|((group, kind), objects)| {
+                let first = objects.first()?;
+                let version = first.api_version.rsplit('/').next().unwrap_or_default().to_string();
+                let known = discovered.get(&(group.clone(), kind.clone()));
+                Some(ApiResource {
+                    group: group.clone(),
+                    version,
+                    resource: known.map_or_else(|| ApiResource::guess_plural(kind), |r| r.resource.clone()),
+                    kind: kind.clone(),
+                    namespaced: known.map_or_else(|| objects.iter().any(|o| !o.namespace.is_empty()), |r| r.namespaced),
+                    metadata_only: false,
+                })
+            })
+            .collect()
     }
 
     fn pages(&self, table: &str, source: &Source, selection: &Selection) -> Pages<'_> {

@@ -48,7 +48,7 @@ use crate::wasm::{Pipeline, TableComponent};
 /// Plans the scans of one connection's statements, one statement at a time.
 pub(crate) struct Planner {
     source: Arc<dyn DataSource>,
-    tables: HashMap<String, Arc<TableComponent>>,
+    tables: std::sync::RwLock<HashMap<String, Arc<TableComponent>>>,
     statement: Mutex<StatementCache>,
     /// Bytes of rows one statement may keep for its joins.
     pub(crate) max_kept_bytes: AtomicUsize,
@@ -79,13 +79,18 @@ impl Planner {
         let tables = tables.iter().map(|t| (t.schema.name.clone(), t.clone())).collect();
         Planner {
             source,
-            tables,
+            tables: std::sync::RwLock::new(tables),
             statement: Mutex::default(),
             max_kept_bytes: AtomicUsize::new(super::MAX_KEPT_BYTES),
             namespace_window_bytes: AtomicUsize::new(cache::NAMESPACE_WINDOW_BYTES),
             kept_bytes: AtomicUsize::new(0),
             conversion_workers: AtomicUsize::new(default_conversion_workers()),
         }
+    }
+
+    /// Plans the scans of `table` too (a generic resource table registered on first use).
+    pub(crate) fn add_table(&self, table: Arc<TableComponent>) {
+        self.tables.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(table.schema.name.clone(), table);
     }
 
     /// Forgets the previous statement: called before SQLite plans the next one.
@@ -203,7 +208,13 @@ impl Planner {
         let _span = table_span(table).entered();
         let mut converting = Vec::with_capacity(readers.len());
         for name in readers {
-            let component = self.tables.get(name).ok_or_else(|| module_error(format!("no table {name}")))?;
+            let component = self
+                .tables
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(name)
+                .cloned()
+                .ok_or_else(|| module_error(format!("no table {name}")))?;
             let width = component.schema.columns.len();
             let (idle, columns) = {
                 let mut statement = self.statement();

@@ -1,0 +1,117 @@
+//! The generic resource tables: every resource the source serves that no typed table reads
+//! gets a table, `k8s_<plural>[_<group>]` (docs/generic-tables.md), served by one built-in
+//! component. A table is registered the first time a statement names it, so a query pays
+//! for discovery only when it uses one, and the resources are looked up again (once a
+//! minute at most) when a statement names one not seen yet: a CRD created since.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, also_served_from};
+use crate::sources::DataSource;
+use crate::wasm::TableComponent;
+
+/// How long a discovery of the source's resources is trusted for a name it did not know.
+const REDISCOVER_AFTER: Duration = Duration::from_secs(60);
+
+/// The generic resource tables of one engine.
+pub(super) struct GenericTables {
+    template: Arc<TableComponent>,
+    source: Arc<dyn DataSource>,
+    /// (group, kind) that typed tables read, directly or from a group the kind moved from.
+    typed: HashSet<(String, String)>,
+    /// The typed table that reads each resource a generic table would otherwise, by the
+    /// generic name (`k8s_pods` → `kubernetes_pods`), to say so when a statement names one.
+    typed_names: HashMap<String, String>,
+    /// The generic tables the source's resources make, by name, and when they were found.
+    known: Mutex<Option<(Instant, HashMap<String, ApiResource>)>>,
+}
+
+impl GenericTables {
+    pub(super) fn new(
+        template: Arc<TableComponent>,
+        source: Arc<dyn DataSource>,
+        typed: &[Arc<TableComponent>],
+    ) -> Self {
+        let (mut covered, mut typed_names) = (HashSet::new(), HashMap::new());
+        for table in typed {
+            if let Source::Resource(resource) = &table.schema.source {
+                // Of the tables reading a resource, the one of its objects (the shortest name:
+                // kubernetes_pods, not kubernetes_pod_containers).
+                let name =
+                    typed_names.entry(resource.generic_table_name()).or_insert_with(|| table.schema.name.clone());
+                if table.schema.name.len() < name.len() {
+                    name.clone_from(&table.schema.name);
+                }
+                covered.insert((resource.group.clone(), resource.kind.clone()));
+                for group in also_served_from(&resource.group, &resource.kind) {
+                    covered.insert(((*group).to_string(), resource.kind.clone()));
+                }
+            }
+        }
+        GenericTables { template, source, typed: covered, typed_names, known: Mutex::new(None) }
+    }
+
+    /// The typed table that reads the resource `name` would be the generic table of.
+    pub(super) fn typed_table_for(&self, name: &str) -> Option<&str> {
+        self.typed_names.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// The names in `sql` that may be generic tables: words starting with `k8s_`, lowercased.
+    pub(super) fn names_in(sql: &str) -> HashSet<String> {
+        sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|word| {
+                word.len() > GENERIC_PREFIX.len() && word[..GENERIC_PREFIX.len()].eq_ignore_ascii_case(GENERIC_PREFIX)
+            })
+            .map(str::to_ascii_lowercase)
+            .collect()
+    }
+
+    /// The table called `name`, if the source serves its resource and no typed table reads it.
+    pub(super) fn table(&self, name: &str) -> Option<Arc<TableComponent>> {
+        let resource = self.resource(name)?;
+        let schema = TableSchema {
+            name: name.to_string(),
+            description: format!(
+                "Objects of {} ({}), one row each: a generic table.",
+                resource.qualified_name(),
+                resource.api_version()
+            ),
+            columns: self.template.schema.columns.clone(),
+            source: Source::Resource(resource),
+        };
+        Some(Arc::new(self.template.serving(schema)))
+    }
+
+    /// Every generic table's name (discovering the resources if not yet), for suggestions.
+    pub(super) fn names(&self) -> Vec<String> {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        let (_, tables) = known.get_or_insert_with(|| (Instant::now(), self.discover()));
+        tables.keys().cloned().collect()
+    }
+
+    fn resource(&self, name: &str) -> Option<ApiResource> {
+        let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
+        let stale =
+            known.as_ref().is_none_or(|(at, tables)| !tables.contains_key(name) && at.elapsed() > REDISCOVER_AFTER);
+        if stale {
+            *known = Some((Instant::now(), self.discover()));
+        }
+        known.as_ref().and_then(|(_, tables)| tables.get(name).cloned())
+    }
+
+    /// The source's resources that no typed table reads, by generic table name (the first
+    /// resource of a name wins when two groups' names differ only by `.` and `-`).
+    fn discover(&self) -> HashMap<String, ApiResource> {
+        let mut tables = HashMap::new();
+        for resource in self.source.resources() {
+            // Secrets stay with their typed table, which never reads their values.
+            if resource.is_secrets() || self.typed.contains(&(resource.group.clone(), resource.kind.clone())) {
+                continue;
+            }
+            tables.entry(resource.generic_table_name()).or_insert(resource);
+        }
+        tables
+    }
+}
