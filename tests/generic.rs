@@ -170,3 +170,24 @@ fn the_command_line_serves_generic_tables_and_a_typed_third_party_table_wins() {
     assert!(!output.status.success());
     assert!(stderr.contains("its resource is read by the typed table cert_manager_certificates"), "{stderr}");
 }
+
+#[test]
+fn the_extension_registers_the_generic_tables_of_the_resources_served_at_start() {
+    let server = cluster();
+    let kubeconfig = kubeconfig(&server, "generic-extension");
+    let mut osquery = common::scheduled::ScheduledQueries::start(&[
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        "KUBEQUERY_GENERIC_TABLES=1".to_string(),
+    ]);
+    let mut names: Vec<String> = osquery
+        .generate_rows("k8s_certificates_cert_manager_io")
+        .iter()
+        .map(|row| format!("{}/{}", row["namespace"].as_str().unwrap_or(""), row["name"].as_str().unwrap_or("")))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["ns-a/web", "ns-b/api"]);
+    let lease = osquery.generate_rows("k8s_leases_coordination_k8s_io");
+    assert_eq!(lease.len(), 1);
+    let spec: Value = serde_json::from_str(lease[0]["spec"].as_str().expect("spec is JSON text")).expect("JSON");
+    assert_eq!(spec["holderIdentity"], "node-1");
+}

@@ -10,6 +10,7 @@ use kubequery::catalog::Catalog;
 // How host/build.rs builds components, shared.
 #[path = "../../host/build/guest.rs"]
 pub mod guest;
+pub mod scheduled;
 use kubequery::schema::TableSchema;
 use kubequery::sources::DataSource;
 use kubequery::sql::{Engine, QueryError, ResultSink};

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+
+use kubequery::sql::GenericTables;
 use std::time::Duration;
 
 use clap::Args;
@@ -34,6 +36,10 @@ pub struct ExtensionArgs {
     /// [default: 96Mi]
     #[arg(long, env = "KUBEQUERY_MAX_RESPONSE", value_name = "SIZE")]
     max_response: Option<Bytes>,
+    /// Also register a generic table (k8s_*) for every resource discovery lists at start that
+    /// no typed table reads (docs/generic-tables.md); needs RBAC to list them [default: off]
+    #[arg(long, env = "KUBEQUERY_GENERIC_TABLES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    generic_tables: Option<bool>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -42,8 +48,15 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
     let memory_budget = args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget);
     let settings = settings.for_extension(memory_budget);
     let catalog = settings.catalog()?;
-    let source = settings.source(Some(&catalog), false)?;
-    let tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
+    let generic = args.generic_tables.or(settings.generic_tables).unwrap_or(false);
+    let source = settings.source(Some(&catalog), generic)?;
+    let mut tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
+    // osqueryd learns the tables once, at registration: the resources served now.
+    if generic && let Some(template) = catalog.generic() {
+        let generic = GenericTables::new(template.clone(), source.clone(), &tables).all();
+        tracing::info!("serving {} generic resource tables", generic.len());
+        tables.extend(generic);
+    }
     let options = ExtensionOptions {
         socket: args.socket.clone(),
         timeout: Duration::from_secs(args.timeout),

@@ -58,6 +58,7 @@ struct ConfigFile {
     watch_cache_memory: Option<Bytes>,
     events_retention: Option<u64>,
     events_retained: Option<usize>,
+    generic_tables: Option<bool>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -78,6 +79,8 @@ pub struct Settings {
     pub memory_budget: Option<Bytes>,
     pub call_timeout: Option<u64>,
     pub max_response: Option<Bytes>,
+    /// Whether the extension serves generic resource tables (its flag and variable win).
+    pub generic_tables: Option<bool>,
     /// The watch cache asked for (`Some(true)`) or against; `None`: the command's default.
     watch_cache: Option<bool>,
     /// The watch cache's settings, used when it is on.
@@ -176,6 +179,7 @@ impl Settings {
             memory_budget: file.memory_budget,
             call_timeout: file.call_timeout,
             max_response: file.max_response,
+            generic_tables: file.generic_tables,
             watch_cache,
             watch_cache_config,
             watch_cache_memory,

@@ -15,8 +15,8 @@ use crate::wasm::TableComponent;
 /// How long a discovery of the source's resources is trusted for a name it did not know.
 const REDISCOVER_AFTER: Duration = Duration::from_secs(60);
 
-/// The generic resource tables of one engine.
-pub(super) struct GenericTables {
+/// The generic resource tables of one engine, or of the osquery extension.
+pub struct GenericTables {
     template: Arc<TableComponent>,
     source: Arc<dyn DataSource>,
     /// (group, kind) that typed tables read, directly or from a group the kind moved from.
@@ -29,11 +29,9 @@ pub(super) struct GenericTables {
 }
 
 impl GenericTables {
-    pub(super) fn new(
-        template: Arc<TableComponent>,
-        source: Arc<dyn DataSource>,
-        typed: &[Arc<TableComponent>],
-    ) -> Self {
+    /// The generic tables `template` (the catalog's `generic()`) serves for the resources of
+    /// `source` that none of the `typed` tables reads.
+    pub fn new(template: Arc<TableComponent>, source: Arc<dyn DataSource>, typed: &[Arc<TableComponent>]) -> Self {
         let (mut covered, mut typed_names) = (HashSet::new(), HashMap::new());
         for table in typed {
             if let Source::Resource(resource) = &table.schema.source {
@@ -66,6 +64,13 @@ impl GenericTables {
             })
             .map(str::to_ascii_lowercase)
             .collect()
+    }
+
+    /// Every generic table the source's resources make now, by name.
+    pub fn all(&self) -> Vec<Arc<TableComponent>> {
+        let mut names = self.names();
+        names.sort();
+        names.iter().filter_map(|name| self.table(name)).collect()
     }
 
     /// The table called `name`, if the source serves its resource and no typed table reads it.

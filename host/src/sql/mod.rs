@@ -15,6 +15,7 @@ mod read_only;
 mod suggest;
 mod vtab;
 
+pub use generic::GenericTables;
 pub use suggest::closest;
 
 use std::sync::Arc;
