@@ -147,3 +147,33 @@ fn without_a_terminal_plain_kubequery_prints_help_instead_of_a_shell() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stdout).contains("shell"));
 }
+
+#[test]
+fn generic_tables_are_listed_and_queried_in_the_shell() {
+    let dir = common::scratch("shell-generic-snapshot");
+    std::fs::create_dir_all(&dir).expect("snapshot dir");
+    let lease = json!({
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": {"name": "kube-scheduler", "namespace": "kube-system"},
+        "spec": {"holderIdentity": "node-1"}
+    });
+    std::fs::write(dir.join("lease.json"), lease.to_string()).expect("lease");
+    let prompt = json!({"expect": "kubequery> "});
+    drive(
+        "shell-generic",
+        &["shell", "--snapshot", &dir.display().to_string()],
+        &json!([
+            prompt,
+            {"send": ".tables k8s_\r"},
+            {"expect": "k8s_leases_coordination_k8s_io"},
+            prompt,
+            {"send": ".mode csv\r"},
+            prompt,
+            {"send": "SELECT json_extract(spec, '$.holderIdentity') AS holder FROM k8s_leases_coordination_k8s_io;\r"},
+            {"expect": r"holder\r+\nnode-1\r+\n"},
+            prompt,
+            {"ctrl": "d"},
+            {"exit": 0}
+        ]),
+    );
+}

@@ -108,6 +108,12 @@ impl Engine {
         self.generic = Some(generic::GenericTables::new(template, self.source.clone(), &self.tables));
     }
 
+    /// The names of the generic tables the source's resources make (discovering them on a
+    /// live cluster the first time); none when the engine serves no generic tables.
+    pub fn generic_table_names(&self) -> Vec<String> {
+        self.generic.as_ref().map(generic::GenericTables::names).unwrap_or_default()
+    }
+
     /// Registers the generic tables `sql` names that are not registered yet.
     fn register_generic_tables(&self, sql: &str) {
         let Some(generic) = &self.generic else { return };

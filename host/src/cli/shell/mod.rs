@@ -41,7 +41,7 @@ pub struct ShellArgs {
 
 const HELP: &str = "\
 Statements end with ';' and may span several lines. Commands:
-  .tables [PATTERN]   list tables (PATTERN: a part of the name, or a glob with * and ?)
+  .tables [PATTERN]   list tables, typed then generic (k8s_*) (PATTERN: a part of the name, or a glob with * and ?)
   .schema TABLE       show a table's columns
   .mode MODE          output: table, json, jsonl, csv or line
   .timer on|off       print how long each statement took
@@ -137,8 +137,12 @@ impl Shell {
             (".quit" | ".exit", _) => return false,
             (".help", _) => println!("{HELP}"),
             (".tables", pattern) => {
-                for table in self.catalog.tables().filter(|t| pattern.is_none_or(|p| matches(p, &t.schema.name))) {
-                    println!("{}", table.schema.name);
+                // The typed tables, then the generic ones of the resources the source serves.
+                let typed = self.catalog.tables().map(|t| t.schema.name.clone());
+                let mut generic = self.engine.generic_table_names();
+                generic.sort();
+                for name in typed.chain(generic).filter(|name| pattern.is_none_or(|p| matches(p, name))) {
+                    println!("{name}");
                 }
             }
             (".schema", Some(table)) => {

@@ -22,6 +22,10 @@ const LEVEL: i32 = 3;
 /// The largest dictionary trained: zstd's own default size.
 const DICTIONARY_BYTES: usize = 64 << 10;
 
+/// Bytes of objects a dictionary is trained on at most: a page of large objects would take
+/// the training seconds, and a few hundred objects teach it what they share.
+const TRAINING_BYTES: usize = 4 << 20;
+
 /// One object as kept.
 pub(crate) struct Kept {
     packed: Box<[u8]>,
@@ -48,7 +52,15 @@ pub(crate) struct Codec {
 impl Codec {
     /// A codec for objects like `samples` (the first page's items).
     pub(crate) fn train<'a>(samples: impl IntoIterator<Item = &'a str>) -> io::Result<Codec> {
-        let samples: Vec<&[u8]> = samples.into_iter().map(str::as_bytes).collect();
+        let mut total = 0;
+        let samples: Vec<&[u8]> = samples
+            .into_iter()
+            .map(str::as_bytes)
+            .take_while(|sample| {
+                total += sample.len();
+                total <= TRAINING_BYTES
+            })
+            .collect();
         // Training refuses a handful of small samples; such resources are small anyway.
         match zstd::dict::from_samples(&samples, DICTIONARY_BYTES) {
             Ok(dictionary) => Ok(Codec {
