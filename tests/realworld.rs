@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubequery::schema::{ApiResource, Source};
+use kubequery::schema::Source;
 use kubequery::sources::snapshot::Snapshot;
 
 use crate::common;
@@ -91,14 +91,7 @@ const ONE_ROW_PER_OBJECT: &[&str] = &[
 fn every_source_loads_and_every_table_reads_it_without_an_error() {
     let Some(dir) = corpus() else { return };
     let catalog = common::builtin_catalog();
-    let read: Vec<ApiResource> = catalog
-        .tables()
-        .filter_map(|t| match &t.schema.source {
-            Source::Resource(resource) => Some(resource.clone()),
-            _ => None,
-        })
-        .collect();
-    let read: Vec<&ApiResource> = read.iter().collect();
+    let read = kubequery::schema::kinds_read(catalog.tables().map(|t| &t.schema));
     let mut failures = Vec::new();
     let mut generic_kinds = Vec::new();
     let mut objects_checked = 0;

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::{GlobalArgs, SourceArgs};
 use kubequery::budget::Bytes;
 use kubequery::catalog::{Catalog, Policy};
-use kubequery::schema::{ApiResource, Source};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{CacheConfig, DEFAULT_MAX_BYTES, LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
@@ -216,13 +215,7 @@ impl Settings {
             tracing::warn!("skipped {problem}");
         }
         if let Some(catalog) = catalog {
-            let read: Vec<&ApiResource> = catalog
-                .tables()
-                .filter_map(|t| match &t.schema.source {
-                    Source::Resource(resource) => Some(resource),
-                    _ => None,
-                })
-                .collect();
+            let read = kubequery::schema::kinds_read(catalog.tables().map(|t| &t.schema));
             for unread in snapshot.unread_kinds(&read) {
                 if generic_tables {
                     tracing::info!("{unread}: query them as {}", unread.resource.generic_table_name());

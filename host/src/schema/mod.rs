@@ -4,6 +4,7 @@
 mod columns;
 mod names;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use thiserror::Error;
@@ -147,6 +148,23 @@ pub fn also_served_from(group: &str, kind: &str) -> &'static [&'static str] {
         ("events.k8s.io", "Event") => &[""],
         _ => &[],
     }
+}
+
+/// The (group, kind) pairs whose objects `tables` get: each resource's own, and those of the
+/// groups it is also served from ([`also_served_from`]). A kind outside them has no typed
+/// table.
+pub fn kinds_read<'a>(tables: impl IntoIterator<Item = &'a TableSchema>) -> HashSet<(String, String)> {
+    let mut kinds = HashSet::new();
+    for table in tables {
+        if let Source::Resource(resource) = &table.source {
+            for group in std::iter::once(resource.group.as_str())
+                .chain(also_served_from(&resource.group, &resource.kind).iter().copied())
+            {
+                kinds.insert((group.to_string(), resource.kind.clone()));
+            }
+        }
+    }
+    kinds
 }
 
 /// How the generic resource tables' names start.

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, also_served_from};
+use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, kinds_read};
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
 
@@ -32,7 +32,7 @@ impl GenericTables {
     /// The generic tables `template` (the catalog's `generic()`) serves for the resources of
     /// `source` that none of the `typed` tables reads.
     pub fn new(template: Arc<TableComponent>, source: Arc<dyn DataSource>, typed: &[Arc<TableComponent>]) -> Self {
-        let (mut covered, mut typed_names) = (HashSet::new(), HashMap::new());
+        let mut typed_names = HashMap::new();
         for table in typed {
             if let Source::Resource(resource) = &table.schema.source {
                 // Of the tables reading a resource, the one of its objects (the shortest name:
@@ -42,13 +42,10 @@ impl GenericTables {
                 if table.schema.name.len() < name.len() {
                     name.clone_from(&table.schema.name);
                 }
-                covered.insert((resource.group.clone(), resource.kind.clone()));
-                for group in also_served_from(&resource.group, &resource.kind) {
-                    covered.insert(((*group).to_string(), resource.kind.clone()));
-                }
             }
         }
-        GenericTables { template, source, typed: covered, typed_names, known: Mutex::new(None) }
+        let typed = kinds_read(typed.iter().map(|t| &t.schema));
+        GenericTables { template, source, typed, typed_names, known: Mutex::new(None) }
     }
 
     /// The typed table that reads the resource `name` would be the generic table of.

@@ -15,7 +15,7 @@ mod files;
 mod load;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -134,20 +134,15 @@ impl Snapshot {
         self.objects.values().map(Vec::len).sum()
     }
 
-    /// The kinds of objects in the snapshot that none of the resources `read` (the tables'
-    /// sources) gets, each with the first file holding it: a file of a kind no typed table
-    /// reads gives rows only in its generic table, which the user should hear of.
-    pub fn unread_kinds(&self, read: &[&ApiResource]) -> Vec<UnreadKind> {
-        let is_read = |group: &str, kind: &str| {
-            read.iter().any(|r| {
-                r.kind == kind
-                    && (r.group == group || crate::schema::also_served_from(&r.group, &r.kind).contains(&group))
-            })
-        };
+    /// The kinds of objects in the snapshot outside `read` (the typed tables' kinds,
+    /// [`kinds_read`](crate::schema::kinds_read)), each with the first file holding it: a file
+    /// of a kind no typed table reads gives rows only in its generic table, which the user
+    /// should hear of.
+    pub fn unread_kinds(&self, read: &HashSet<(String, String)>) -> Vec<UnreadKind> {
         let resources = self.resources();
         self.files_of_kind
             .iter()
-            .filter(|((group, kind), _)| !is_read(group, kind))
+            .filter(|(kind, _)| !read.contains(*kind))
             .filter_map(|((group, kind), (file, files))| {
                 let resource = resources.iter().find(|r| &r.group == group && &r.kind == kind)?.clone();
                 Some(UnreadKind { file: file.clone(), files: *files, resource })
@@ -165,7 +160,7 @@ impl Snapshot {
     /// in the API server's order whichever group an object came from.
     fn objects_of(&self, resource: &ApiResource) -> Vec<&Object> {
         let also = crate::schema::also_served_from(&resource.group, &resource.kind);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut objects: Vec<&Object> = std::iter::once(resource.group.as_str())
             .chain(also.iter().copied())
             .filter_map(|group| self.objects.get(&(group.to_string(), resource.kind.clone())))
