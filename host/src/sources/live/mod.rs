@@ -205,20 +205,10 @@ async fn discovery(
     tx: mpsc::Sender<Result<Page, SourceError>>,
 ) -> Result<(), SourceError> {
     let name = cluster.identity.name.clone();
-    let fail =
-        |failure| SourceError::Cluster { cluster: name.clone(), source: ClusterError::Discovery(failure).into() };
-    let core: ApiVersions =
-        serde_json::from_slice(&get(&cluster.client, &name, "/api", "application/json").await.map_err(fail)?)
-            .unwrap_or(ApiVersions { versions: Vec::new() });
-    let groups: ApiGroupList =
-        serde_json::from_slice(&get(&cluster.client, &name, "/apis", "application/json").await.map_err(fail)?)
-            .unwrap_or(ApiGroupList { groups: Vec::new() });
-    let mut paths: Vec<String> = core.versions.iter().map(|v| format!("/api/{v}")).collect();
-    for group in &groups.groups {
-        for version in &group.versions {
-            paths.push(format!("/apis/{}", version.group_version));
-        }
-    }
+    let paths = resource_list_paths(&cluster, Versions::All).await.map_err(|failure| SourceError::Cluster {
+        cluster: name.clone(),
+        source: ClusterError::Discovery(failure).into(),
+    })?;
     for path in paths {
         // A broken aggregated API (often metrics.k8s.io) must not hide the rest.
         match get(&cluster.client, &name, &path, "application/json").await {
@@ -233,21 +223,42 @@ async fn discovery(
     Ok(())
 }
 
-/// The resources `cluster` serves, each at its group's preferred version.
-async fn preferred_resources(cluster: &ClusterClient) -> Result<Vec<ApiResource>, Failure> {
+/// Which group versions discovery reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Versions {
+    /// Every version of every group (`kubernetes_api_resources`).
+    All,
+    /// The preferred version of each group (the generic tables read each resource once).
+    Preferred,
+}
+
+/// The paths of the APIResourceLists `cluster` serves (`/api/v1`, `/apis/<group>/<version>`).
+async fn resource_list_paths(cluster: &ClusterClient, versions: Versions) -> Result<Vec<String>, Failure> {
     let name = &cluster.identity.name;
     let core: ApiVersions = serde_json::from_slice(&get(&cluster.client, name, "/api", "application/json").await?)
         .unwrap_or(ApiVersions { versions: Vec::new() });
     let groups: ApiGroupList = serde_json::from_slice(&get(&cluster.client, name, "/apis", "application/json").await?)
         .unwrap_or(ApiGroupList { groups: Vec::new() });
-    let mut paths: Vec<String> = core.versions.iter().take(1).map(|v| format!("/api/{v}")).collect();
+    let core_versions = if versions == Versions::All { core.versions.len() } else { 1 };
+    let mut paths: Vec<String> = core.versions.iter().take(core_versions).map(|v| format!("/api/{v}")).collect();
     for group in groups.groups {
-        if let Some(version) = group.preferred_version.or_else(|| group.versions.into_iter().next()) {
-            paths.push(format!("/apis/{}", version.group_version));
+        match versions {
+            Versions::All => paths.extend(group.versions.iter().map(|v| format!("/apis/{}", v.group_version))),
+            Versions::Preferred => {
+                if let Some(version) = group.preferred_version.or_else(|| group.versions.into_iter().next()) {
+                    paths.push(format!("/apis/{}", version.group_version));
+                }
+            }
         }
     }
+    Ok(paths)
+}
+
+/// The resources `cluster` serves, each at its group's preferred version.
+async fn preferred_resources(cluster: &ClusterClient) -> Result<Vec<ApiResource>, Failure> {
+    let name = &cluster.identity.name;
     let mut resources = Vec::new();
-    for path in paths {
+    for path in resource_list_paths(cluster, Versions::Preferred).await? {
         match get(&cluster.client, name, &path, "application/json").await {
             Ok(body) => resources.extend(super::discovery::resources_of(&body)),
             Err(failure) => tracing::warn!("discovery of {path} failed, skipping it: {failure}"),
