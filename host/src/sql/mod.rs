@@ -47,6 +47,9 @@ pub struct Engine {
     generic: Option<generic::GenericTables>,
     /// Generic tables registered so far.
     registered: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Whether every generic table's name is among `names`, for "did you mean …" (added the
+    /// first time a statement names one that does not exist).
+    generic_names_known: std::sync::atomic::AtomicBool,
 }
 
 /// Table-valued functions SQLite provides without listing them in `pragma_module_list`.
@@ -98,6 +101,7 @@ impl Engine {
             source,
             generic: None,
             registered: std::sync::Mutex::default(),
+            generic_names_known: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -123,8 +127,7 @@ impl Engine {
                 continue;
             }
             let Some(table) = generic.table(&name) else {
-                // A misspelt name is suggested from every generic table's (once).
-                if registered.insert(String::new()) {
+                if !self.generic_names_known.swap(true, std::sync::atomic::Ordering::Relaxed) {
                     let mut names = self.names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     for known in generic.names() {
                         names.add(&known, std::iter::empty());
