@@ -1,10 +1,53 @@
-//! The resources a discovery document (an APIResourceList, `/api/v1` or
-//! `/apis/<group>/<version>`) lists, for the generic resource tables: live clusters read them
-//! from their API servers, snapshots from the discovery files saved with them.
+//! Discovery documents: which files of a snapshot are ones (APIResourceLists, `/api/v1` or
+//! `/apis/<group>/<version>`, and arrays of `/apis`' APIGroups), and the resources an
+//! APIResourceList lists, for the generic resource tables: live clusters read them from their
+//! API servers, snapshots from the discovery files saved with them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::schema::ApiResource;
+
+/// An APIResourceList's shape, as discovery answers it or as clients write it without `kind`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Shape<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    group_version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+}
+
+/// Whether `document` is an APIResourceList: its `kind` says so, or, without one, it has a
+/// `groupVersion` and `resources`.
+pub(crate) fn is_resource_list(document: &[u8]) -> bool {
+    serde_json::from_slice::<Shape>(document).is_ok_and(|shape| match shape.kind.as_deref() {
+        Some(kind) => kind == "APIResourceList",
+        None => shape.group_version.is_some() && shape.resources.is_some(),
+    })
+}
+
+/// Whether `document` is an array of discovery's APIGroups (`/apis`' groups), as clients write
+/// them without their `kind`: objects with a `name` and `versions`, and nothing an APIGroup
+/// does not have.
+pub(crate) fn is_api_group_array(document: &[u8]) -> bool {
+    const MEMBERS: &[&str] =
+        &["name", "versions", "preferredVersion", "serverAddressByClientCIDRs", "kind", "apiVersion"];
+    let Ok(groups) = serde_json::from_slice::<Vec<HashMap<Cow<str>, &RawValue>>>(document) else {
+        return false;
+    };
+    !groups.is_empty()
+        && groups.iter().all(|group| {
+            group.contains_key("name")
+                && group.contains_key("versions")
+                && group.keys().all(|key| MEMBERS.contains(&key.as_ref()))
+        })
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -4,7 +4,7 @@
 //! - [`live`]: Kubernetes API servers, through kubeconfig contexts or in-cluster;
 //! - [`snapshot`]: files on disk (or the demo snapshot embedded in the binary).
 
-mod discovery;
+pub(crate) mod discovery;
 mod label_selector;
 mod list_body;
 pub mod live;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::error::ParseError;
+use crate::sources::discovery::{is_api_group_array, is_resource_list};
 
 /// One Kubernetes object found in a file.
 pub(crate) struct Object {
@@ -70,44 +71,6 @@ struct KubectlVersion<'a> {
     info: Option<&'a RawValue>,
 }
 
-/// An APIResourceList as discovery answers it, or as clients write it without its `kind`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ResourceList<'a> {
-    #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    group_version: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    resources: Option<&'a RawValue>,
-}
-
-impl ResourceList<'_> {
-    fn is_discovery(&self) -> bool {
-        match self.kind.as_deref() {
-            Some(kind) => kind == "APIResourceList",
-            None => self.group_version.is_some() && self.resources.is_some(),
-        }
-    }
-}
-
-/// Whether `doc` is an array of discovery's APIGroups (`/apis`'s groups), as clients write
-/// them without their `kind`: objects with a `name` and `versions`, and nothing an APIGroup
-/// does not have.
-fn is_api_group_array(doc: &[u8]) -> bool {
-    const MEMBERS: &[&str] =
-        &["name", "versions", "preferredVersion", "serverAddressByClientCIDRs", "kind", "apiVersion"];
-    let Ok(groups) = serde_json::from_slice::<Vec<std::collections::HashMap<Cow<str>, &RawValue>>>(doc) else {
-        return false;
-    };
-    !groups.is_empty()
-        && groups.iter().all(|group| {
-            group.contains_key("name")
-                && group.contains_key("versions")
-                && group.keys().all(|key| MEMBERS.contains(&key.as_ref()))
-        })
-}
-
 /// Built-in kinds and the version clients write them at, for bare arrays whose items carry no
 /// `kind` (sonobuoy's early output, a file per kind such as `Pods.json`): the file's name says
 /// the kind, singular or plural.
@@ -166,13 +129,13 @@ pub(crate) fn parse_file(relative: &str, bytes: &[u8]) -> Result<Content, ParseE
     }
     let documents: Vec<Vec<u8>> = if is_yaml(relative) { yaml_documents(bytes)? } else { vec![bytes.to_vec()] };
     if let [doc] = documents.as_slice() {
-        if serde_json::from_slice::<ResourceList>(doc).is_ok_and(|d| d.is_discovery()) {
+        if is_resource_list(doc) {
             return Ok(Content::Discovery(vec![doc.clone()]));
         }
         // An array of discovery documents, as troubleshoot writes them.
         if let Ok(items) = serde_json::from_slice::<Vec<&RawValue>>(doc)
             && !items.is_empty()
-            && items.iter().all(|i| serde_json::from_str::<ResourceList>(i.get()).is_ok_and(|d| d.is_discovery()))
+            && items.iter().all(|i| is_resource_list(i.get().as_bytes()))
         {
             return Ok(Content::Discovery(items.iter().map(|i| i.get().as_bytes().to_vec()).collect()));
         }
