@@ -271,9 +271,8 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
         let held = informer.state().bytes;
         let room = config.max_bytes.saturating_sub(informer.used.load(Ordering::Relaxed).saturating_sub(held));
         match list(&informer, &cluster, room).await {
-            Ok((objects, resource_version, json_bytes)) => {
+            Ok(Listed { objects, resource_version, bytes, json_bytes }) => {
                 let mut state = informer.state();
-                let bytes = objects.values().map(|o| o.bytes()).sum();
                 let before = std::mem::replace(&mut state.objects, objects);
                 informer.release(&mut state, before.values().map(|o| o.bytes()).sum());
                 informer.hold(&mut state, bytes);
@@ -435,15 +434,20 @@ enum ListFailure {
     Compress(#[from] std::io::Error),
 }
 
+/// What a LIST brought.
+struct Listed {
+    objects: BTreeMap<Key, Arc<Kept>>,
+    resource_version: String,
+    /// Bytes the objects take as kept, and took as JSON.
+    bytes: usize,
+    json_bytes: usize,
+}
+
 /// Every object of the informer's resource, paged, as of one resourceVersion (a continue
-/// token that expires starts the list over, so no object comes from another version), with
-/// the version and the bytes of JSON they were; given up as soon as the objects kept pass
-/// `room` bytes. The first page trains the informer's compression.
-async fn list(
-    informer: &Informer,
-    cluster: &ClusterClient,
-    room: usize,
-) -> Result<(BTreeMap<Key, Arc<Kept>>, String, usize), ListFailure> {
+/// token that expires starts the list over, so no object comes from another version); given
+/// up as soon as the objects kept pass `room` bytes. The first page trains the informer's
+/// compression.
+async fn list(informer: &Informer, cluster: &ClusterClient, room: usize) -> Result<Listed, ListFailure> {
     let path = base_path(&informer.resource, None);
     'start: loop {
         let (mut objects, mut version, mut token) = (BTreeMap::new(), String::new(), None::<String>);
@@ -474,7 +478,10 @@ async fn list(
                     let object = codec.keep(item.get())?;
                     bytes += object.bytes();
                     json_bytes += item.get().len();
-                    objects.insert((meta.namespace, meta.name), object);
+                    // A name listed twice is held once.
+                    if let Some(replaced) = objects.insert((meta.namespace, meta.name), object) {
+                        bytes -= replaced.bytes();
+                    }
                 }
             }
             if bytes > room {
@@ -482,7 +489,7 @@ async fn list(
             }
             token = continue_token(&body);
             if token.is_none() {
-                return Ok((objects, version, json_bytes));
+                return Ok(Listed { objects, resource_version: version, bytes, json_bytes });
             }
         }
     }
