@@ -75,6 +75,14 @@ impl Selection {
         *self == Selection::default()
     }
 
+    /// Whether the object `namespace`/`name` of `resource` is one the namespace and name
+    /// constraints ask for (a cluster-scoped resource has no namespace to narrow by), for
+    /// sources that apply them themselves.
+    pub fn admits(&self, resource: &ApiResource, namespace: &str, name: &str) -> bool {
+        (self.namespaces.is_empty() || !resource.namespaced || self.namespaces.iter().any(|n| n == namespace))
+            && (self.names.is_empty() || self.names.iter().any(|n| n == name))
+    }
+
     /// The selection implied by equality constraints, given as (column, accepted values);
     /// constraints on columns without a pushdown narrow nothing.
     pub fn from_constraints<'a>(constraints: impl IntoIterator<Item = (&'a Column, &'a [String])>) -> Self {

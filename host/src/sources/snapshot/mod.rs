@@ -185,10 +185,7 @@ impl Snapshot {
         };
         let selected: Vec<&Object> = objects
             .into_iter()
-            .filter(|o| {
-                selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&o.namespace)
-            })
-            .filter(|o| selection.names.is_empty() || selection.names.contains(&o.name))
+            .filter(|o| selection.admits(resource, &o.namespace, &o.name))
             .take(selection.limit.unwrap_or(usize::MAX))
             .collect();
         // Like a cluster, one list per label selector, its pages tagged with it (an object

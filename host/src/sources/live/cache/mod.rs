@@ -189,10 +189,6 @@ impl WatchCache {
                 state.lists,
                 state.watches
             );
-            let wanted = |key: &(String, String)| {
-                (selection.namespaces.is_empty() || !resource.namespaced || selection.namespaces.contains(&key.0))
-                    && (selection.names.is_empty() || selection.names.contains(&key.1))
-            };
             let limit = selection.limit.unwrap_or(usize::MAX);
             // Expired Events after the live objects, oldest first.
             let expired = state.expired.iter().map(|e| (&e.key, &e.object));
@@ -200,7 +196,7 @@ impl WatchCache {
                 .objects
                 .iter()
                 .chain(expired)
-                .filter(|(key, _)| wanted(key))
+                .filter(|((namespace, name), _)| selection.admits(resource, namespace, name))
                 .take(limit)
                 .map(|(_, o)| o.clone())
                 .collect();
