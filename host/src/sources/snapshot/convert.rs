@@ -51,11 +51,6 @@ fn knows(group: &str, kind: &str) -> bool {
 /// fields in the order the API server writes them.
 fn core_event_to_events_v1(mut core: Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
-    let mut take = |from: &str, to: &str, out: &mut Map<String, Value>| {
-        if let Some(value) = core.remove(from).filter(|v| !v.is_null()) {
-            out.insert(to.into(), value);
-        }
-    };
     for (from, to) in [
         ("kind", "kind"),
         ("apiVersion", "apiVersion"),
@@ -75,10 +70,15 @@ fn core_event_to_events_v1(mut core: Map<String, Value>) -> Map<String, Value> {
         ("lastTimestamp", "deprecatedLastTimestamp"),
         ("count", "deprecatedCount"),
     ] {
-        take(from, to, &mut out);
-        // The API server writes a zero eventTime as null, in its place.
-        if to == "eventTime" {
-            out.entry("eventTime").or_insert(Value::Null);
+        match core.remove(from).filter(|v| !v.is_null()) {
+            Some(value) => {
+                out.insert(to.into(), value);
+            }
+            // The API server writes a zero eventTime as null, in its place.
+            None if to == "eventTime" => {
+                out.insert(to.into(), Value::Null);
+            }
+            None => {}
         }
     }
     out
