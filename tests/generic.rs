@@ -145,10 +145,7 @@ fn typed_tables_win_and_secrets_never_get_a_generic_table() {
 }
 
 fn kubequery(args: &[&str]) -> (Output, String, String) {
-    let output = common::kubequery().args(args).output().expect("running kubequery");
-    let (stdout, stderr) =
-        (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned());
-    (output, stdout, stderr)
+    common::run_command(common::kubequery().args(args))
 }
 
 #[test]

@@ -8,7 +8,6 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use kubequery_fixture_apiserver::{Fault, FixtureServer, Store};
 use serde_json::{Value, json};
@@ -125,15 +124,8 @@ fn snapshot(name: &str) -> PathBuf {
     dir
 }
 
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let output = cmd.output().expect("running kubequery");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
-}
-
 fn query_json(args: &[&str], sql: &str) -> Value {
-    let (output, stdout, stderr) = run(common::kubequery().args(args).args(["-o", "json", sql]));
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args(args).args(["-o", "json", sql]));
     assert!(output.status.success(), "{sql}: {stderr}");
     assert_no_value(sql, &stdout);
     assert_no_value(sql, &stderr);
@@ -160,12 +152,14 @@ fn adversarial_source_spellings_are_refused_at_load_naming_the_file_and_the_fiel
     for (index, (group, resource, kind, field)) in cases.into_iter().enumerate() {
         let name = format!("spelling_{index}");
         let component = common::spelled_component(&name, (group, "v1", resource, kind), false);
-        let (output, stdout, stderr) = run(common::kubequery()
-            .arg("--table")
-            .arg(&component)
-            .args(["--table-allow", "*", "--table-grant-secrets", &name, "query", "--kubeconfig"])
-            .arg(&kubeconfig)
-            .arg(format!("SELECT * FROM {name}")));
+        let (output, stdout, stderr) = common::run_command(
+            common::kubequery()
+                .arg("--table")
+                .arg(&component)
+                .args(["--table-allow", "*", "--table-grant-secrets", &name, "query", "--kubeconfig"])
+                .arg(&kubeconfig)
+                .arg(format!("SELECT * FROM {name}")),
+        );
         assert!(!output.status.success(), "{resource:?} must not load: {stdout}");
         let expected = format!(
             "source {field} {:?}",
@@ -196,7 +190,7 @@ fn kind_secret_under_another_resource_name_is_a_secret_table() {
     let component = common::spelled_component("disguised", ("", "v1", "notsecrets", "Secret"), false);
     let component = component.display().to_string();
     let snapshot = snapshot("disguised").display().to_string();
-    let (output, _, stderr) = run(common::kubequery().args([
+    let (output, _, stderr) = common::run_command(common::kubequery().args([
         "--table",
         &component,
         "--table-allow",
@@ -249,7 +243,7 @@ fn a_server_that_ignores_as_is_refused_naming_the_cluster() {
     let server = server();
     server.set_faults(vec![Fault::IgnoreAs { resource: "secrets".into() }]);
     let kubeconfig = kubeconfig(&server, "ignore-as").display().to_string();
-    let (output, stdout, stderr) = run(common::kubequery().args([
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args([
         "-vvv",
         "query",
         "--kubeconfig",
@@ -363,10 +357,12 @@ fn real_world_dumps_leak_no_secret_value() {
     // The k9s Secret was applied with kubectl: its values are in the annotation as well. (Its
     // other value, "fernand", is also a user name in the k9s RBAC dumps, so it cannot be a needle.)
     values.push("bumblebeetuna".into());
-    let (output, stdout, stderr) = run(common::kubequery()
-        .args(["-vvv", "query", "-o", "json", "--snapshot"])
-        .arg(&dir)
-        .arg("SELECT * FROM kubernetes_secrets; SELECT * FROM kubernetes_config_maps"));
+    let (output, stdout, stderr) = common::run_command(
+        common::kubequery()
+            .args(["-vvv", "query", "-o", "json", "--snapshot"])
+            .arg(&dir)
+            .arg("SELECT * FROM kubernetes_secrets; SELECT * FROM kubernetes_config_maps"),
+    );
     assert!(output.status.success(), "{stderr}");
     assert!(stdout.contains("\"s1\""), "the k9s Secret is listed: {stdout}");
     for value in &values {
@@ -375,7 +371,7 @@ fn real_world_dumps_leak_no_secret_value() {
     let component = common::spelled_component("realworld_reader", ("", "v1", "secrets", "Secret"), false);
     for file in &files {
         let (_, stdout, stderr) =
-            run(common::kubequery().args(["table", "test"]).arg(&component).arg("--input").arg(file));
+            common::run_command(common::kubequery().args(["table", "test"]).arg(&component).arg("--input").arg(file));
         assert!(stdout.contains("PartialObjectMetadataList"), "{}: {stdout}{stderr}", file.display());
         for value in &values {
             assert!(
@@ -422,12 +418,12 @@ fn sweep_every_table_through_query_table_test_and_osquery_leaks_nothing() {
 
     // 1. `kubequery query -vvv`, live and from a snapshot.
     for source in [["--kubeconfig", &kubeconfig], ["--snapshot", &snapshot]] {
-        let (output, stdout, stderr) = run(common::kubequery()
-            .args(&loading)
-            .arg("-vvv")
-            .arg("query")
-            .args(source)
-            .args(["-o", "jsonl", &statements]));
+        let (output, stdout, stderr) =
+            common::run_command(common::kubequery().args(&loading).arg("-vvv").arg("query").args(source).args([
+                "-o",
+                "jsonl",
+                &statements,
+            ]));
         assert!(output.status.success(), "{source:?}: {stderr}");
         assert!(!stderr.contains("skipping table component"), "every hostile table loads: {stderr}");
         assert!(stdout.contains("default-token"), "{source:?}: the sweep saw the Secrets");
@@ -441,8 +437,14 @@ fn sweep_every_table_through_query_table_test_and_osquery_leaks_nothing() {
 
     // The demo cluster's Secrets hold "ZGVtbw==" (base64 of "demo", a word the demo uses
     // everywhere else), so that is the needle there.
-    let (output, stdout, stderr) =
-        run(common::kubequery().args(&loading).args(["-vvv", "query", "--demo", "-o", "jsonl", &statements]));
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args(&loading).args([
+        "-vvv",
+        "query",
+        "--demo",
+        "-o",
+        "jsonl",
+        &statements,
+    ]));
     assert!(output.status.success(), "--demo: {stderr}");
     assert!(stdout.contains("frontend-tls"), "the sweep saw the demo's Secrets");
     assert!(!stdout.contains("ZGVtbw==") && !stderr.contains("ZGVtbw=="), "a demo Secret value got through");
@@ -455,12 +457,14 @@ fn sweep_every_table_through_query_table_test_and_osquery_leaks_nothing() {
         .join("wasm-tables/wasm32-wasip2/release/kubernetes_secrets.wasm");
     assert!(builtin.is_file(), "the built-in component is at {}", builtin.display());
     for component in files.iter().chain([&builtin]) {
-        let (output, stdout, stderr) = run(common::kubequery()
-            .arg("-vvv")
-            .args(["table", "test"])
-            .arg(component)
-            .arg("--input")
-            .arg(Path::new(&snapshot).join("secrets.json")));
+        let (output, stdout, stderr) = common::run_command(
+            common::kubequery()
+                .arg("-vvv")
+                .args(["table", "test"])
+                .arg(component)
+                .arg("--input")
+                .arg(Path::new(&snapshot).join("secrets.json")),
+        );
         assert!(output.status.success(), "{}: {stderr}", component.display());
         assert_no_value(&format!("table test {}", component.display()), &stdout);
         assert_no_value(&format!("table test {} stderr", component.display()), &stderr);
@@ -491,7 +495,7 @@ fn without_the_optional_grant_kubernetes_secrets_is_empty_and_warns_once() {
     let server = server();
     server.set_faults(vec![Fault::Status { resource: "secrets".into(), code: 403, times: None }]);
     let kubeconfig = kubeconfig(&server, "forbidden").display().to_string();
-    let (output, stdout, stderr) = run(common::kubequery().args([
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args([
         "query",
         "-o",
         "jsonl",

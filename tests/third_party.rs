@@ -6,7 +6,7 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use kubequery_fixture_apiserver::{FixtureServer, ResourceType, Store};
@@ -81,23 +81,17 @@ fn hostile(name: &str) -> PathBuf {
     common::hostile_components().join(format!("{name}.wasm"))
 }
 
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let output = cmd.output().expect("running kubequery");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output, stdout, stderr)
-}
-
 /// `kubequery GLOBAL query SOURCE -o json SQL` of one statement, with JSON columns parsed
 /// wherever the expected rows hold documents.
 fn query_rows(global: &[&str], source: &[&str], sql: &str) -> Value {
-    let (output, stdout, stderr) = run(common::kubequery().args(global).arg("query").args(source).args([
-        "-o",
-        "json",
-        "--cluster-name",
-        "test",
-        sql,
-    ]));
+    let (output, stdout, stderr) =
+        common::run_command(common::kubequery().args(global).arg("query").args(source).args([
+            "-o",
+            "json",
+            "--cluster-name",
+            "test",
+            sql,
+        ]));
     assert!(output.status.success(), "{sql}: {stderr}");
     let mut rows: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
     for row in rows.as_array_mut().expect("rows") {
@@ -161,12 +155,13 @@ fn each_example_builds_against_both_wit_releases_with_the_same_rows() {
         ("python", "0.1.0", python_example("0.1.0").to_path_buf()),
     ];
     for (language, version, component) in builds {
-        let (output, stdout, stderr) = run(common::kubequery().args(["table", "test"]).arg(&component).args([
-            "--input",
-            &example_input().join("certificates.json").display().to_string(),
-            "--expect",
-            &example_dir().join("tests/expected.json").display().to_string(),
-        ]));
+        let (output, stdout, stderr) =
+            common::run_command(common::kubequery().args(["table", "test"]).arg(&component).args([
+                "--input",
+                &example_input().join("certificates.json").display().to_string(),
+                "--expect",
+                &example_dir().join("tests/expected.json").display().to_string(),
+            ]));
         assert!(output.status.success(), "{language} {version}: {stdout}{stderr}");
         assert!(stderr.contains(&format!("(kubequery:table@{version})")), "{language} {version}: {stderr}");
         assert!(stderr.contains("rows match"), "{language} {version}: {stderr}");
@@ -204,7 +199,7 @@ fn a_malformed_object_costs_its_own_row_not_the_page() {
     std::fs::write(&input, serde_json::to_vec(&list).expect("JSON")).expect("write");
     for (language, component) in [("rust", rust_example()), ("python", python_example("0.2.0").to_path_buf())] {
         let (output, stdout, stderr) =
-            run(common::kubequery().args(["table", "test"]).arg(&component).arg("--input").arg(&input));
+            common::run_command(common::kubequery().args(["table", "test"]).arg(&component).arg("--input").arg(&input));
         assert!(output.status.success(), "{language}: {stderr}");
         let rows: Value = serde_json::from_str(&stdout).expect("rows");
         assert_eq!(rows.as_array().expect("rows").len(), good, "{language}: every other object gives its row");
@@ -215,8 +210,9 @@ fn a_malformed_object_costs_its_own_row_not_the_page() {
         );
     }
     // The 0.1 contract has no per-object errors: the Rust SDK logs the object and goes on.
-    let (output, stdout, stderr) =
-        run(common::kubequery().args(["table", "test"]).arg(rust_example_wit_0_1()).arg("--input").arg(&input));
+    let (output, stdout, stderr) = common::run_command(
+        common::kubequery().args(["table", "test"]).arg(rust_example_wit_0_1()).arg("--input").arg(&input),
+    );
     assert!(output.status.success(), "{stderr}");
     assert_eq!(serde_json::from_str::<Value>(&stdout).expect("rows").as_array().expect("rows").len(), good);
     assert!(stderr.contains("skipped web/broken-cert"), "{stderr}");
@@ -226,12 +222,13 @@ fn a_malformed_object_costs_its_own_row_not_the_page() {
 fn a_component_built_against_wit_0_1_0_keeps_loading() {
     // Built once from the Rust example and committed: the host must keep accepting it.
     let frozen = common::fixture("components/cert_manager_certificates-wit-0.1.0.wasm");
-    let (output, stdout, stderr) = run(common::kubequery().args(["table", "test"]).arg(&frozen).args([
-        "--input",
-        &example_input().join("certificates.json").display().to_string(),
-        "--expect",
-        &example_dir().join("tests/expected.json").display().to_string(),
-    ]));
+    let (output, stdout, stderr) =
+        common::run_command(common::kubequery().args(["table", "test"]).arg(&frozen).args([
+            "--input",
+            &example_input().join("certificates.json").display().to_string(),
+            "--expect",
+            &example_dir().join("tests/expected.json").display().to_string(),
+        ]));
     assert!(output.status.success(), "{stdout}{stderr}");
     assert!(stderr.contains("rows match"), "{stderr}");
 }
@@ -260,7 +257,7 @@ fn a_custom_resource_is_listed_from_a_live_api_server() {
 fn an_unsupported_wit_version_is_refused_with_the_supported_range() {
     let mut args = with_table(&hostile("future_version"));
     args.extend(["query".into(), "--demo".into(), "SELECT count(*) AS n FROM kubernetes_nodes".into()]);
-    let (output, stdout, stderr) = run(common::kubequery().args(&args));
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args(&args));
     assert!(output.status.success(), "the other tables still work: {stderr}");
     assert!(stdout.contains("\"n\":3"), "{stdout}");
     assert!(
@@ -275,7 +272,7 @@ fn an_unsupported_wit_version_is_refused_with_the_supported_range() {
 fn an_import_the_host_does_not_offer_is_refused_at_load() {
     let mut args = with_table(&hostile("hostile_import"));
     args.extend(["tables".into()]);
-    let (output, stdout, stderr) = run(common::kubequery().args(&args));
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args(&args));
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("hostile_import.wasm: imports `evil:exfil/net`"), "{stderr}");
     assert!(stdout.contains("kubernetes_pods"), "built-in tables are still listed");
@@ -288,7 +285,7 @@ fn a_name_that_is_taken_is_refused_and_the_first_table_kept() {
     std::fs::copy(python_example("0.2.0"), dir.join("b.wasm")).expect("copy");
     let tables_dir = dir.display().to_string();
     let snapshot = example_input().display().to_string();
-    let (output, stdout, stderr) = run(common::kubequery().args([
+    let (output, stdout, stderr) = common::run_command(common::kubequery().args([
         "--tables-dir",
         &tables_dir,
         "query",
@@ -308,7 +305,7 @@ fn a_resource_outside_the_allow_list_is_refused() {
     let mut args = with_table(&rust_example());
     args.extend(["--table-allow".into(), "*.example.com,pods".into()]);
     args.extend(["query".into(), "--snapshot".into(), snapshot.clone(), format!("SELECT count(*) FROM {TABLE}")]);
-    let (output, _, stderr) = run(common::kubequery().args(&args));
+    let (output, _, stderr) = common::run_command(common::kubequery().args(&args));
     assert!(!output.status.success());
     assert!(
         stderr.contains(&format!(
@@ -349,7 +346,7 @@ fn secrets_need_a_grant_and_then_arrive_as_metadata_only() {
     let kubeconfig = kubeconfig.display().to_string();
     let reader = hostile("secret_reader").display().to_string();
 
-    let (output, _, stderr) = run(common::kubequery().args([
+    let (output, _, stderr) = common::run_command(common::kubequery().args([
         "--table",
         &reader,
         "query",
@@ -386,7 +383,7 @@ fn assert_limit(config: &str, hostile: Option<&str>, failing: &str, expected: &s
     if let Some(name) = hostile {
         cmd.arg("--table").arg(self::hostile(name));
     }
-    let (output, stdout, stderr) = run(cmd.args([
+    let (output, stdout, stderr) = common::run_command(cmd.args([
         "query",
         "--demo",
         "-o",
@@ -454,14 +451,16 @@ fn table_test_prints_a_diff_and_fails_on_a_mismatch_and_update_accepts() {
     std::fs::write(&golden, changed).expect("write");
     let input = example_input().join("certificates.json");
     let test = |extra: &[&str]| {
-        run(common::kubequery()
-            .args(["table", "test"])
-            .arg(rust_example())
-            .arg("--input")
-            .arg(&input)
-            .arg("--expect")
-            .arg(&golden)
-            .args(extra))
+        common::run_command(
+            common::kubequery()
+                .args(["table", "test"])
+                .arg(rust_example())
+                .arg("--input")
+                .arg(&input)
+                .arg("--expect")
+                .arg(&golden)
+                .args(extra),
+        )
     };
     let (output, stdout, stderr) = test(&[]);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -480,22 +479,24 @@ fn table_test_prints_a_diff_and_fails_on_a_mismatch_and_update_accepts() {
 #[test]
 fn table_test_reports_a_failing_component_and_bad_input() {
     let input = example_input().join("certificates.json");
-    let (output, _, stderr) =
-        run(common::kubequery().args(["table", "test"]).arg(hostile("hostile_panic")).arg("--input").arg(&input));
+    let (output, _, stderr) = common::run_command(
+        common::kubequery().args(["table", "test"]).arg(hostile("hostile_panic")).arg("--input").arg(&input),
+    );
     // hostile_panic reads namespaces; the input has none, so it is never called: no rows.
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("0 row(s) from 0 page(s)"), "{stderr}");
 
     let ns = common::fixture("kubequery-1.1.1/namespaces_test.json");
-    let (output, _, stderr) =
-        run(common::kubequery().args(["table", "test"]).arg(hostile("hostile_panic")).arg("--input").arg(&ns));
+    let (output, _, stderr) = common::run_command(
+        common::kubequery().args(["table", "test"]).arg(hostile("hostile_panic")).arg("--input").arg(&ns),
+    );
     assert!(!output.status.success());
     assert!(stderr.contains("table hostile_panic: component panicked at"), "{stderr}");
 
     let bad = common::scratch("table-test-bad").join("broken.json");
     std::fs::write(&bad, "{ not json").expect("write");
     let (output, _, stderr) =
-        run(common::kubequery().args(["table", "test"]).arg(rust_example()).arg("--input").arg(&bad));
+        common::run_command(common::kubequery().args(["table", "test"]).arg(rust_example()).arg("--input").arg(&bad));
     assert!(!output.status.success());
     assert!(stderr.contains("broken.json"), "{stderr}");
 }
@@ -520,26 +521,29 @@ fn table_new_output_builds_and_passes_table_test() {
         ),
     ] {
         let (output, stdout, stderr) =
-            run(common::kubequery().args(["table", "new", name, "--dir"]).arg(&parent).args(&extra));
+            common::run_command(common::kubequery().args(["table", "new", name, "--dir"]).arg(&parent).args(&extra));
         assert!(output.status.success(), "{stderr}");
         assert!(stdout.contains("cargo build --release --target wasm32-wasip2"), "{stdout}");
         let dir = parent.join(name);
         let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml");
         assert!(!text.contains("../"), "the crate must not point into the repository:\n{text}");
         let wasm = build_scaffold(&dir, name);
-        let (output, stdout, stderr) = run(common::kubequery()
-            .args(["table", "test"])
-            .arg(&wasm)
-            .arg("--input")
-            .arg(dir.join("tests/input/example.json"))
-            .arg("--expect")
-            .arg(dir.join("tests/expected.json")));
+        let (output, stdout, stderr) = common::run_command(
+            common::kubequery()
+                .args(["table", "test"])
+                .arg(&wasm)
+                .arg("--input")
+                .arg(dir.join("tests/input/example.json"))
+                .arg("--expect")
+                .arg(dir.join("tests/expected.json")),
+        );
         assert!(output.status.success(), "{name}: {stdout}{stderr}");
         assert!(stderr.contains("rows match"), "{stderr}");
         assert!(stderr.contains(&format!("(kubequery:table@{version})")), "{name}: {stderr}");
     }
     // A second `table new` of the same name does not overwrite the author's work.
-    let (output, _, stderr) = run(common::kubequery().args(["table", "new", "widgets", "--dir"]).arg(&parent));
+    let (output, _, stderr) =
+        common::run_command(common::kubequery().args(["table", "new", "widgets", "--dir"]).arg(&parent));
     assert!(!output.status.success());
     assert!(stderr.contains("already exists"), "{stderr}");
 }
@@ -553,7 +557,7 @@ fn names_sqlite_owns_are_refused_naming_the_file() {
         ("sqlite_schema", "reserved by SQLite"),
     ] {
         let component = common::spelled_component(name, ("", "v1", "namespaces", "Namespace"), false);
-        let (output, _, stderr) = run(common::kubequery().arg("--table").arg(&component).args([
+        let (output, _, stderr) = common::run_command(common::kubequery().arg("--table").arg(&component).args([
             "query",
             "--demo",
             "-o",

@@ -47,6 +47,14 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// The kubequery binary, with the test cache and no user configuration.
+/// Runs `command` to its end: its output, and its stdout and stderr as text.
+pub fn run_command(command: &mut Command) -> (std::process::Output, String, String) {
+    let output = command.output().expect("running kubequery");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stdout, stderr)
+}
+
 pub fn kubequery() -> Command {
     // Nothing of the user's environment: no kubeconfig, no in-cluster service account.
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("home");
