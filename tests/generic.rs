@@ -188,3 +188,20 @@ fn the_extension_registers_the_generic_tables_of_the_resources_served_at_start()
     let spec: Value = serde_json::from_str(lease[0]["spec"].as_str().expect("spec is JSON text")).expect("JSON");
     assert_eq!(spec["holderIdentity"], "node-1");
 }
+
+#[test]
+fn a_resource_whose_names_break_the_rules_gets_no_table() {
+    use kubequery::sources::snapshot::Snapshot;
+    let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "a"}},
+        {"apiVersion": "example.com/v1", "kind": "Bad\" Kind; --", "metadata": {"name": "x"}},
+        {"apiVersion": "Not A Group/v1", "kind": "Gadget", "metadata": {"name": "y"}}
+    ]});
+    let snapshot = Snapshot::from_file_bytes("objects.json", objects.to_string().as_bytes(), "hostile".into());
+    let catalog = common::builtin_catalog();
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    let mut engine = Engine::new(&tables, Arc::new(snapshot)).expect("engine");
+    engine.serve_generic_tables(catalog.generic().expect("generic component").clone());
+    assert_eq!(engine.generic_table_names(), ["k8s_widgets_example_com"]);
+    assert_eq!(rows(&engine, "SELECT name, namespace FROM k8s_widgets_example_com").len(), 1);
+}

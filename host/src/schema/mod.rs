@@ -171,6 +171,15 @@ pub fn kinds_read<'a>(tables: impl IntoIterator<Item = &'a TableSchema>) -> Hash
 pub const GENERIC_PREFIX: &str = "k8s_";
 
 impl ApiResource {
+    /// Checks that group, version, plural and kind follow Kubernetes' naming rules, as a
+    /// request path and a table name rely on.
+    pub fn check_names(&self) -> Result<(), NameError> {
+        names::check_group(&self.group)?;
+        names::check_version(&self.version)?;
+        names::check_resource(&self.resource)?;
+        names::check_kind(&self.kind)
+    }
+
     /// The name of the generic table of this resource: `k8s_` and the plural, then for a
     /// named group `_` and the group, each `.` and `-` a `_` (`k8s_leases_coordination_k8s_io`,
     /// `k8s_replicationcontrollers`).
@@ -362,12 +371,7 @@ impl TableSchema {
             }
         }
         match &self.source {
-            Source::Resource(r) => {
-                names::check_group(&r.group)?;
-                names::check_version(&r.version)?;
-                names::check_resource(&r.resource)?;
-                names::check_kind(&r.kind)?;
-            }
+            Source::Resource(r) => r.check_names()?,
             Source::Path(path) => names::check_path(path)?,
             Source::Discovery => {}
         }

@@ -112,6 +112,12 @@ impl GenericTables {
             if resource.is_secrets() || self.typed.contains(&(resource.group.clone(), resource.kind.clone())) {
                 continue;
             }
+            // Names come from discovery or a snapshot's files: a resource whose names could
+            // not be in a request path or a table name gets no table.
+            if let Err(invalid) = resource.check_names() {
+                tracing::warn!("no generic table for {resource}: {invalid}");
+                continue;
+            }
             tables.entry(resource.generic_table_name()).or_insert(resource);
         }
         tables
