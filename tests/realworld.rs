@@ -14,15 +14,9 @@ use kubequery::sources::snapshot::Snapshot;
 
 use crate::common;
 
-/// The corpus, or `None` (printed) when this machine has none.
+/// The corpus, or `None` (said on stderr) when this machine has none.
 fn corpus() -> Option<PathBuf> {
-    let dir = common::repo().join("../shared/realworld");
-    if dir.join("SOURCES.md").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("SKIPPED: {} is absent; the real-world corpus tests need it", dir.display());
-        None
-    }
+    common::realworld("realworld: the corpus tests")
 }
 
 /// The corpus's files by source: `ts-k3s131-EventList.json` is of `ts-k3s131`.

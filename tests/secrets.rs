@@ -316,15 +316,6 @@ fn last_applied_configuration_is_redacted_for_secrets_and_config_maps_live_and_i
     }
 }
 
-/// `../shared/realworld`, read in place when CI has it.
-fn realworld() -> Option<PathBuf> {
-    let dir = common::repo().parent().map(|p| p.join("shared/realworld")).filter(|d| d.is_dir());
-    if dir.is_none() {
-        common::skipped("secrets: the real-world Secret dumps", "../shared/realworld is absent");
-    }
-    dir
-}
-
 /// Every `data` value (base64 and decoded) of the Secrets in a real-world file.
 fn values_in(file: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(file).expect("reading a real-world dump");
@@ -350,7 +341,7 @@ fn values_in(file: &Path) -> Vec<String> {
 
 #[test]
 fn real_world_dumps_leak_no_secret_value() {
-    let Some(dir) = realworld() else { return };
+    let Some(dir) = common::realworld("secrets: the real-world Secret dumps") else { return };
     let files = ["k9s-Secret-sec.json", "ocp-aws-SecretList.yaml"].map(|f| dir.join(f));
     let mut values: Vec<String> = files.iter().flat_map(|f| values_in(f)).collect();
     assert!(!values.is_empty(), "the dumps hold Secret values to look for");

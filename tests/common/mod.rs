@@ -249,6 +249,17 @@ pub fn osquery_peer(scenario: &str, tables_dir: Option<&Path>, env: &[String]) -
     peer.output().expect("running the osquery peer")
 }
 
+/// `../shared/realworld`, third parties' dumps of real clusters, read in place (CI has it);
+/// `None`, said where the person running the tests sees it, when it is absent, for the
+/// checks named `what`.
+pub fn realworld(what: &str) -> Option<PathBuf> {
+    let dir = repo().parent().map(|p| p.join("shared/realworld")).filter(|d| d.is_dir());
+    if dir.is_none() {
+        skipped(what, "../shared/realworld is absent");
+    }
+    dir
+}
+
 /// Says that a check was skipped, and why, where the person running the tests sees it: on
 /// stderr directly, which libtest does not capture (it captures `eprintln!`, and shows that
 /// only for failing tests).
