@@ -1,7 +1,7 @@
 //! Generic resource tables: a resource no typed table reads — a CRD, a built-in API such as
 //! Leases — is a `k8s_<plural>_<group>` table with no code, from discovery on a live cluster
 //! (the fixture API server) and from the kinds in a snapshot. Typed tables win; Secrets never
-//! get one.
+//! get one. A CRD's printer columns are typed columns of its table.
 
 use std::path::PathBuf;
 use std::process::Output;
@@ -16,6 +16,31 @@ use serde_json::{Value, json};
 
 use crate::common;
 
+/// cert-manager's Certificate CRD, with the printer columns it declares (v1.14).
+fn certificate_crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": "certificates.cert-manager.io", "uid": "uid-crd"},
+        "spec": {
+            "group": "cert-manager.io", "scope": "Namespaced",
+            "names": {"kind": "Certificate", "plural": "certificates", "singular": "certificate"},
+            "versions": [{
+                "name": "v1", "served": true, "storage": true,
+                "additionalPrinterColumns": [
+                    {"name": "Ready", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Ready\")].status"},
+                    {"name": "Secret", "type": "string", "jsonPath": ".spec.secretName"},
+                    {"name": "Issuer", "type": "string", "jsonPath": ".spec.issuerRef.name", "priority": 1},
+                    {"name": "Status", "type": "string", "priority": 1,
+                     "jsonPath": ".status.conditions[?(@.type==\"Ready\")].message"},
+                    {"name": "Renewals", "type": "integer", "jsonPath": ".status.revision"},
+                    {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+                ],
+                "schema": {"openAPIV3Schema": {"type": "object"}}
+            }]
+        }
+    })
+}
+
 /// A cluster with a CRD (cert-manager's Certificates, in two namespaces), Leases and a Secret.
 fn cluster() -> FixtureServer {
     let mut store = Store::new();
@@ -28,12 +53,18 @@ fn cluster() -> FixtureServer {
         store
             .insert(json!({
                 "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-                "metadata": {"name": name, "namespace": namespace, "uid": format!("uid-{name}"), "labels": {"app": name}},
-                "spec": {"secretName": format!("{name}-tls"), "dnsNames": [format!("{name}.example.com")]},
-                "status": {"conditions": [{"type": "Ready", "status": "True"}]}
+                "metadata": {"name": name, "namespace": namespace, "uid": format!("uid-{name}"), "labels": {"app": name},
+                             "creationTimestamp": "2024-05-06T07:08:09Z"},
+                "spec": {"secretName": format!("{name}-tls"), "dnsNames": [format!("{name}.example.com")],
+                         "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer"}},
+                "status": {"revision": 3, "conditions": [
+                    {"type": "Issuing", "status": "False", "message": "done"},
+                    {"type": "Ready", "status": "True", "message": "Certificate is up to date"}
+                ]}
             }))
             .expect("certificate");
     }
+    store.insert(certificate_crd()).expect("CRD");
     store
         .insert(json!({
             "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
@@ -87,7 +118,7 @@ fn a_custom_resource_is_a_table_with_no_code() {
     let certificates = rows(
         &engine,
         "SELECT name, namespace, api_version, kind, labels, json_extract(spec, '$.secretName') AS secret, \
-         json_extract(status, '$.conditions[0].type') AS condition, json_extract(object, '$.metadata.uid') AS uid \
+         json_extract(status, '$.conditions[1].type') AS condition, json_extract(object, '$.metadata.uid') AS uid \
          FROM k8s_certificates_cert_manager_io ORDER BY name",
     );
     assert_eq!(certificates.len(), 2);
@@ -111,6 +142,82 @@ fn a_custom_resource_is_a_table_with_no_code() {
         "SELECT name, json_extract(spec, '$.holderIdentity') AS holder FROM k8s_leases_coordination_k8s_io",
     );
     assert_eq!(lease[0]["holder"], "node-1");
+}
+
+#[test]
+fn a_crds_printer_columns_are_typed_columns() {
+    let server = cluster();
+    let engine = engine(&server, "generic-printer");
+    server.clear_requests();
+    let certificates = rows(
+        &engine,
+        "SELECT name, ready, secret, issuer, printer_status, renewals, age, typeof(age) AS age_type          FROM k8s_certificates_cert_manager_io ORDER BY name",
+    );
+    let web = &certificates[1];
+    assert_eq!((&web["name"], &web["ready"], &web["secret"]), (&json!("web"), &json!("True"), &json!("web-tls")));
+    assert_eq!((&web["issuer"], &web["printer_status"]), (&json!("letsencrypt"), &json!("Certificate is up to date")));
+    // `date` columns are Unix seconds like every kubequery timestamp; `integer` ones numbers.
+    assert_eq!((&web["renewals"], &web["age"], &web["age_type"]), (&json!(3), &json!(1714979289), &json!("integer")));
+    // The CRD is read by name, once, alongside the objects.
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    let crd = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io";
+    assert_eq!(paths.iter().filter(|p| *p == crd).count(), 1, "{paths:?}");
+    // A printer column is a column like the others: filtered on, and projected alone.
+    let ready = rows(&engine, "SELECT name FROM k8s_certificates_cert_manager_io WHERE ready = 'True' AND age > 0");
+    assert_eq!(ready.len(), 2);
+    // The status column the CRD calls `Status` does not hide the object's `status`.
+    let status = rows(&engine, "SELECT json_type(status) AS t FROM k8s_certificates_cert_manager_io LIMIT 1");
+    assert_eq!(status[0]["t"], "object");
+    // Resources without a CRD (Leases) have only the common columns, and need no CRD read.
+    server.clear_requests();
+    rows(&engine, "SELECT * FROM k8s_leases_coordination_k8s_io");
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().all(|p| !p.contains("customresourcedefinitions/leases")), "{paths:?}");
+}
+
+#[test]
+fn printer_columns_come_from_a_snapshots_crds_in_any_version() {
+    use kubequery::sources::snapshot::Snapshot;
+    // v1beta1's shape (columns for every version, `JSONPath`), as many dumps still hold, and
+    // a column whose path is not JSONPath at all.
+    let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "apiextensions.k8s.io/v1beta1", "kind": "CustomResourceDefinition",
+         "metadata": {"name": "widgets.example.com"},
+         "spec": {"group": "example.com", "version": "v1", "scope": "Namespaced",
+                  "names": {"kind": "Widget", "plural": "widgets"},
+                  "additionalPrinterColumns": [
+                      {"name": "Size", "type": "number", "JSONPath": ".spec.size"},
+                      {"name": "Enabled", "type": "boolean", "JSONPath": ".spec.enabled"},
+                      {"name": "Owners", "type": "string", "JSONPath": ".spec.owners[*].name"},
+                      {"name": "Broken", "type": "string", "JSONPath": ".spec[?(oops"}
+                  ]}},
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "a"},
+         "spec": {"size": 2.5, "enabled": true, "owners": [{"name": "ann"}, {"name": "bob"}]}},
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "v", "namespace": "a"},
+         "spec": {"size": "large"}}
+    ]});
+    let snapshot = Snapshot::from_file_bytes("objects.json", objects.to_string().as_bytes(), "printer".into());
+    let catalog = common::builtin_catalog();
+    let tables: Vec<_> = catalog.tables().cloned().collect();
+    let mut engine = Engine::new(&tables, Arc::new(snapshot)).expect("engine");
+    engine.serve_generic_tables(catalog.generic().expect("generic component").clone());
+    let widgets =
+        rows(&engine, "SELECT name, size, enabled, owners, broken FROM k8s_widgets_example_com ORDER BY name");
+    assert_eq!(
+        widgets[1],
+        json!({"name": "w", "size": 2.5, "enabled": 1, "owners": "ann bob", "broken": null})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
+    // A value that does not fit the column's type is NULL, like one the path does not find.
+    assert_eq!(
+        widgets[0],
+        json!({"name": "v", "size": null, "enabled": null, "owners": null, "broken": null})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
 }
 
 #[test]
@@ -183,6 +290,10 @@ fn the_extension_registers_the_generic_tables_of_the_resources_served_at_start()
         .collect();
     names.sort();
     assert_eq!(names, ["ns-a/web", "ns-b/api"]);
+    // The CRD's printer columns are registered with the table.
+    let ready: Vec<Value> =
+        osquery.generate_rows("k8s_certificates_cert_manager_io").iter().map(|row| row["ready"].clone()).collect();
+    assert_eq!(ready, [json!("True"), json!("True")]);
     let lease = osquery.generate_rows("k8s_leases_coordination_k8s_io");
     assert_eq!(lease.len(), 1);
     let spec: Value = serde_json::from_str(lease[0]["spec"].as_str().expect("spec is JSON text")).expect("JSON");

@@ -149,7 +149,8 @@ fn python_example_returns_the_same_rows_as_the_rust_one() {
 #[test]
 fn each_example_builds_against_both_wit_releases_with_the_same_rows() {
     let builds = [
-        ("rust", "0.2.0", rust_example()),
+        // The SDK builds against 0.2.1; Python's bindings come from wit/v0.2.0: both 0.2 releases.
+        ("rust", "0.2.1", rust_example()),
         ("rust", "0.1.0", rust_example_wit_0_1().to_path_buf()),
         ("python", "0.2.0", python_example("0.2.0").to_path_buf()),
         ("python", "0.1.0", python_example("0.1.0").to_path_buf()),
@@ -513,7 +514,7 @@ fn build_scaffold(dir: &Path, name: &str) -> PathBuf {
 fn table_new_output_builds_and_passes_table_test() {
     let parent = common::scratch("table-new");
     for (name, extra, version) in [
-        ("widgets", vec!["--resource", "example.com/v1/widgets"], "0.2.0"),
+        ("widgets", vec!["--resource", "example.com/v1/widgets"], "0.2.1"),
         (
             "storage_policies",
             vec!["--resource", "storage.example.com/v1beta1/storagepolicies", "--cluster-scoped", "--wit", "0.1"],

@@ -66,6 +66,16 @@ pub struct Column {
     pub pushdown: Option<Pushdown>,
 }
 
+/// A column the host appends to a table's schema at run time, found in each object by a
+/// kubectl JSONPath: a CRD's printer column, in its generic table (`path-columns` in WIT 0.2.1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathColumn {
+    pub name: String,
+    pub ty: ColumnType,
+    /// The JSONPath, without braces: `.status.conditions[?(@.type=="Ready")].status`.
+    pub json_path: String,
+}
+
 /// A Kubernetes API resource a table lists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ApiResource {

@@ -11,7 +11,7 @@ use super::bindings::{v0_1, v0_2};
 use super::error::LoadError;
 use super::runtime::{Limits, Runtime};
 use super::sandbox::Sandbox;
-use crate::schema::TableSchema;
+use crate::schema::{PathColumn, TableSchema};
 
 /// Where a component came from, for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +34,8 @@ const ALLOWED_IMPORTS: &[&str] =
 #[derive(Clone)]
 pub(crate) enum Bindings {
     V0_1(v0_1::Pre),
-    V0_2(v0_2::Pre),
+    /// With the `path-columns` export, when the component has one (0.2.1).
+    V0_2(v0_2::Pre, Option<std::sync::Arc<v0_2::PathColumnsIndices>>),
 }
 
 /// A loaded table component, ready to scan.
@@ -44,22 +45,37 @@ pub struct TableComponent {
     /// The `kubequery:table` release it was built against, e.g. `0.2.0`.
     pub wit_version: String,
     pub(crate) bindings: Bindings,
+    /// The columns the host appended to the component's own, which it computes by their
+    /// JSONPaths (`path-columns`); the last ones of `schema.columns`.
+    pub(crate) path_columns: Vec<PathColumn>,
     pub(crate) engine: wasmtime::Engine,
     pub(crate) limits: Limits,
 }
 
 impl TableComponent {
     /// The same component serving another table, `schema`: the generic resource table's
-    /// template serving one resource.
-    pub fn serving(&self, schema: TableSchema) -> TableComponent {
+    /// template serving one resource. `schema.columns` ends with `path_columns`, which are
+    /// dropped (with the columns that describe them) when the component cannot compute them.
+    pub fn serving(&self, mut schema: TableSchema, mut path_columns: Vec<PathColumn>) -> TableComponent {
+        if !self.takes_path_columns() {
+            schema.columns.truncate(schema.columns.len() - path_columns.len());
+            path_columns.clear();
+        }
         TableComponent {
             schema,
             origin: self.origin.clone(),
             wit_version: self.wit_version.clone(),
             bindings: self.bindings.clone(),
+            path_columns,
             engine: self.engine.clone(),
             limits: self.limits,
         }
+    }
+
+    /// Whether the component computes columns the host adds by JSONPath (it exports 0.2.1's
+    /// `path-columns`).
+    pub fn takes_path_columns(&self) -> bool {
+        matches!(self.bindings, Bindings::V0_2(_, Some(_)))
     }
 }
 
@@ -114,7 +130,9 @@ impl Runtime {
             .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
         let link_error = |e: wasmtime::Error| LoadError::Link { origin: origin.clone(), source: e.into() };
         let bindings = if same_minor(&wit_version, v0_2::VERSION) {
-            Bindings::V0_2(v0_2::pre(&mut linker, component).map_err(link_error)?)
+            let pre = v0_2::pre(&mut linker, component).map_err(link_error)?;
+            let path_columns = v0_2::path_columns_indices(&pre).map(std::sync::Arc::new);
+            Bindings::V0_2(pre, path_columns)
         } else if same_minor(&wit_version, v0_1::VERSION) {
             Bindings::V0_1(v0_1::pre(&mut linker, component).map_err(link_error)?)
         } else {
@@ -128,7 +146,15 @@ impl Runtime {
             source,
         })?;
         let limits = self.limits_for(&schema.name);
-        Ok(TableComponent { schema, origin, wit_version, bindings, engine: self.engine.clone(), limits })
+        Ok(TableComponent {
+            schema,
+            origin,
+            wit_version,
+            bindings,
+            path_columns: Vec::new(),
+            engine: self.engine.clone(),
+            limits,
+        })
     }
 
     /// Calls the component's `schema()` in a store of its own.
@@ -138,7 +164,9 @@ impl Runtime {
         let mut store = new_store(&self.engine, &self.limits);
         let result = match bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).and_then(|instance| v0_1::schema(&instance, &mut store)),
-            Bindings::V0_2(pre) => pre.instantiate(&mut store).and_then(|instance| v0_2::schema(&instance, &mut store)),
+            Bindings::V0_2(pre, _) => {
+                pre.instantiate(&mut store).and_then(|instance| v0_2::schema(&instance, &mut store))
+            }
         };
         result.map_err(|trap| {
             // Told like a failed scan: a panic's message, a limit, a wait; never the backtrace.

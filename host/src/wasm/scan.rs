@@ -17,7 +17,7 @@ use crate::text::printable;
 
 enum Instance {
     V0_1(v0_1::Instance),
-    V0_2(v0_2::Instance),
+    V0_2(v0_2::Running),
 }
 
 /// An object a table left out of its rows (a `kubequery:table@0.2` `object-error`): the scan
@@ -53,7 +53,9 @@ impl TableComponent {
         let mut store = self.new_store();
         let instance = match &self.bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
-            Bindings::V0_2(pre) => pre.instantiate(&mut store).map(Instance::V0_2),
+            Bindings::V0_2(pre, path_columns) => {
+                v0_2::instantiate(pre, path_columns.as_deref(), &mut store).map(Instance::V0_2)
+            }
         }
         .map_err(|e| self.error(ScanErrorKind::Instantiate(e.into())))?;
         let columns = ColumnSet::all(self.schema.columns.len());
@@ -103,7 +105,8 @@ impl Scan {
             }
             Instance::V0_2(instance) => {
                 let schema = &self.table.schema;
-                let result = v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, &self.columns);
+                let added = &self.table.path_columns;
+                let result = v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, &self.columns, added);
                 self.outcome(result).and_then(|rows| self.unpacked(rows))
             }
         };

@@ -10,7 +10,7 @@
 //! - kubequery's value rules (timestamps as Unix seconds, booleans as 0/1, JSON as compact
 //!   text, empty as NULL) and its shared column groups, written once;
 //! - [`export_table!`], which turns a [`Table`] into a component implementing
-//!   `kubequery:table@0.2.0`: rows packed into one buffer, only the columns the statement
+//!   `kubequery:table@0.2.1`: rows packed into one buffer, only the columns the statement
 //!   reads computed, and an object that does not parse reported alone instead of failing its
 //!   page. Built with the `wit-0-1` feature, the same table implements `kubequery:table@0.1.0`
 //!   instead, for hosts older than 0.2.
@@ -90,12 +90,13 @@ pub use kubequery_table_sdk_macros::view;
 #[doc(hidden)]
 pub use serde;
 
-/// Bindings generated from `wit/v0.2.0`, for tables that need the raw interface.
+/// Bindings generated from `wit/v0.2.1` (whose `table-component` world is 0.2.0's), for
+/// tables that need the raw interface.
 #[cfg(not(feature = "wit-0-1"))]
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v0.2.0",
+        path: "../../wit/v0.2.1",
         world: "table-component",
         pub_export_macro: true,
         export_macro_name: "export_component",
@@ -117,8 +118,8 @@ pub mod bindings {
     });
 }
 
-/// The WIT release the component implements: `0.2.0`, or `0.1.0` with the `wit-0-1` feature.
-pub const WIT_VERSION: &str = if cfg!(feature = "wit-0-1") { "0.1.0" } else { "0.2.0" };
+/// The WIT release the component implements: `0.2.1`, or `0.1.0` with the `wit-0-1` feature.
+pub const WIT_VERSION: &str = if cfg!(feature = "wit-0-1") { "0.1.0" } else { "0.2.1" };
 
 pub use bindings::kubequery::table::host::log;
 pub use bindings::kubequery::table::types::{ApiResource, Cluster, Level};
@@ -306,7 +307,7 @@ pub fn rows_v0_1<T: Table>(
 }
 
 /// Exports a [`Table`] as the component's `kubequery:table/table` implementation: of
-/// `kubequery:table@0.2.0`, or of `@0.1.0` when the SDK is built with the `wit-0-1` feature.
+/// `kubequery:table@0.2.1`, or of `@0.1.0` when the SDK is built with the `wit-0-1` feature.
 ///
 /// Built for another target than wasm32, the crate instead exposes the same two functions as
 /// `kubequery_native::{schema, rows}`, so that the benchmark can run the very same table code
@@ -350,7 +351,7 @@ macro_rules! export_table {
     };
 }
 
-/// The `rows` export of `kubequery:table@0.2.0`, inside [`export_table!`].
+/// The `rows` export of `kubequery:table@0.2.1`, inside [`export_table!`].
 #[cfg(not(feature = "wit-0-1"))]
 #[doc(hidden)]
 #[macro_export]

@@ -184,6 +184,13 @@ impl<'a> Rows<'a> {
 
     /// Appends one row written by `write`.
     pub fn row(&mut self, write: impl FnOnce(&mut Row)) {
+        self.row_and(write, |_| {});
+    }
+
+    /// Appends one row written by `write`, then the cells `more` writes after the table's own
+    /// columns: the columns a host appended to the schema at run time (`path-columns` in the
+    /// WIT), written with the same methods, whose [`Col`] only the schema would read.
+    pub fn row_and(&mut self, write: impl FnOnce(&mut Row), more: impl FnOnce(&mut Row)) {
         let mut row = Row {
             sink: Sink::Packed { cells: &mut self.cells, read: &self.request.columns, next: 0 },
             cluster: &self.request.cluster,
@@ -191,6 +198,7 @@ impl<'a> Rows<'a> {
         };
         write(&mut row);
         row.finish();
+        more(&mut row);
         self.count += 1;
     }
 

@@ -1,6 +1,9 @@
-//! Bindings for components built against `kubequery:table@0.2.x` (wit/v0.2.0): the host
+//! Bindings for components built against `kubequery:table@0.2.x` (wit/v0.2.1, whose
+//! `table-component` world is 0.2.0's; wasmtime matches 0.2.0 and 0.2.1 names alike): the host
 //! names the columns the statement reads and the resource the page lists; rows come back
-//! packed in one buffer (read by `wasm::packed`), with the objects the table left out.
+//! packed in one buffer (read by `wasm::packed`), with the objects the table left out. A
+//! component that also exports 0.2.1's `path-columns` takes columns the host adds to its
+//! schema at run time (the generic tables' printer columns).
 
 use wasmtime::Store;
 
@@ -11,12 +14,27 @@ use crate::wasm::sandbox::Sandbox;
 /// does not shadow the host's `wasm::TableComponent` here.
 mod generated {
     wasmtime::component::bindgen!({
-        path: "../wit/v0.2.0",
+        path: "../wit/v0.2.1",
         world: "table-component",
     });
 }
 
+/// The `path-columns` interface (0.2.1), over the same types.
+mod path_columns {
+    wasmtime::component::bindgen!({
+        path: "../wit/v0.2.1",
+        world: "path-columns-component",
+        with: {
+            "kubequery:table/types": super::generated::kubequery::table::types,
+            "kubequery:table/host": super::generated::kubequery::table::host,
+        },
+    });
+}
+
 use self::generated::kubequery::table::types::{ApiResource, Cluster, PageRequest};
+use self::path_columns::exports::kubequery::table::path_columns::{
+    Guest as PathColumnsGuest, GuestIndices, PathColumn,
+};
 
 super::common!();
 
@@ -30,15 +48,43 @@ pub(crate) struct PageRows {
     pub(crate) skipped: Vec<crate::wasm::SkippedObject>,
 }
 
-/// Calls `rows` for the `columns` the statement reads; the outer error is a trap, the inner
-/// one the table's own error.
+/// Where a component's `path-columns` export is, when it has one.
+pub(crate) type PathColumnsIndices = GuestIndices;
+
+/// The `path-columns` export of a component that has one.
+pub(crate) fn path_columns_indices(pre: &Pre) -> Option<PathColumnsIndices> {
+    GuestIndices::new(pre.instance_pre()).ok()
+}
+
+/// An instance, with its `path-columns` export when the component has one.
+pub(crate) struct Running {
+    world: Instance,
+    path_columns: Option<PathColumnsGuest>,
+}
+
+/// Instantiates the component, finding its `path-columns` export with `indices`.
+pub(crate) fn instantiate(
+    pre: &Pre,
+    indices: Option<&PathColumnsIndices>,
+    store: &mut Store<Sandbox>,
+) -> wasmtime::Result<Running> {
+    let instance = pre.instance_pre().instantiate(&mut *store)?;
+    let world = Instance::new(&mut *store, &instance)?;
+    let path_columns = indices.map(|indices| indices.load(&mut *store, &instance)).transpose()?;
+    Ok(Running { world, path_columns })
+}
+
+/// Calls `rows` for the `columns` the statement reads (`rows-with`, when the host added
+/// `added` columns to the schema); the outer error is a trap, the inner one the table's own
+/// error.
 pub(crate) fn rows(
-    instance: &Instance,
+    running: &Running,
     store: &mut Store<Sandbox>,
     page: &[u8],
     cluster: &schema::Cluster,
     source: &schema::Source,
     columns: &ColumnSet,
+    added: &[schema::PathColumn],
 ) -> wasmtime::Result<Result<PageRows, String>> {
     let request = PageRequest {
         cluster: Cluster { name: cluster.name.clone(), uid: cluster.uid.clone() },
@@ -55,7 +101,20 @@ pub(crate) fn rows(
             schema::Source::Path(_) | schema::Source::Discovery => None,
         },
     };
-    let result = instance.kubequery_table_table().call_rows(store, page, &request)?;
+    let result = match &running.path_columns {
+        Some(path_columns) if !added.is_empty() => {
+            let added: Vec<PathColumn> = added
+                .iter()
+                .map(|column| PathColumn {
+                    name: column.name.clone(),
+                    type_: column_type(column.ty),
+                    json_path: column.json_path.clone(),
+                })
+                .collect();
+            path_columns.call_rows_with(store, page, &request, &added)?
+        }
+        _ => running.world.kubequery_table_table().call_rows(store, page, &request)?,
+    };
     Ok(result.map(|rows| PageRows {
         count: rows.count,
         cells: rows.cells,
@@ -70,4 +129,14 @@ pub(crate) fn rows(
             })
             .collect(),
     }))
+}
+
+fn column_type(ty: schema::ColumnType) -> self::generated::kubequery::table::types::ColumnType {
+    use self::generated::kubequery::table::types::ColumnType;
+    match ty {
+        schema::ColumnType::Text => ColumnType::Text,
+        schema::ColumnType::Integer => ColumnType::Integer,
+        schema::ColumnType::BigInt => ColumnType::Bigint,
+        schema::ColumnType::Double => ColumnType::Double,
+    }
 }

@@ -2,12 +2,16 @@
 //! gets a table, `k8s_<plural>[_<group>]` (docs/generic-tables.md), served by one built-in
 //! component. A table is registered the first time a statement names it, so a query pays
 //! for discovery only when it uses one, and the resources are looked up again (once a
-//! minute at most) when a statement names one not seen yet: a CRD created since.
+//! minute at most) when a statement names one not seen yet: a CRD created since. A CRD's
+//! printer columns become typed columns of its table ([`printer_columns`]).
+
+mod printer_columns;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use self::printer_columns::Printed;
 use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, kinds_read};
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
@@ -67,12 +71,41 @@ impl GenericTables {
     pub fn all(&self) -> Vec<Arc<TableComponent>> {
         let mut names = self.names();
         names.sort();
-        names.iter().filter_map(|name| self.table(name)).collect()
+        let resources: Vec<(String, ApiResource)> =
+            names.into_iter().filter_map(|name| self.resource(&name).map(|resource| (name, resource))).collect();
+        // Every CRD in one List, rather than one GET per table.
+        let printed = if resources.iter().any(|(_, r)| printer_columns::may_be_custom(r)) {
+            printer_columns::read(self.source.as_ref(), &[])
+        } else {
+            HashMap::new()
+        };
+        resources
+            .into_iter()
+            .map(|(name, resource)| {
+                let columns = printed.get(&printer_columns::key(&resource)).map_or(&[][..], Vec::as_slice);
+                self.build(&name, resource, columns)
+            })
+            .collect()
     }
 
     /// The table called `name`, if the source serves its resource and no typed table reads it.
     pub(super) fn table(&self, name: &str) -> Option<Arc<TableComponent>> {
         let resource = self.resource(name)?;
+        // Kubernetes' own resources are never CRDs; another group's may be one: GET its CRD.
+        let printed = if printer_columns::may_be_custom(&resource) {
+            printer_columns::read(self.source.as_ref(), &[resource.qualified_name()])
+        } else {
+            HashMap::new()
+        };
+        let columns = printed.get(&printer_columns::key(&resource)).map_or(&[][..], Vec::as_slice);
+        Some(self.build(name, resource, columns))
+    }
+
+    /// The table `name` of `resource`, with typed columns for its CRD's `printed` columns.
+    fn build(&self, name: &str, resource: ApiResource, printed: &[Printed]) -> Arc<TableComponent> {
+        let mut columns = self.template.schema.columns.clone();
+        let (typed, path_columns) = printer_columns::columns_for(&resource, printed, &columns);
+        columns.extend(typed);
         let schema = TableSchema {
             name: name.to_string(),
             description: format!(
@@ -80,10 +113,10 @@ impl GenericTables {
                 resource.qualified_name(),
                 resource.api_version()
             ),
-            columns: self.template.schema.columns.clone(),
+            columns,
             source: Source::Resource(resource),
         };
-        Some(Arc::new(self.template.serving(schema)))
+        Arc::new(self.template.serving(schema, path_columns))
     }
 
     /// Every generic table's name (discovering the resources if not yet), for suggestions.
