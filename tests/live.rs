@@ -712,7 +712,11 @@ fn each_query_of_the_osquery_pack_lists_only_its_resource() {
                 } else {
                     format!("/apis/{}/{}/{}", resource.group, resource.version, resource.resource)
                 };
+                // A resource some clusters serve at another version only: which versions this
+                // one serves is read once, from `/apis`.
+                let discovery = ["/apis".to_string(), collection.clone()];
                 paths == [collection]
+                    || (!kubequery::schema::fallback_versions(resource).is_empty() && paths == discovery)
             }
             // The host answers it from its own cache.
             kubequery::schema::Source::Path(path) if path == kubequery::sources::WATCH_CACHE_PATH => paths.is_empty(),
@@ -795,4 +799,80 @@ fn pages_converted_on_several_workers_come_back_in_page_order() {
     sorted.sort_by_key(|r| (r["namespace"].as_str().map(str::to_string), r["name"].as_str().map(str::to_string)));
     assert_eq!(answers[0], sorted, "one worker gives the List's order");
     assert!(answers.iter().all(|a| *a == answers[0]), "every number of workers gives the same order");
+}
+
+/// An HPA scaling on CPU and memory, as autoscaling/v2 writes it.
+fn hpa_v2() -> serde_json::Value {
+    let metric = |name: &str, key: &str, value: serde_json::Value| json!({"type": "Resource", "resource": {"name": name, key: value}});
+    json!({
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web", "namespace": "ns-1", "uid": "uid-hpa"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 2, "maxReplicas": 10,
+            "metrics": [
+                metric("memory", "target", json!({"type": "AverageValue", "averageValue": "500Mi"})),
+                metric("cpu", "target", json!({"type": "Utilization", "averageUtilization": 75}))
+            ],
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}
+        },
+        "status": {
+            "currentReplicas": 3, "desiredReplicas": 3,
+            "currentMetrics": [
+                metric("memory", "current", json!({"averageValue": "410Mi"})),
+                metric("cpu", "current", json!({"averageUtilization": 41, "averageValue": "120m"}))
+            ],
+            "conditions": [{"type": "ScalingActive", "status": "True"}]
+        }
+    })
+}
+
+#[test]
+fn autoscalers_are_read_as_autoscaling_v2_with_every_metric() {
+    let mut store = Store::new();
+    store.insert(synthetic::namespace("kube-system")).expect("namespace");
+    store.insert(hpa_v2()).expect("hpa");
+    let server = FixtureServer::start(store).expect("fixture server");
+    let rows = query(
+        connect(&server, "hpa-v2"),
+        "SELECT name, target_cpu_utilization_percentage AS target, current_cpu_utilization_percentage AS current, \
+         json_extract(metrics, '$[0].resource.name') AS first_metric, \
+         json_extract(current_metrics, '$[0].resource.current.averageValue') AS memory, \
+         json_extract(behavior, '$.scaleDown.stabilizationWindowSeconds') AS window, \
+         json_extract(conditions, '$[0].type') AS condition FROM kubernetes_horizontal_pod_autoscalers",
+    );
+    assert_eq!(
+        serde_json::Value::Object(rows[0].clone()),
+        json!({"name": "web", "target": 75, "current": 41, "first_metric": "memory", "memory": "410Mi",
+               "window": 300, "condition": "ScalingActive"})
+    );
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().any(|p| p == "/apis/autoscaling/v2/horizontalpodautoscalers"), "{paths:?}");
+}
+
+#[test]
+fn a_cluster_without_autoscaling_v2_is_read_at_v1() {
+    let mut store = Store::new();
+    store.remove_group_version("autoscaling", "v2");
+    store.insert(synthetic::namespace("kube-system")).expect("namespace");
+    store
+        .insert(json!({
+            "apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "old", "namespace": "ns-1", "uid": "uid-old"},
+            "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "old"}, "maxReplicas": 4, "targetCPUUtilizationPercentage": 60},
+            "status": {"currentReplicas": 1, "desiredReplicas": 1, "currentCPUUtilizationPercentage": 12}
+        }))
+        .expect("hpa");
+    let server = FixtureServer::start(store).expect("fixture server");
+    let source = connect(&server, "hpa-v1");
+    let sql = "SELECT name, target_cpu_utilization_percentage AS target, current_cpu_utilization_percentage AS current \
+               FROM kubernetes_horizontal_pod_autoscalers";
+    let rows = query(source.clone(), sql);
+    assert_eq!(serde_json::Value::Object(rows[0].clone()), json!({"name": "old", "target": 60, "current": 12}));
+    // Which versions are served is asked once per cluster, not per query.
+    query(source, sql);
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths.iter().filter(|p| *p == "/apis").count(), 1, "{paths:?}");
+    assert_eq!(paths.iter().filter(|p| *p == "/apis/autoscaling/v1/horizontalpodautoscalers").count(), 2, "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("/apis/autoscaling/v2")), "{paths:?}");
 }

@@ -289,9 +289,12 @@ class Harness:
 
 def expected_routes(spec, table):
     routes = [(name, ty) for name, ty in spec["tables"][table]]
+    # The columns added on purpose (docs/compatibility.md): PVCs are namespaced, and HPAs are
+    # read as autoscaling/v2, whose every metric has a column.
     if table == "kubernetes_persistent_volume_claims":
-        # The one column added on purpose (docs/compatibility.md): PVCs are namespaced.
         routes.insert(4, ("namespace", "TEXT"))
+    if table == "kubernetes_horizontal_pod_autoscalers":
+        routes += [(name, "TEXT") for name in ("metrics", "behavior", "current_metrics", "conditions")]
     return routes
 
 

@@ -160,6 +160,17 @@ pub fn also_served_from(group: &str, kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// The versions a live cluster too old to serve `resource`'s version is asked for instead,
+/// best first: a table reading autoscaling/v2 HorizontalPodAutoscalers reads v2beta2 (the
+/// same shape; Kubernetes 1.12 to 1.22), then v1. The List's `apiVersion` says which a page
+/// holds.
+pub fn fallback_versions(resource: &ApiResource) -> &'static [&'static str] {
+    match (resource.group.as_str(), resource.kind.as_str(), resource.version.as_str()) {
+        ("autoscaling", "HorizontalPodAutoscaler", "v2") => &["v2beta2", "v1"],
+        _ => &[],
+    }
+}
+
 /// The (group, kind) pairs whose objects `tables` get: each resource's own, and those of the
 /// groups it is also served from ([`also_served_from`]). A kind outside them has no typed
 /// table.

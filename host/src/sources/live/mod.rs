@@ -35,6 +35,56 @@ use crate::schema::{ApiResource, Cluster, Source};
 pub(crate) struct ClusterClient {
     pub(crate) identity: Arc<Cluster>,
     pub(crate) client: kube::Client,
+    /// The group versions the cluster serves (`/apis`), read the first time a table reads a
+    /// resource some clusters serve at another version only.
+    group_versions: tokio::sync::OnceCell<std::collections::HashSet<String>>,
+}
+
+impl ClusterClient {
+    fn new(identity: Arc<Cluster>, client: kube::Client) -> Self {
+        ClusterClient { identity, client, group_versions: tokio::sync::OnceCell::new() }
+    }
+
+    /// `resource` at a version this cluster serves: the one declared, or else the first of
+    /// its [`fallback_versions`](crate::schema::fallback_versions) the cluster serves. A
+    /// cluster whose versions cannot be read is asked for the declared one.
+    pub(crate) async fn serving(&self, resource: &ApiResource) -> ApiResource {
+        let fallbacks = crate::schema::fallback_versions(resource);
+        if fallbacks.is_empty() {
+            return resource.clone();
+        }
+        let served = self
+            .group_versions
+            .get_or_try_init(|| async {
+                let body = get(&self.client, &self.identity.name, "/apis", "application/json").await?;
+                let groups: ApiGroupList = serde_json::from_slice(&body).unwrap_or(ApiGroupList { groups: Vec::new() });
+                Ok::<_, error::Failure>(
+                    groups.groups.into_iter().flat_map(|g| g.versions).map(|v| v.group_version).collect(),
+                )
+            })
+            .await;
+        let served = match served {
+            Ok(served) => served,
+            Err(failure) => {
+                tracing::debug!("cannot read which API versions are served, asking for {resource}: {failure}");
+                return resource.clone();
+            }
+        };
+        let versions = std::iter::once(resource.version.as_str()).chain(fallbacks.iter().copied());
+        for version in versions {
+            if served.contains(&format!("{}/{version}", resource.group)) {
+                if version != resource.version {
+                    tracing::debug!(
+                        "the server does not serve {}; reading {}/{version}",
+                        resource.api_version(),
+                        resource.group
+                    );
+                }
+                return ApiResource { version: version.to_string(), ..resource.clone() };
+            }
+        }
+        resource.clone()
+    }
 }
 
 /// Live clusters as a data source.
@@ -80,7 +130,7 @@ impl LiveSource {
                         source: ClusterError::Client(e).into(),
                     })?;
                     let uid = identity(&client, &name).await?;
-                    Ok::<_, SourceError>(Arc::new(ClusterClient { identity: Arc::new(Cluster { name, uid }), client }))
+                    Ok::<_, SourceError>(Arc::new(ClusterClient::new(Arc::new(Cluster { name, uid }), client)))
                 }
                 .instrument(span)
             });
@@ -310,6 +360,7 @@ impl DataSource for LiveSource {
                     let (cache, resource, selection) = (cache.clone(), resource.clone(), selection.clone());
                     let (planned, progress) = (planned.clone(), progress.clone());
                     async move {
+                        let resource = cluster.serving(&resource).await;
                         if let Some(cache) = cache
                             && cache.scan(&cluster, &resource, &selection, &tx).await?
                         {

@@ -25,6 +25,8 @@ pub(crate) fn convert(object: &RawValue, from: &str, wanted: &ApiResource) -> Op
         ("Event", "v1") => object = core_event_to_events_v1(object),
         ("Ingress", "extensions/v1beta1" | "networking.k8s.io/v1beta1") => ingress_v1beta1_to_v1(&mut object),
         ("HorizontalPodAutoscaler", _) if to == "autoscaling/v1" => hpa_v2_to_v1(&mut object, from),
+        ("HorizontalPodAutoscaler", "autoscaling/v1") if to == "autoscaling/v2" => hpa_v1_to_v2(&mut object),
+        ("HorizontalPodAutoscaler", "autoscaling/v2beta1") if to == "autoscaling/v2" => hpa_v2beta1_to_v2(&mut object),
         _ => {}
     }
     object.insert("apiVersion".into(), Value::String(to));
@@ -163,6 +165,160 @@ fn hpa_v2_to_v1(hpa: &mut Map<String, Value>, from: &str) {
     }
 }
 
+/// The annotations in which autoscaling/v1 carries what only v2 can express, as JSON.
+const HPA_METRICS: &str = "autoscaling.alpha.kubernetes.io/metrics";
+const HPA_CURRENT_METRICS: &str = "autoscaling.alpha.kubernetes.io/current-metrics";
+const HPA_CONDITIONS: &str = "autoscaling.alpha.kubernetes.io/conditions";
+const HPA_BEHAVIOR: &str = "autoscaling.alpha.kubernetes.io/behavior";
+
+/// autoscaling/v1 HorizontalPodAutoscaler → autoscaling/v2, as the API server converts it:
+/// the metrics, conditions and behavior v1 keeps in annotations move back into their fields
+/// (the annotations go), and the CPU target and current value become the `cpu` Resource
+/// metric, after the others.
+fn hpa_v1_to_v2(hpa: &mut Map<String, Value>) {
+    let mut annotation = |key: &str| -> Option<Value> {
+        let annotations = hpa.get_mut("metadata")?.get_mut("annotations")?.as_object_mut()?;
+        let text = annotations.remove(key)?;
+        serde_json::from_str(text.as_str()?).ok()
+    };
+    let (metrics, current, conditions, behavior) = (
+        annotation(HPA_METRICS),
+        annotation(HPA_CURRENT_METRICS),
+        annotation(HPA_CONDITIONS),
+        annotation(HPA_BEHAVIOR),
+    );
+    let metrics_of = |list: Option<Value>, convert: fn(&mut Map<String, Value>)| -> Vec<Value> {
+        let mut list = match list {
+            Some(Value::Array(list)) => list,
+            _ => Vec::new(),
+        };
+        list.iter_mut().filter_map(Value::as_object_mut).for_each(convert);
+        list
+    };
+    if let Some(Value::Object(meta)) = hpa.get_mut("metadata")
+        && meta.get("annotations").and_then(Value::as_object).is_some_and(Map::is_empty)
+    {
+        meta.remove("annotations");
+    }
+    if let Some(Value::Object(spec)) = hpa.get_mut("spec") {
+        let mut all = metrics_of(metrics, metric_spec_v2beta1_to_v2);
+        if let Some(cpu) = spec.remove("targetCPUUtilizationPercentage") {
+            all.push(serde_json::json!({"type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu}}}));
+        }
+        if !all.is_empty() {
+            spec.insert("metrics".into(), Value::Array(all));
+        }
+        if let Some(behavior) = behavior {
+            spec.insert("behavior".into(), behavior);
+        }
+    }
+    if let Some(Value::Object(status)) = hpa.get_mut("status") {
+        let mut all = metrics_of(current, metric_status_v2beta1_to_v2);
+        if let Some(cpu) = status.remove("currentCPUUtilizationPercentage") {
+            all.push(serde_json::json!({"type": "Resource",
+                "resource": {"name": "cpu", "current": {"averageUtilization": cpu}}}));
+        }
+        if !all.is_empty() {
+            status.insert("currentMetrics".into(), Value::Array(all));
+        }
+        if let Some(conditions) = conditions {
+            status.insert("conditions".into(), conditions);
+        }
+    }
+}
+
+/// autoscaling/v2beta1 HorizontalPodAutoscaler → autoscaling/v2: each metric's flat target
+/// and current fields become v2's `metric`, `target` and `current` objects.
+fn hpa_v2beta1_to_v2(hpa: &mut Map<String, Value>) {
+    let each = |list: Option<&mut Value>, convert: fn(&mut Map<String, Value>)| {
+        if let Some(Value::Array(list)) = list {
+            list.iter_mut().filter_map(Value::as_object_mut).for_each(convert);
+        }
+    };
+    each(hpa.get_mut("spec").and_then(|s| s.get_mut("metrics")), metric_spec_v2beta1_to_v2);
+    each(hpa.get_mut("status").and_then(|s| s.get_mut("currentMetrics")), metric_status_v2beta1_to_v2);
+}
+
+/// The source of one v2beta1 metric (`resource`, `pods`, `object`, `external` or
+/// `containerResource`, by its `type`), to reshape in place.
+fn metric_source(metric: &mut Map<String, Value>) -> Option<&mut Map<String, Value>> {
+    let key = match metric.get("type")?.as_str()? {
+        "Resource" => "resource",
+        "Pods" => "pods",
+        "Object" => "object",
+        "External" => "external",
+        "ContainerResource" => "containerResource",
+        _ => return None,
+    };
+    metric.get_mut(key)?.as_object_mut()
+}
+
+/// Moves v2beta1's `metricName` and selector (`selector` or, for External, `metricSelector`)
+/// into v2's `metric` object.
+fn metric_identifier(source: &mut Map<String, Value>) {
+    let Some(name) = source.remove("metricName") else { return };
+    let mut metric = Map::new();
+    metric.insert("name".into(), name);
+    if let Some(selector) = source.remove("selector").or_else(|| source.remove("metricSelector")) {
+        metric.insert("selector".into(), selector);
+    }
+    source.insert("metric".into(), Value::Object(metric));
+}
+
+/// Builds v2's `target` (or `current`) object from v2beta1's flat fields, renamed.
+fn gather(source: &mut Map<String, Value>, into: &str, fields: &[(&str, &str)], with_type: bool) {
+    let mut out = Map::new();
+    for (old, new) in fields {
+        if let Some(value) = source.remove(*old) {
+            if with_type && out.is_empty() {
+                let kind = match *new {
+                    "averageUtilization" => "Utilization",
+                    "averageValue" => "AverageValue",
+                    _ => "Value",
+                };
+                out.insert("type".into(), Value::String(kind.into()));
+            }
+            out.insert((*new).into(), value);
+        }
+    }
+    if !out.is_empty() {
+        source.insert(into.into(), Value::Object(out));
+    }
+}
+
+/// One v2beta1 `MetricSpec` as v2 writes it.
+fn metric_spec_v2beta1_to_v2(metric: &mut Map<String, Value>) {
+    let Some(source) = metric_source(metric) else { return };
+    if let Some(target) = source.remove("target") {
+        source.insert("describedObject".into(), target);
+    }
+    metric_identifier(source);
+    let fields = [
+        ("targetAverageUtilization", "averageUtilization"),
+        ("targetAverageValue", "averageValue"),
+        ("targetValue", "value"),
+        ("averageValue", "averageValue"),
+    ];
+    gather(source, "target", &fields, true);
+}
+
+/// One v2beta1 `MetricStatus` as v2 writes it.
+fn metric_status_v2beta1_to_v2(metric: &mut Map<String, Value>) {
+    let Some(source) = metric_source(metric) else { return };
+    if let Some(target) = source.remove("target") {
+        source.insert("describedObject".into(), target);
+    }
+    metric_identifier(source);
+    let fields = [
+        ("currentAverageUtilization", "averageUtilization"),
+        ("currentAverageValue", "averageValue"),
+        ("currentValue", "value"),
+        ("averageValue", "averageValue"),
+    ];
+    gather(source, "current", &fields, false);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +391,61 @@ mod tests {
         });
         let v1 = converted(&beta1, &resource("autoscaling", "v1", "HorizontalPodAutoscaler"));
         assert_eq!(v1["spec"]["targetCPUUtilizationPercentage"], 70);
+    }
+
+    #[test]
+    fn a_v1_hpa_reads_as_v2_with_the_metrics_its_annotations_carry() {
+        let v1 = serde_json::json!({
+            "apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "h", "annotations": {
+                "autoscaling.alpha.kubernetes.io/metrics":
+                    r#"[{"type":"Pods","pods":{"metricName":"qps","targetAverageValue":"10"}}]"#,
+                "autoscaling.alpha.kubernetes.io/conditions": r#"[{"type":"AbleToScale","status":"True"}]"#
+            }},
+            "spec": {"maxReplicas": 5, "targetCPUUtilizationPercentage": 70},
+            "status": {"currentReplicas": 1, "desiredReplicas": 1, "currentCPUUtilizationPercentage": 20}
+        });
+        let v2 = converted(&v1, &resource("autoscaling", "v2", "HorizontalPodAutoscaler"));
+        assert_eq!(v2["apiVersion"], "autoscaling/v2");
+        assert!(v2["metadata"].get("annotations").is_none(), "{v2}");
+        assert_eq!(
+            v2["spec"]["metrics"],
+            serde_json::json!([
+                {"type": "Pods", "pods": {"metric": {"name": "qps"}, "target": {"type": "AverageValue", "averageValue": "10"}}},
+                {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}
+            ])
+        );
+        assert!(v2["spec"].get("targetCPUUtilizationPercentage").is_none());
+        assert_eq!(v2["status"]["currentMetrics"][0]["resource"]["current"]["averageUtilization"], 20);
+        assert_eq!(v2["status"]["conditions"][0]["type"], "AbleToScale");
+    }
+
+    #[test]
+    fn a_v2beta1_hpa_reads_as_v2() {
+        let beta1 = serde_json::json!({
+            "apiVersion": "autoscaling/v2beta1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h"},
+            "spec": {"maxReplicas": 5, "metrics": [
+                {"type": "Resource", "resource": {"name": "memory", "targetAverageValue": "100Mi"}},
+                {"type": "External", "external": {"metricName": "queue", "metricSelector": {"matchLabels": {"q": "a"}}, "targetValue": "30"}},
+                {"type": "Object", "object": {"target": {"kind": "Ingress", "name": "main"}, "metricName": "rps", "targetValue": "2k"}}
+            ]},
+            "status": {"currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "currentAverageUtilization": 27, "currentAverageValue": "30m"}}]}
+        });
+        let v2 = converted(&beta1, &resource("autoscaling", "v2", "HorizontalPodAutoscaler"));
+        assert_eq!(
+            v2["spec"]["metrics"],
+            serde_json::json!([
+                {"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}},
+                {"type": "External", "external": {"metric": {"name": "queue", "selector": {"matchLabels": {"q": "a"}}},
+                                                  "target": {"type": "Value", "value": "30"}}},
+                {"type": "Object", "object": {"describedObject": {"kind": "Ingress", "name": "main"}, "metric": {"name": "rps"},
+                                              "target": {"type": "Value", "value": "2k"}}}
+            ])
+        );
+        assert_eq!(
+            v2["status"]["currentMetrics"][0]["resource"],
+            serde_json::json!({"name": "cpu", "current": {"averageUtilization": 27, "averageValue": "30m"}})
+        );
     }
 
     #[test]
