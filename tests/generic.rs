@@ -316,3 +316,35 @@ fn a_resource_whose_names_break_the_rules_gets_no_table() {
     assert_eq!(engine.generic_table_names(), ["k8s_widgets_example_com"]);
     assert_eq!(rows(&engine, "SELECT name, namespace FROM k8s_widgets_example_com").len(), 1);
 }
+
+#[test]
+fn tables_and_schema_show_a_sources_generic_tables_and_their_printer_columns() {
+    let dir = common::scratch("generic-tables-command");
+    std::fs::create_dir_all(&dir).expect("snapshot dir");
+    let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": {"name": "widgets.example.com"},
+         "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Widget", "plural": "widgets"},
+                  "versions": [{"name": "v1", "served": true,
+                                "additionalPrinterColumns": [{"name": "Size", "type": "integer", "jsonPath": ".spec.size"}]}]}},
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "a"}, "spec": {"size": 3}}
+    ]});
+    std::fs::write(dir.join("objects.json"), objects.to_string()).expect("objects");
+    let snapshot = dir.display().to_string();
+    // Without --generic, `tables` reads no source and lists the typed tables only.
+    let (output, stdout, stderr) = kubequery(&["tables", "--snapshot", &snapshot]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stdout.contains("k8s_"), "{stdout}");
+    let (output, stdout, stderr) = kubequery(&["tables", "--generic", "--snapshot", &snapshot]);
+    assert!(output.status.success(), "{stderr}");
+    let last: Vec<&str> = stdout.lines().rev().take(2).map(|l| l.split(' ').next().unwrap_or("")).collect();
+    assert_eq!(last, ["k8s_widgets_example_com", "k8s_customresourcedefinitions_apiextensions_k8s_io"], "{stdout}");
+    let (output, stdout, stderr) = kubequery(&["schema", "k8s_widgets_example_com", "--snapshot", &snapshot]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().starts_with(&["size", "BIGINT", "printer"])),
+        "{stdout}"
+    );
+    let (output, _, stderr) = kubequery(&["schema", "k8s_pods", "--snapshot", &snapshot]);
+    assert!(!output.status.success());
+    assert!(stderr.contains("its resource is read by the typed table kubernetes_pods"), "{stderr}");
+}

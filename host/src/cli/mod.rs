@@ -130,20 +130,23 @@ enum Command {
     Extension(extension::ExtensionArgs),
     /// List the clusters a query would read: name and uid (of the kube-system namespace), tab-separated
     Clusters(SourceArgs),
-    /// List the tables
-    Tables,
+    /// List the tables; with --generic, also the generic tables of a cluster's or snapshot's resources
+    Tables(tables::TablesArgs),
     /// Write and test table components: `table new`, `table test`
     Table {
         #[command(subcommand)]
         command: authoring::TableCommand,
     },
-    /// Show the columns of one table, or of every table
+    /// Show the columns of one table, or of every table; a generic table's (`k8s_…`) are read
+    /// from the cluster or snapshot the source options name
     Schema {
         /// Table name; all tables when omitted
         table: Option<String>,
         /// Print Markdown (docs/schema.md is generated with this)
         #[arg(long)]
         markdown: bool,
+        #[command(flatten)]
+        source: SourceArgs,
     },
 }
 
@@ -192,11 +195,9 @@ pub fn run(args: Cli) -> anyhow::Result<ExitCode> {
         Command::Table { command } => {
             authoring::run(&Settings::resolve(&args.global, &SourceArgs::default())?, command)
         }
-        Command::Tables => tables::list(&Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?),
-        Command::Schema { table, markdown } => tables::schema(
-            &Settings::resolve(&args.global, &SourceArgs::default())?.catalog()?,
-            table.as_deref(),
-            markdown,
-        ),
+        Command::Tables(tables) => tables::list(&Settings::resolve(&args.global, &tables.source)?, tables.generic),
+        Command::Schema { table, markdown, source } => {
+            tables::schema(&Settings::resolve(&args.global, &source)?, table.as_deref(), markdown)
+        }
     }
 }

@@ -1,16 +1,45 @@
 //! `kubequery tables` and `kubequery schema`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::bail;
 use kubequery::catalog::Catalog;
-use kubequery::schema::{Column, TableSchema};
-use kubequery::wasm::Origin;
+use kubequery::schema::{Column, GENERIC_PREFIX, TableSchema};
+use kubequery::sql::GenericTables;
+use kubequery::wasm::{Origin, TableComponent};
 
-/// One line per table; third-party tables also name their file.
-pub fn list(catalog: &Catalog) -> anyhow::Result<ExitCode> {
-    let width = catalog.tables().map(|t| t.schema.name.len()).max().unwrap_or(0);
-    for table in catalog.tables() {
+use super::SourceArgs;
+use super::settings::Settings;
+
+#[derive(clap::Args)]
+pub struct TablesArgs {
+    /// Also list the generic tables (`k8s_…`) of the resources the source serves that no typed
+    /// table reads: reads discovery (or the snapshot) and the CRDs
+    #[arg(long)]
+    pub generic: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// The generic tables of the source `settings` name.
+fn generic_tables(settings: &Settings, catalog: &Catalog) -> anyhow::Result<GenericTables> {
+    let Some(template) = catalog.generic() else { bail!("this build has no generic table component") };
+    let source = settings.source(Some(catalog), true)?;
+    let typed: Vec<Arc<TableComponent>> = catalog.tables().cloned().collect();
+    Ok(GenericTables::new(template.clone(), source, &typed))
+}
+
+/// One line per table; third-party tables also name their file. With `generic`, the generic
+/// tables of the source follow the typed ones.
+pub fn list(settings: &Settings, generic: bool) -> anyhow::Result<ExitCode> {
+    let catalog = settings.catalog()?;
+    let mut tables: Vec<Arc<TableComponent>> = catalog.tables().cloned().collect();
+    if generic {
+        tables.extend(generic_tables(settings, &catalog)?.all());
+    }
+    let width = tables.iter().map(|t| t.schema.name.len()).max().unwrap_or(0);
+    for table in &tables {
         match &table.origin {
             Origin::Builtin(_) => println!("{:width$}  {}", table.schema.name, table.schema.description),
             Origin::File(path) => {
@@ -21,7 +50,27 @@ pub fn list(catalog: &Catalog) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow::Result<ExitCode> {
+/// The columns of `table`, or of every typed table; a generic table's from the source.
+pub fn schema(settings: &Settings, table: Option<&str>, markdown: bool) -> anyhow::Result<ExitCode> {
+    let catalog = settings.catalog()?;
+    match table {
+        Some(name) if catalog.get(name).is_none() && name.starts_with(GENERIC_PREFIX) => {
+            let tables = generic_tables(settings, &catalog)?;
+            let Some(table) = tables.table(name) else {
+                match tables.typed_table_for(name) {
+                    Some(typed) => bail!("no table named {name:?}; its resource is read by the typed table {typed}"),
+                    None => bail!("no table named {name:?}; `kubequery tables --generic` lists the generic tables"),
+                }
+            };
+            print_schemas(&[&table.schema], markdown);
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => catalog_schema(&catalog, table, markdown),
+    }
+}
+
+/// The columns of the catalog's `table`, or of every table in it.
+pub fn catalog_schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow::Result<ExitCode> {
     let tables: Vec<&TableSchema> = match table {
         Some(name) => match catalog.get(name) {
             Some(table) => vec![&table.schema],
@@ -32,8 +81,14 @@ pub fn schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow:
         },
         None => catalog.tables().map(|t| &t.schema).collect(),
     };
+    print_schemas(&tables, markdown);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints `tables`' columns, as text or Markdown.
+pub fn print_schemas(tables: &[&TableSchema], markdown: bool) {
     if markdown {
-        print!("{}", markdown_schema(&tables));
+        print!("{}", markdown_schema(tables));
     } else {
         for (i, schema) in tables.iter().enumerate() {
             if i > 0 {
@@ -52,7 +107,6 @@ pub fn schema(catalog: &Catalog, table: Option<&str>, markdown: bool) -> anyhow:
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn flags(column: &Column) -> String {

@@ -118,6 +118,12 @@ impl Engine {
         self.generic.as_ref().map(generic::GenericTables::names).unwrap_or_default()
     }
 
+    /// The generic table called `name`, if the source serves its resource and no table of
+    /// this engine reads it (for its schema; a statement naming it registers it).
+    pub fn generic_table(&self, name: &str) -> Option<Arc<TableComponent>> {
+        self.generic.as_ref()?.table(name)
+    }
+
     /// Registers the generic tables `sql` names that are not registered yet.
     fn register_generic_tables(&self, sql: &str) {
         let Some(generic) = &self.generic else { return };

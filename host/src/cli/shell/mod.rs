@@ -145,11 +145,14 @@ impl Shell {
                     println!("{name}");
                 }
             }
-            (".schema", Some(table)) => {
-                if let Err(e) = super::tables::schema(&self.catalog, Some(table), false) {
-                    eprintln!("Error: {e}");
+            (".schema", Some(table)) => match self.engine.generic_table(table) {
+                Some(generic) => super::tables::print_schemas(&[&generic.schema], false),
+                None => {
+                    if let Err(e) = super::tables::catalog_schema(&self.catalog, Some(table), false) {
+                        eprintln!("Error: {e}");
+                    }
                 }
-            }
+            },
             (".mode", Some(mode)) => match mode.parse::<Format>() {
                 Ok(format) => self.format = format,
                 Err(_) => eprintln!("Error: unknown mode {mode:?}; use table, json, jsonl, csv or line"),

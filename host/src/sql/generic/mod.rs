@@ -53,7 +53,7 @@ impl GenericTables {
     }
 
     /// The typed table that reads the resource `name` would be the generic table of.
-    pub(super) fn typed_table_for(&self, name: &str) -> Option<&str> {
+    pub fn typed_table_for(&self, name: &str) -> Option<&str> {
         self.typed_names.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 
@@ -89,7 +89,11 @@ impl GenericTables {
     }
 
     /// The table called `name`, if the source serves its resource and no typed table reads it.
-    pub(super) fn table(&self, name: &str) -> Option<Arc<TableComponent>> {
+    pub fn table(&self, name: &str) -> Option<Arc<TableComponent>> {
+        // Other names are never generic: no discovery for them.
+        if !name.starts_with(GENERIC_PREFIX) {
+            return None;
+        }
         let resource = self.resource(name)?;
         // Kubernetes' own resources are never CRDs; another group's may be one: GET its CRD.
         let printed = if printer_columns::may_be_custom(&resource) {
