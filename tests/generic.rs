@@ -35,7 +35,16 @@ fn certificate_crd() -> Value {
                     {"name": "Renewals", "type": "integer", "jsonPath": ".status.revision"},
                     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
                 ],
-                "schema": {"openAPIV3Schema": {"type": "object"}}
+                "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+                    "spec": {"type": "object", "properties": {
+                        "secretName": {"type": "string"}, "duration": {"type": "string"},
+                        "isCA": {"type": "boolean"}, "dnsNames": {"type": "array", "items": {"type": "string"}},
+                        "issuerRef": {"type": "object", "properties": {"name": {"type": "string"}}}
+                    }},
+                    "status": {"type": "object", "properties": {
+                        "notAfter": {"type": "string", "format": "date-time"}, "revision": {"type": "integer"}
+                    }}
+                }}}
             }]
         }
     })
@@ -56,8 +65,8 @@ fn cluster() -> FixtureServer {
                 "metadata": {"name": name, "namespace": namespace, "uid": format!("uid-{name}"), "labels": {"app": name},
                              "creationTimestamp": "2024-05-06T07:08:09Z"},
                 "spec": {"secretName": format!("{name}-tls"), "dnsNames": [format!("{name}.example.com")],
-                         "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer"}},
-                "status": {"revision": 3, "conditions": [
+                         "issuerRef": {"name": "letsencrypt", "kind": "ClusterIssuer"}, "duration": "2160h", "isCA": false},
+                "status": {"revision": 3, "notAfter": "2024-08-04T07:08:09Z", "conditions": [
                     {"type": "Issuing", "status": "False", "message": "done"},
                     {"type": "Ready", "status": "True", "message": "Certificate is up to date"}
                 ]}
@@ -165,6 +174,34 @@ fn a_crds_printer_columns_are_typed_columns() {
     // A printer column is a column like the others: filtered on, and projected alone.
     let ready = rows(&engine, "SELECT name FROM k8s_certificates_cert_manager_io WHERE ready = 'True' AND age > 0");
     assert_eq!(ready.len(), 2);
+    // The top-level scalar fields of the CRD's schema too, those a printer column shows aside.
+    let fields = rows(
+        &engine,
+        "SELECT spec_duration, spec_is_ca, status_not_after FROM k8s_certificates_cert_manager_io WHERE name = 'web'",
+    );
+    assert_eq!(
+        serde_json::Value::Object(fields[0].clone()),
+        json!({"spec_duration": "2160h", "spec_is_ca": 0, "status_not_after": 1722755289})
+    );
+    let columns: Vec<String> = rows(&engine, "SELECT name FROM pragma_table_info('k8s_certificates_cert_manager_io')")
+        .iter()
+        .map(|row| row["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let typed = &columns[columns.iter().position(|c| c == "object").expect("object column") + 1..];
+    assert_eq!(
+        typed,
+        [
+            "ready",
+            "secret",
+            "issuer",
+            "printer_status",
+            "renewals",
+            "age",
+            "spec_duration",
+            "spec_is_ca",
+            "status_not_after"
+        ]
+    );
     // The status column the CRD calls `Status` does not hide the object's `status`.
     let status = rows(&engine, "SELECT json_type(status) AS t FROM k8s_certificates_cert_manager_io LIMIT 1");
     assert_eq!(status[0]["t"], "object");

@@ -3,15 +3,15 @@
 //! component. A table is registered the first time a statement names it, so a query pays
 //! for discovery only when it uses one, and the resources are looked up again (once a
 //! minute at most) when a statement names one not seen yet: a CRD created since. A CRD's
-//! printer columns become typed columns of its table ([`printer_columns`]).
+//! printer columns and schema become typed columns of its table ([`crd_columns`]).
 
-mod printer_columns;
+mod crd_columns;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use self::printer_columns::Printed;
+use self::crd_columns::Declared;
 use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, kinds_read};
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
@@ -74,16 +74,16 @@ impl GenericTables {
         let resources: Vec<(String, ApiResource)> =
             names.into_iter().filter_map(|name| self.resource(&name).map(|resource| (name, resource))).collect();
         // Every CRD in one List, rather than one GET per table.
-        let printed = if resources.iter().any(|(_, r)| printer_columns::may_be_custom(r)) {
-            printer_columns::read(self.source.as_ref(), &[])
+        let printed = if resources.iter().any(|(_, r)| crd_columns::may_be_custom(r)) {
+            crd_columns::read(self.source.as_ref(), &[])
         } else {
             HashMap::new()
         };
         resources
             .into_iter()
             .map(|(name, resource)| {
-                let columns = printed.get(&printer_columns::key(&resource)).map_or(&[][..], Vec::as_slice);
-                self.build(&name, resource, columns)
+                let declared = printed.get(&crd_columns::key(&resource)).cloned().unwrap_or_default();
+                self.build(&name, resource, &declared)
             })
             .collect()
     }
@@ -96,19 +96,19 @@ impl GenericTables {
         }
         let resource = self.resource(name)?;
         // Kubernetes' own resources are never CRDs; another group's may be one: GET its CRD.
-        let printed = if printer_columns::may_be_custom(&resource) {
-            printer_columns::read(self.source.as_ref(), &[resource.qualified_name()])
+        let printed = if crd_columns::may_be_custom(&resource) {
+            crd_columns::read(self.source.as_ref(), &[resource.qualified_name()])
         } else {
             HashMap::new()
         };
-        let columns = printed.get(&printer_columns::key(&resource)).map_or(&[][..], Vec::as_slice);
-        Some(self.build(name, resource, columns))
+        let declared = printed.get(&crd_columns::key(&resource)).cloned().unwrap_or_default();
+        Some(self.build(name, resource, &declared))
     }
 
-    /// The table `name` of `resource`, with typed columns for its CRD's `printed` columns.
-    fn build(&self, name: &str, resource: ApiResource, printed: &[Printed]) -> Arc<TableComponent> {
+    /// The table `name` of `resource`, with typed columns for what its CRD `declared`.
+    fn build(&self, name: &str, resource: ApiResource, declared: &Declared) -> Arc<TableComponent> {
         let mut columns = self.template.schema.columns.clone();
-        let (typed, path_columns) = printer_columns::columns_for(&resource, printed, &columns);
+        let (typed, path_columns) = crd_columns::columns_for(&resource, declared, &columns);
         columns.extend(typed);
         let schema = TableSchema {
             name: name.to_string(),
