@@ -385,3 +385,21 @@ fn tables_and_schema_show_a_sources_generic_tables_and_their_printer_columns() {
     assert!(!output.status.success());
     assert!(stderr.contains("its resource is read by the typed table kubernetes_pods"), "{stderr}");
 }
+
+#[test]
+fn the_extension_starts_over_when_a_crd_is_created() {
+    let server = cluster();
+    let kubeconfig = kubeconfig(&server, "generic-refresh");
+    let mut osquery = common::scheduled::ScheduledQueries::start(&[
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        "KUBEQUERY_GENERIC_TABLES=1".to_string(),
+        "KUBEQUERY_GENERIC_TABLES_REFRESH=1".to_string(),
+    ]);
+    assert_eq!(osquery.generate_rows("k8s_leases_coordination_k8s_io").len(), 1);
+    // A CRD created while the extension runs: osqueryd cannot learn a table after registration,
+    // so the extension exits (non-zero) for osqueryd to start it again with the new table.
+    server.with_store(|store| store.add_type(ResourceType::new("example.com", "v1", "Widget", "widgets", true)));
+    let (code, stderr) = osquery.wait_for_exit();
+    assert_ne!(code, 0, "{stderr}");
+    assert!(stderr.contains("the cluster's resources changed (new: k8s_widgets_example_com)"), "{stderr}");
+}

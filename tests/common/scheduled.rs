@@ -59,6 +59,15 @@ impl ScheduledQueries {
         answer["response"].as_array().expect("rows").clone()
     }
 
+    /// Waits for the extension to exit on its own: its exit status and stderr.
+    pub fn wait_for_exit(&mut self) -> (i64, String) {
+        use std::io::Write;
+        writeln!(self.stdin.as_mut().expect("the peer is running"), "!exit").expect("asking the peer");
+        let answer = self.next_line();
+        let code = answer["exit"].as_i64().unwrap_or_else(|| panic!("the extension did not exit: {answer}"));
+        (code, answer["stderr"].as_str().unwrap_or_default().to_string())
+    }
+
     /// The rows osquery gets from `table`, each as its `(name, phase)` or `(name, "")`.
     pub fn generate(&mut self, table: &str) -> Vec<(String, String)> {
         let mut rows: Vec<(String, String)> = self

@@ -17,7 +17,8 @@ shared with the Rust side's Thrift code.
         Starts a manager and the extension, prints {"ready": true} once it is registered, then
         for each table name read from stdin makes one `generate` call and prints its status and
         rows as a JSON line: scheduled queries, driven by a test that changes the cluster
-        between them (tests/watch.rs).
+        between them (tests/watch.rs). The line `!exit` instead waits for the extension to exit
+        on its own and prints its exit status and stderr.
 
     peer.py load --kubequery BIN --concurrency N --table T... [--small T2] [--calls M] [--env KEY=VALUE]...
         Starts a manager that pings every 3 s (as osqueryd does by default) and the extension,
@@ -653,6 +654,11 @@ def serve_generate(args):
         for line in sys.stdin:
             table = line.strip()
             if not table:
+                continue
+            if table == "!exit":
+                # Wait for the extension to exit on its own, and say how.
+                code = h.wait_exit(60)
+                print(json.dumps({"exit": code, "stderr": h.stderr()}), flush=True)
                 continue
             result = generate(h.em, uuid, table)
             print(json.dumps({"table": table, "code": result.status.code, "message": result.status.message,

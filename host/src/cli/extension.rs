@@ -40,6 +40,11 @@ pub struct ExtensionArgs {
     /// no typed table reads (docs/generic-tables.md); needs RBAC to list them [default: off]
     #[arg(long, env = "KUBEQUERY_GENERIC_TABLES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     generic_tables: Option<bool>,
+    /// With --generic-tables, seconds between discoveries of the resources served; when they
+    /// changed (a CRD created or deleted), the extension exits so that osqueryd starts it
+    /// again and it registers the new set; 0: never [default: 600]
+    #[arg(long, env = "KUBEQUERY_GENERIC_TABLES_REFRESH", value_name = "SECONDS")]
+    generic_tables_refresh: Option<u64>,
     #[command(flatten)]
     pub source: SourceArgs,
 }
@@ -51,11 +56,20 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
     let generic = args.generic_tables.or(settings.generic_tables).unwrap_or(false);
     let source = settings.source(Some(&catalog), generic)?;
     let mut tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
-    // osqueryd learns the tables once, at registration: the resources served now.
+    let typed = tables.clone();
+    // osqueryd learns the tables once, at registration: the resources served now, looked up
+    // again every `refresh` so that a change makes the extension start over.
+    let mut changes = None;
     if generic && let Some(template) = catalog.generic() {
-        let generic = GenericTables::new(template.clone(), source.clone(), &tables).all();
+        let generic = GenericTables::new(template.clone(), source.clone(), &typed).all();
         tracing::info!("serving {} generic resource tables", generic.len());
+        let registered: Vec<String> = generic.iter().map(|t| t.schema.name.clone()).collect();
         tables.extend(generic);
+        let refresh = args.generic_tables_refresh.or(settings.generic_tables_refresh).unwrap_or(600);
+        if refresh > 0 {
+            let discover = GenericTables::new(template.clone(), source.clone(), &typed);
+            changes = Some(ResourceChanges { discover, registered, every: Duration::from_secs(refresh) });
+        }
     }
     let options = ExtensionOptions {
         socket: args.socket.clone(),
@@ -71,7 +85,24 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
                 .map_or(MAX_RESPONSE_BYTES, |size| usize::try_from(size.0).unwrap_or(usize::MAX)),
         },
     };
-    let reason = serve(&tables, &source, &options)?;
+    let changed = Arc::new(std::sync::Mutex::new(None));
+    let reason = serve(&tables, &source, &options, |stop| {
+        if let Some(changes) = changes {
+            let changed = changed.clone();
+            std::thread::spawn(move || {
+                let what = changes.wait();
+                *changed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(what);
+                stop.stop();
+            });
+        }
+    })?;
+    if let Some(what) = changed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+        // Exiting non-zero lets osqueryd's watchdog (or Kubernetes) start the extension again.
+        eprintln!(
+            "kubequery: the cluster's resources changed ({what}); exiting so that osqueryd restarts the extension and it registers them"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     match reason {
         ShutdownReason::Stopped | ShutdownReason::ShutdownRequested => {
             tracing::info!("stopped ({reason:?})");
@@ -93,6 +124,42 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
                 silent.as_secs()
             );
             Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// The generic tables registered, and how to look for a change in the resources served.
+struct ResourceChanges {
+    discover: GenericTables,
+    registered: Vec<String>,
+    every: Duration,
+}
+
+impl ResourceChanges {
+    /// Waits until the generic tables the source's resources make differ from those
+    /// registered, and says how: `new: k8s_a, k8s_b; gone: k8s_c`.
+    fn wait(self) -> String {
+        let registered: std::collections::BTreeSet<String> = self.registered.into_iter().collect();
+        loop {
+            std::thread::sleep(self.every);
+            // A discovery that fails lists nothing: that is no reason to start over.
+            let now: std::collections::BTreeSet<String> = self.discover.rediscover().into_iter().collect();
+            if now.is_empty() {
+                continue;
+            }
+            let new: Vec<&str> = now.difference(&registered).map(String::as_str).collect();
+            let gone: Vec<&str> = registered.difference(&now).map(String::as_str).collect();
+            if new.is_empty() && gone.is_empty() {
+                continue;
+            }
+            let mut what = Vec::new();
+            if !new.is_empty() {
+                what.push(format!("new: {}", new.join(", ")));
+            }
+            if !gone.is_empty() {
+                what.push(format!("gone: {}", gone.join(", ")));
+            }
+            return what.join("; ");
         }
     }
 }

@@ -58,6 +58,7 @@ struct ConfigFile {
     events_retention: Option<u64>,
     events_retained: Option<usize>,
     generic_tables: Option<bool>,
+    generic_tables_refresh: Option<u64>,
 }
 
 /// Everything a command needs to know, with defaults applied.
@@ -80,6 +81,9 @@ pub struct Settings {
     pub max_response: Option<Bytes>,
     /// Whether the extension serves generic resource tables (its flag and variable win).
     pub generic_tables: Option<bool>,
+    /// How often the extension looks for resources its generic tables miss (its flag and
+    /// variable win).
+    pub generic_tables_refresh: Option<u64>,
     /// The watch cache asked for (`Some(true)`) or against; `None`: the command's default.
     watch_cache: Option<bool>,
     /// The watch cache's settings, used when it is on.
@@ -179,6 +183,7 @@ impl Settings {
             call_timeout: file.call_timeout,
             max_response: file.max_response,
             generic_tables: file.generic_tables,
+            generic_tables_refresh: file.generic_tables_refresh,
             watch_cache,
             watch_cache_config,
             watch_cache_memory,

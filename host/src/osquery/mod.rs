@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osquery_rust_ng::plugin::Plugin;
-use osquery_rust_ng::{Server, ShutdownReason};
+use osquery_rust_ng::{Server, ServerStopHandle, ShutdownReason};
 use thiserror::Error;
 
 use crate::budget::{BudgetError, Bytes, MemoryBudget, resident_bytes};
@@ -66,11 +66,13 @@ pub enum ExtensionError {
     Budget(#[from] BudgetError),
 }
 
-/// Registers `tables` with osqueryd and serves them until osqueryd or a signal ends it.
+/// Registers `tables` with osqueryd and serves them until osqueryd, a signal or the stop
+/// handle given to `started` ends it.
 pub fn serve(
     tables: &[Arc<TableComponent>],
     source: &Arc<dyn DataSource>,
     options: &ExtensionOptions,
+    started: impl FnOnce(ServerStopHandle),
 ) -> Result<ShutdownReason, ExtensionError> {
     // What the process holds at rest (code, compiled tables, the source) and what it sets
     // aside (the watch cache) is not for scans.
@@ -103,6 +105,7 @@ pub fn serve(
         server.register_plugin(Plugin::readonly_table(OsqueryTable::new(table.clone(), source.clone(), calls.clone())));
     }
     tracing::info!("registering {} tables with osquery at {}", tables.len(), options.socket);
+    started(server.get_stop_handle());
     server.run_with_signal_handling().map_err(|e| ExtensionError::Registration(e.to_string()))
 }
 

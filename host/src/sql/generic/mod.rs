@@ -123,6 +123,14 @@ impl GenericTables {
         Arc::new(self.template.serving(schema, path_columns))
     }
 
+    /// Every generic table's name the source's resources make now, discovering them again.
+    pub fn rediscover(&self) -> Vec<String> {
+        let tables = self.discover();
+        let names = tables.keys().cloned().collect();
+        *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), tables));
+        names
+    }
+
     /// Every generic table's name (discovering the resources if not yet), for suggestions.
     pub(super) fn names(&self) -> Vec<String> {
         let mut known = self.known.lock().unwrap_or_else(PoisonError::into_inner);
