@@ -57,9 +57,12 @@ impl GenericTables {
         self.typed_names.get(&name.to_ascii_lowercase()).map(String::as_str)
     }
 
-    /// The names in `sql` that may be generic tables: words starting with `k8s_`, lowercased.
+    /// The names in `sql` that may be generic tables: words starting with `k8s_`, lowercased,
+    /// outside string literals and comments (`WHERE name = 'k8s_x'` names no table, and must
+    /// not cost a discovery).
     pub(super) fn names_in(sql: &str) -> HashSet<String> {
-        sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        code_of(sql)
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|word| {
                 word.len() > GENERIC_PREFIX.len() && word[..GENERIC_PREFIX.len()].eq_ignore_ascii_case(GENERIC_PREFIX)
             })
@@ -166,5 +169,60 @@ impl GenericTables {
             tables.entry(resource.generic_table_name()).or_insert(resource);
         }
         tables
+    }
+}
+
+/// `sql` with its string literals (`'…'`, `''` inside) and comments (`-- …`, `/* … */`)
+/// blanked out; quoted identifiers (`"k8s_x"`) stay, since they name tables.
+fn code_of(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                // To the closing quote; `''` is a quote inside the literal.
+                while let Some(c) = chars.next() {
+                    if c == '\'' && chars.next_if_eq(&'\'').is_none() {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            '-' if chars.next_if_eq(&'-').is_some() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            '/' if chars.next_if_eq(&'*').is_some() => {
+                let mut star = false;
+                for c in chars.by_ref() {
+                    if star && c == '/' {
+                        break;
+                    }
+                    star = c == '*';
+                }
+                out.push(' ');
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GenericTables;
+
+    #[test]
+    fn names_in_string_literals_and_comments_are_not_tables() {
+        let sql = "SELECT * FROM k8s_leases_coordination_k8s_io l JOIN \"K8S_Widgets_example_com\" w \
+                   WHERE l.name = 'k8s_not_a_table' AND w.name = 'it''s k8s_nor_this' -- k8s_comment\n\
+                   /* k8s_block */ AND 1";
+        let mut names: Vec<String> = GenericTables::names_in(sql).into_iter().collect();
+        names.sort();
+        assert_eq!(names, ["k8s_leases_coordination_k8s_io", "k8s_widgets_example_com"]);
     }
 }

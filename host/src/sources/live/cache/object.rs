@@ -38,6 +38,11 @@ impl Kept {
     pub(crate) fn bytes(&self) -> usize {
         self.packed.len()
     }
+
+    /// Bytes of its JSON once read back.
+    pub(crate) fn json_len(&self) -> usize {
+        self.json_len
+    }
 }
 
 /// How one informer's objects are compressed: with a dictionary trained on its first List
@@ -95,10 +100,18 @@ impl Codec {
 pub(crate) struct Reader<'a>(Decompressor<'a>);
 
 impl Reader<'_> {
-    /// The JSON of `kept`.
-    pub(crate) fn json(&mut self, kept: &Kept) -> io::Result<String> {
-        let bytes = self.0.decompress(&kept.packed, kept.json_len)?;
-        String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    /// Appends the JSON of `kept` to `out`, decompressed in place: a page is written without
+    /// a copy per object.
+    pub(crate) fn append(&mut self, kept: &Kept, out: &mut Vec<u8>) -> io::Result<()> {
+        let start = out.len();
+        out.resize(start + kept.json_len, 0);
+        let written = self.0.decompress_to_buffer(&kept.packed, &mut out[start..])?;
+        out.truncate(start + written);
+        if let Err(e) = std::str::from_utf8(&out[start..]) {
+            out.truncate(start);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+        }
+        Ok(())
     }
 }
 
@@ -120,8 +133,15 @@ fn without_managed_fields(object: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn read(reader: &mut Reader, kept: &Kept) -> String {
+        let mut out = b"[".to_vec();
+        reader.append(kept, &mut out).expect("read back");
+        assert_eq!(out[0], b'[', "appended after what was there");
+        String::from_utf8(out[1..].to_vec()).expect("UTF-8")
+    }
+
     fn round_trip(codec: &Codec, object: &str) -> String {
-        codec.reader().expect("reader").json(&codec.keep(object).expect("kept")).expect("read back")
+        read(&mut codec.reader().expect("reader"), &codec.keep(object).expect("kept"))
     }
 
     #[test]
@@ -156,7 +176,7 @@ mod tests {
         let mut reader = codec.reader().expect("reader");
         for o in &objects[500..] {
             let k = codec.keep(o).expect("kept");
-            assert_eq!(&reader.json(&k).expect("read back"), o);
+            assert_eq!(&read(&mut reader, &k), o);
             (json, kept) = (json + o.len(), kept + k.bytes());
         }
         assert!(json > 4 * kept, "{json} bytes of JSON kept in {kept}");
