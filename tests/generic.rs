@@ -103,7 +103,18 @@ fn engine(server: &FixtureServer, name: &str) -> Engine {
         request_timeout: Duration::from_secs(10),
         ..Default::default()
     };
-    let source: Arc<dyn DataSource> = Arc::new(LiveSource::connect(&config).expect("connecting"));
+    engine_over(Arc::new(LiveSource::connect(&config).expect("connecting")))
+}
+
+/// An engine over a snapshot of `objects` (a List), called `name`, with generic tables.
+fn snapshot_engine(objects: &Value, name: &str) -> Engine {
+    use kubequery::sources::snapshot::Snapshot;
+    let snapshot = Snapshot::from_file_bytes("objects.json", objects.to_string().as_bytes(), name.into());
+    engine_over(Arc::new(snapshot))
+}
+
+/// An engine over `source` serving the built-in tables and the generic ones.
+fn engine_over(source: Arc<dyn DataSource>) -> Engine {
     let catalog = common::builtin_catalog();
     let tables: Vec<_> = catalog.tables().cloned().collect();
     let mut engine = Engine::new(&tables, source).expect("engine");
@@ -214,7 +225,6 @@ fn a_crds_printer_columns_are_typed_columns() {
 
 #[test]
 fn printer_columns_come_from_a_snapshots_crds_in_any_version() {
-    use kubequery::sources::snapshot::Snapshot;
     // v1beta1's shape (columns for every version, `JSONPath`), as many dumps still hold, and
     // a column whose path is not JSONPath at all.
     let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
@@ -233,11 +243,7 @@ fn printer_columns_come_from_a_snapshots_crds_in_any_version() {
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "v", "namespace": "a"},
          "spec": {"size": "large"}}
     ]});
-    let snapshot = Snapshot::from_file_bytes("objects.json", objects.to_string().as_bytes(), "printer".into());
-    let catalog = common::builtin_catalog();
-    let tables: Vec<_> = catalog.tables().cloned().collect();
-    let mut engine = Engine::new(&tables, Arc::new(snapshot)).expect("engine");
-    engine.serve_generic_tables(catalog.generic().expect("generic component").clone());
+    let engine = snapshot_engine(&objects, "printer");
     let widgets =
         rows(&engine, "SELECT name, size, enabled, owners, broken FROM k8s_widgets_example_com ORDER BY name");
     assert_eq!(
@@ -339,17 +345,12 @@ fn the_extension_registers_the_generic_tables_of_the_resources_served_at_start()
 
 #[test]
 fn a_resource_whose_names_break_the_rules_gets_no_table() {
-    use kubequery::sources::snapshot::Snapshot;
     let objects = json!({"apiVersion": "v1", "kind": "List", "items": [
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "a"}},
         {"apiVersion": "example.com/v1", "kind": "Bad\" Kind; --", "metadata": {"name": "x"}},
         {"apiVersion": "Not A Group/v1", "kind": "Gadget", "metadata": {"name": "y"}}
     ]});
-    let snapshot = Snapshot::from_file_bytes("objects.json", objects.to_string().as_bytes(), "hostile".into());
-    let catalog = common::builtin_catalog();
-    let tables: Vec<_> = catalog.tables().cloned().collect();
-    let mut engine = Engine::new(&tables, Arc::new(snapshot)).expect("engine");
-    engine.serve_generic_tables(catalog.generic().expect("generic component").clone());
+    let engine = snapshot_engine(&objects, "hostile");
     assert_eq!(engine.generic_table_names(), ["k8s_widgets_example_com"]);
     assert_eq!(rows(&engine, "SELECT name, namespace FROM k8s_widgets_example_com").len(), 1);
 }

@@ -56,18 +56,17 @@ pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode>
     let generic = args.generic_tables.or(settings.generic_tables).unwrap_or(false);
     let source = settings.source(Some(&catalog), generic)?;
     let mut tables: Vec<Arc<_>> = catalog.tables().cloned().collect();
-    let typed = tables.clone();
     // osqueryd learns the tables once, at registration: the resources served now, looked up
     // again every `refresh` so that a change makes the extension start over.
     let mut changes = None;
     if generic && let Some(template) = catalog.generic() {
-        let generic = GenericTables::new(template.clone(), source.clone(), &typed).all();
+        let discover = GenericTables::new(template.clone(), source.clone(), &tables);
+        let generic = discover.all();
         tracing::info!("serving {} generic resource tables", generic.len());
         let registered: Vec<String> = generic.iter().map(|t| t.schema.name.clone()).collect();
         tables.extend(generic);
         let refresh = args.generic_tables_refresh.or(settings.generic_tables_refresh).unwrap_or(600);
         if refresh > 0 {
-            let discover = GenericTables::new(template.clone(), source.clone(), &typed);
             changes = Some(ResourceChanges { discover, registered, every: Duration::from_secs(refresh) });
         }
     }

@@ -56,8 +56,7 @@ impl ClusterClient {
         let served = self
             .group_versions
             .get_or_try_init(|| async {
-                let body = get(&self.client, &self.identity.name, "/apis", "application/json").await?;
-                let groups: ApiGroupList = serde_json::from_slice(&body).unwrap_or(ApiGroupList { groups: Vec::new() });
+                let groups = api_groups(self).await?;
                 Ok::<_, error::Failure>(
                     groups.groups.into_iter().flat_map(|g| g.versions).map(|v| v.group_version).collect(),
                 )
@@ -249,6 +248,12 @@ struct GroupVersion {
     group_version: String,
 }
 
+/// The API groups `cluster` serves (`/apis`); none when the answer is not an APIGroupList.
+async fn api_groups(cluster: &ClusterClient) -> Result<ApiGroupList, Failure> {
+    let body = get(&cluster.client, &cluster.identity.name, "/apis", "application/json").await?;
+    Ok(serde_json::from_slice(&body).unwrap_or(ApiGroupList { groups: Vec::new() }))
+}
+
 /// Every APIResourceList the cluster serves: `/api/<v>` and `/apis/<group>/<version>`.
 async fn discovery(
     cluster: Arc<ClusterClient>,
@@ -287,8 +292,7 @@ async fn resource_list_paths(cluster: &ClusterClient, versions: Versions) -> Res
     let name = &cluster.identity.name;
     let core: ApiVersions = serde_json::from_slice(&get(&cluster.client, name, "/api", "application/json").await?)
         .unwrap_or(ApiVersions { versions: Vec::new() });
-    let groups: ApiGroupList = serde_json::from_slice(&get(&cluster.client, name, "/apis", "application/json").await?)
-        .unwrap_or(ApiGroupList { groups: Vec::new() });
+    let groups = api_groups(cluster).await?;
     let core_versions = if versions == Versions::All { core.versions.len() } else { 1 };
     let mut paths: Vec<String> = core.versions.iter().take(core_versions).map(|v| format!("/api/{v}")).collect();
     for group in groups.groups {

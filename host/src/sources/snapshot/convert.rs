@@ -187,12 +187,13 @@ fn hpa_v1_to_v2(hpa: &mut Map<String, Value>) {
         annotation(HPA_CONDITIONS),
         annotation(HPA_BEHAVIOR),
     );
-    let metrics_of = |list: Option<Value>, convert: fn(&mut Map<String, Value>)| -> Vec<Value> {
+    // v1 keeps the other metrics in v2beta1's shape.
+    let v2 = |list: Option<Value>, part| {
         let mut list = match list {
             Some(Value::Array(list)) => list,
             _ => Vec::new(),
         };
-        list.iter_mut().filter_map(Value::as_object_mut).for_each(convert);
+        metrics_v2beta1_to_v2(&mut list, part);
         list
     };
     if let Some(Value::Object(meta)) = hpa.get_mut("metadata")
@@ -201,7 +202,7 @@ fn hpa_v1_to_v2(hpa: &mut Map<String, Value>) {
         meta.remove("annotations");
     }
     if let Some(Value::Object(spec)) = hpa.get_mut("spec") {
-        let mut all = metrics_of(metrics, metric_spec_v2beta1_to_v2);
+        let mut all = v2(metrics, Metrics::Spec);
         if let Some(cpu) = spec.remove("targetCPUUtilizationPercentage") {
             all.push(serde_json::json!({"type": "Resource",
                 "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu}}}));
@@ -214,7 +215,7 @@ fn hpa_v1_to_v2(hpa: &mut Map<String, Value>) {
         }
     }
     if let Some(Value::Object(status)) = hpa.get_mut("status") {
-        let mut all = metrics_of(current, metric_status_v2beta1_to_v2);
+        let mut all = v2(current, Metrics::Status);
         if let Some(cpu) = status.remove("currentCPUUtilizationPercentage") {
             all.push(serde_json::json!({"type": "Resource",
                 "resource": {"name": "cpu", "current": {"averageUtilization": cpu}}}));
@@ -231,13 +232,26 @@ fn hpa_v1_to_v2(hpa: &mut Map<String, Value>) {
 /// autoscaling/v2beta1 HorizontalPodAutoscaler → autoscaling/v2: each metric's flat target
 /// and current fields become v2's `metric`, `target` and `current` objects.
 fn hpa_v2beta1_to_v2(hpa: &mut Map<String, Value>) {
-    let each = |list: Option<&mut Value>, convert: fn(&mut Map<String, Value>)| {
-        if let Some(Value::Array(list)) = list {
-            list.iter_mut().filter_map(Value::as_object_mut).for_each(convert);
+    for (part, object, list) in [(Metrics::Spec, "spec", "metrics"), (Metrics::Status, "status", "currentMetrics")] {
+        if let Some(Value::Array(list)) = hpa.get_mut(object).and_then(|o| o.get_mut(list)) {
+            metrics_v2beta1_to_v2(list, part);
         }
-    };
-    each(hpa.get_mut("spec").and_then(|s| s.get_mut("metrics")), metric_spec_v2beta1_to_v2);
-    each(hpa.get_mut("status").and_then(|s| s.get_mut("currentMetrics")), metric_status_v2beta1_to_v2);
+    }
+}
+
+/// Which metrics: `spec.metrics` (`MetricSpec`s, with a `target`) or `status.currentMetrics`
+/// (`MetricStatus`es, with a `current` value).
+#[derive(Clone, Copy)]
+enum Metrics {
+    Spec,
+    Status,
+}
+
+/// Each v2beta1 metric of `list` as v2 writes it.
+fn metrics_v2beta1_to_v2(list: &mut [Value], part: Metrics) {
+    for metric in list.iter_mut().filter_map(Value::as_object_mut) {
+        metric_v2beta1_to_v2(metric, part);
+    }
 }
 
 /// The source of one v2beta1 metric (`resource`, `pods`, `object`, `external` or
@@ -287,36 +301,35 @@ fn gather(source: &mut Map<String, Value>, into: &str, fields: &[(&str, &str)], 
     }
 }
 
-/// One v2beta1 `MetricSpec` as v2 writes it.
-fn metric_spec_v2beta1_to_v2(metric: &mut Map<String, Value>) {
+/// One v2beta1 `MetricSpec` or `MetricStatus` as v2 writes it.
+fn metric_v2beta1_to_v2(metric: &mut Map<String, Value>, part: Metrics) {
     let Some(source) = metric_source(metric) else { return };
     if let Some(target) = source.remove("target") {
         source.insert("describedObject".into(), target);
     }
     metric_identifier(source);
-    let fields = [
-        ("targetAverageUtilization", "averageUtilization"),
-        ("targetAverageValue", "averageValue"),
-        ("targetValue", "value"),
-        ("averageValue", "averageValue"),
-    ];
-    gather(source, "target", &fields, true);
-}
-
-/// One v2beta1 `MetricStatus` as v2 writes it.
-fn metric_status_v2beta1_to_v2(metric: &mut Map<String, Value>) {
-    let Some(source) = metric_source(metric) else { return };
-    if let Some(target) = source.remove("target") {
-        source.insert("describedObject".into(), target);
-    }
-    metric_identifier(source);
-    let fields = [
-        ("currentAverageUtilization", "averageUtilization"),
-        ("currentAverageValue", "averageValue"),
-        ("currentValue", "value"),
-        ("averageValue", "averageValue"),
-    ];
-    gather(source, "current", &fields, false);
+    let (into, fields) = match part {
+        Metrics::Spec => (
+            "target",
+            [
+                ("targetAverageUtilization", "averageUtilization"),
+                ("targetAverageValue", "averageValue"),
+                ("targetValue", "value"),
+                ("averageValue", "averageValue"),
+            ],
+        ),
+        Metrics::Status => (
+            "current",
+            [
+                ("currentAverageUtilization", "averageUtilization"),
+                ("currentAverageValue", "averageValue"),
+                ("currentValue", "value"),
+                ("averageValue", "averageValue"),
+            ],
+        ),
+    };
+    // A target says its type; a current value does not.
+    gather(source, into, &fields, matches!(part, Metrics::Spec));
 }
 
 #[cfg(test)]
