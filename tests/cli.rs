@@ -141,6 +141,19 @@ fn a_failing_statement_does_not_lose_the_others() {
     assert!(!ok, "a failed statement makes the exit status non-zero");
     assert_eq!(out, "{\"nodes\":3}\n{\"namespaces\":6}\n");
     assert!(err.contains("statement 2: malformed JSON"), "{err}");
+    // Statements that do not even prepare (a typo, a table that does not exist; SQLite cannot
+    // say where they end) do not stop the ones after them either.
+    let (ok, out, err) = run(&[
+        "query",
+        "--demo",
+        "-o",
+        "jsonl",
+        "SELECT 'a;b' AS s; SELEC 1; SELECT count(*) AS n FROM kubernetes_nodez; -- a comment; \n         SELECT count(*) AS nodes FROM kubernetes_nodes",
+    ]);
+    assert!(!ok, "failed statements make the exit status non-zero");
+    assert_eq!(out, "{\"s\":\"a;b\"}\n{\"nodes\":3}\n");
+    assert!(err.contains("statement 2: ") && err.contains("syntax error"), "{err}");
+    assert!(err.contains("statement 3: no such table: kubernetes_nodez"), "{err}");
 }
 
 #[test]

@@ -438,6 +438,26 @@ fn a_watch_answered_with_a_list_is_retried_after_a_back_off_and_scans_list() {
 }
 
 #[test]
+fn a_watch_answered_with_a_large_gzipped_list_is_told_from_a_stream() {
+    // 2 500 pods: a List of 19 MB, which the server gzips, so the client sees no length.
+    let mut store = Store::new();
+    synthetic::realistic_cluster(&mut store, 2_500, synthetic::PodSize::Typical).expect("cluster");
+    let server = FixtureServer::start(store).expect("fixture server");
+    server.set_faults(vec![Fault::IgnoreWatch { resource: "pods".into() }]);
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-gzipped-list", Some(CacheConfig::default()));
+    let phase = || rows(&catalog, &cached, "SELECT phase FROM kubequery_cache WHERE resource = 'pods'");
+    assert_eq!(rows(&catalog, &cached, "SELECT count(*) AS n FROM kubernetes_pods")[0]["n"], json!(2_500));
+    // Taken for a watch that broke on an over-long event, the List was asked for again every
+    // half second, each time read to 16 MiB a byte at a time from the start of the line.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while phase().first().map(|row| row["phase"].clone()) != Some(json!("failed")) {
+        assert!(std::time::Instant::now() < deadline, "never judged not a stream: {:?}", phase());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn a_resource_the_server_refuses_is_not_retried_by_the_cache() {
     let server = cluster();
     server.set_faults(vec![Fault::Status { resource: "pods".into(), code: 403, times: None }]);

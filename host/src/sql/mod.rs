@@ -12,6 +12,7 @@
 mod generic;
 mod planner;
 mod read_only;
+mod statements;
 mod suggest;
 mod vtab;
 
@@ -175,19 +176,16 @@ impl Engine {
     pub fn run(&self, sql: &str, sink: &mut dyn ResultSink) -> Vec<QueryError> {
         self.register_generic_tables(sql);
         let mut errors = Vec::new();
-        let mut batch = rusqlite::Batch::new(&self.conn, sql);
-        let mut number = 0;
-        loop {
-            number += 1;
+        for (index, text) in statements::split(sql).into_iter().enumerate() {
+            let number = index + 1;
             // Cleared before SQLite plans the statement, during which tables note what they read.
             self.planner.begin_statement();
-            let mut stmt = match fallible_next(&mut batch) {
-                Ok(Some(stmt)) => stmt,
-                Ok(None) => break,
+            let mut stmt = match self.conn.prepare(text) {
+                Ok(stmt) => stmt,
                 Err(e) => {
-                    // SQLite cannot find where a statement that does not parse ends.
+                    // Reported; the statements after it still run.
                     errors.push(QueryError { statement: number, message: self.describe(&e) });
-                    break;
+                    continue;
                 }
             };
             if let Err(error) = run_statement(&mut stmt, sink) {
@@ -224,11 +222,6 @@ impl Engine {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
-}
-
-fn fallible_next<'c>(batch: &mut rusqlite::Batch<'c, '_>) -> rusqlite::Result<Option<rusqlite::Statement<'c>>> {
-    use fallible_iterator::FallibleIterator;
-    batch.next()
 }
 
 /// Why a statement stopped: SQLite, or the sink the rows went to.

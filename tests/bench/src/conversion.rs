@@ -37,7 +37,8 @@ pub fn measure(pod_size: PodSize, filter: Option<&str>) -> anyhow::Result<Vec<Co
     let mut results = Vec::new();
     for table in catalog.tables() {
         let name = table.schema.name.as_str();
-        if filter.is_some_and(|f| !name.contains(f)) {
+        // The kubequery 1.1.1 tables; `kubequery_cache` reads the host's own state, no List.
+        if !name.starts_with("kubernetes_") || filter.is_some_and(|f| !name.contains(f)) {
             continue;
         }
         let native = native::convert(name).with_context(|| format!("{name} has no native build"))?;

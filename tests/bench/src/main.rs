@@ -10,6 +10,7 @@
 //!   --tables TEXT               `conversion` only for the tables whose name contains TEXT
 //!   --concurrency 1,4,8,16,32   concurrent osquery calls for `load`
 //!   --bandwidth 0,100M,1G       link speeds (bits per second; 0: loopback) for `network`
+//!   --churn 1,0.1               % of pods replaced per minute for `watch`
 //!   --kubequery PATH            the binary to measure [target/release/kubequery]
 //! ```
 //!
@@ -71,6 +72,8 @@ struct Args {
     concurrency: Vec<usize>,
     /// Link speeds for `network`, in bits per second.
     bandwidth: Vec<u64>,
+    /// Percent of the pods replaced per minute for `watch`.
+    churn: Vec<f64>,
     kubequery: PathBuf,
 }
 
@@ -85,6 +88,7 @@ fn parse_args() -> anyhow::Result<Args> {
         tables: None,
         concurrency: vec![1, 4, 8, 16, 32],
         bandwidth: vec![0, 100_000_000, 1_000_000_000],
+        churn: vec![1.0, 0.1],
         kubequery: root.join("target/release/kubequery"),
     };
     let mut it = std::env::args().skip(1);
@@ -105,6 +109,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--tables" => args.tables = Some(value()?),
             "--concurrency" => args.concurrency = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--bandwidth" => args.bandwidth = value()?.split(',').map(bits_per_second).collect::<Result<_, _>>()?,
+            "--churn" => args.churn = value()?.split(',').map(str::parse).collect::<Result<_, _>>()?,
             "--kubequery" => args.kubequery = PathBuf::from(value()?),
             other => bail!("unknown argument {other}; see the top of tests/bench/src/main.rs"),
         }
@@ -378,27 +383,37 @@ fn conversion(pod_size: PodSize, tables: Option<&str>) -> anyhow::Result<()> {
 fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     println!("## The watch cache against listing: the deployment's query pack (docs/deploy/osquery.conf)\n");
     let pack = watch::pack(&repo())?;
+    let churn_columns: String = args.churn.iter().map(|c| format!(" MB/hour watching, {c} %/min churn: pods/min, MB, fewer bytes |")).collect();
     println!(
-        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing | MB/hour watching (churn) | fewer bytes | cache holds | shell RSS, pack ×2 cached |"
+        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing |{churn_columns} cache holds | shell RSS, pack ×2 cached |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|{}---|---|", "---|".repeat(args.churn.len()));
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
-        let r = watch::measure(&cluster, &pack, &args.kubequery, scratch)?;
+        let r = watch::measure(&cluster, &pack, &args.churn, &args.kubequery, scratch)?;
         let run = |(wall, requests, bytes): (Duration, usize, u64)| {
             format!("{:.2}, {requests}, {:.1}", secs(wall), mb(bytes))
         };
+        let churn: String = r
+            .churn
+            .iter()
+            .map(|c| {
+                format!(
+                    " {}, {:.0}, {:.1}× |",
+                    c.pods_per_minute,
+                    mb(c.watch_bytes_per_hour as u64),
+                    r.list_bytes_per_hour / c.watch_bytes_per_hour.max(1.0)
+                )
+            })
+            .collect();
         println!(
-            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} | {:.0} ({} pods/min) | {:.1}× | {:.0} MB | {:.0} MB |",
+            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} |{churn} {:.0} MB | {:.0} MB |",
             run(r.listed),
             run(r.first_cached),
             run(r.cached),
             secs(r.pods_listed),
             secs(r.pods_cached),
             mb(r.list_bytes_per_hour as u64),
-            mb(r.watch_bytes_per_hour as u64),
-            r.churned_pods_per_minute,
-            r.list_bytes_per_hour / r.watch_bytes_per_hour.max(1.0),
             mb(r.cache_bytes),
             mb(r.shell_rss)
         );

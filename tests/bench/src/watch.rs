@@ -49,14 +49,20 @@ pub struct Results {
     /// The pods query, listed and from the cache.
     pub pods_listed: Duration,
     pub pods_cached: Duration,
-    /// Per hour: bytes the pack's Lists take, and the watches' bytes under the churn.
+    /// Bytes an hour of the pack's Lists take.
     pub list_bytes_per_hour: f64,
-    pub watch_bytes_per_hour: f64,
-    pub churned_pods_per_minute: usize,
+    /// The watches' bytes per hour at each rate of churn asked for.
+    pub churn: Vec<Churn>,
     /// Peak RSS of `kubequery shell --watch-cache` running the pack twice.
     pub shell_rss: u64,
     /// Bytes the cache holds once the pack ran (`kubequery_cache`).
     pub cache_bytes: u64,
+}
+
+/// The watches' bytes under one rate of churn.
+pub struct Churn {
+    pub pods_per_minute: usize,
+    pub watch_bytes_per_hour: f64,
 }
 
 /// The peak RSS of a shell that runs the pack twice from the cache.
@@ -114,7 +120,13 @@ fn run(engine: &Engine, cluster: &Cluster, sql: &[&str]) -> anyhow::Result<(Dura
     Ok((started.elapsed(), cluster.server.requests().len(), cluster.server.bytes_served()))
 }
 
-pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch: &Path) -> anyhow::Result<Results> {
+pub fn measure(
+    cluster: &Cluster,
+    pack: &[Scheduled],
+    churn_percents: &[f64],
+    kubequery: &Path,
+    scratch: &Path,
+) -> anyhow::Result<Results> {
     let runtime = Runtime::new(None, Limits::default())?;
     let catalog = Catalog::builtin(&runtime)?;
     let statements: Vec<&str> = pack.iter().map(|q| q.sql.as_str()).collect();
@@ -130,31 +142,10 @@ pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch:
     let pods_cached = run(&caching, cluster, &[PODS])?.0;
     let cache_bytes = integer(&caching, "SELECT sum(bytes) FROM kubequery_cache")? as u64;
 
-    // One minute of churn: 1% of the pods replaced, each new one seen Pending then Running.
-    let victims: Vec<serde_json::Value> = cluster.server.with_store(|store| {
-        let pods = kubequery_fixture_apiserver::ResourceType::new("", "v1", "Pod", "pods", true);
-        store.list_after(&pods, None, None).step_by(100).map(|stored| stored.value.clone()).collect()
-    });
-    let churned = victims.len();
-    cluster.server.clear_requests();
-    for old in victims {
-        let name = old["metadata"]["name"].as_str().unwrap_or_default().to_string();
-        let namespace = old["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-        cluster.server.delete("v1", "Pod", &namespace, &name).map_err(anyhow::Error::msg)?;
-        let mut new = old.clone();
-        new["metadata"]["name"] = json!(format!("{name}-r"));
-        new["status"]["phase"] = json!("Pending");
-        cluster.server.create(new.clone()).map_err(anyhow::Error::msg)?;
-        new["status"]["phase"] = json!("Running");
-        cluster.server.replace(new).map_err(anyhow::Error::msg)?;
+    let mut churn = Vec::new();
+    for (round, percent) in churn_percents.iter().enumerate() {
+        churn.push(churn_one_minute(&caching, cluster, *percent, round)?);
     }
-    // The watches have sent every event once the cache answers with the last change.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !caught_up(&caching, churned)? {
-        anyhow::ensure!(Instant::now() < deadline, "the cache did not catch up with the churn");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let watch_bytes_per_hour = cluster.server.bytes_served() as f64 * 60.0;
     drop(caching);
     let shell_rss = shell_rss(cluster, &statements, kubequery, scratch)?;
     Ok(Results {
@@ -166,9 +157,56 @@ pub fn measure(cluster: &Cluster, pack: &[Scheduled], kubequery: &Path, scratch:
         pods_listed,
         pods_cached,
         list_bytes_per_hour,
-        watch_bytes_per_hour,
-        churned_pods_per_minute: churned,
+        churn,
     })
+}
+
+/// One minute of churn: `percent` of the pods replaced, each new one (named `…-r<round>`)
+/// seen Pending then Running; the bytes the watches carried, times sixty.
+fn churn_one_minute(caching: &Engine, cluster: &Cluster, percent: f64, round: usize) -> anyhow::Result<Churn> {
+    anyhow::ensure!(percent > 0.0 && percent <= 100.0, "--churn {percent}: a percentage above 0");
+    let step = (100.0 / percent).round().max(1.0) as usize;
+    // The benchmark's pods are stored compact (a slim document, the whole JSON only as Lists
+    // serve it): the victims get their whole document back first, so that every watch event
+    // carries a whole pod, as kube-apiserver's do.
+    let victims: Vec<serde_json::Value> = cluster.server.with_store(|store| {
+        let pods = kubequery_fixture_apiserver::ResourceType::new("", "v1", "Pod", "pods", true);
+        let whole: Vec<serde_json::Value> = store
+            .list_after(&pods, None, None)
+            .step_by(step)
+            .map(|stored| {
+                let mut pod: serde_json::Value = serde_json::from_slice(&stored.item_json)?;
+                pod["apiVersion"] = json!("v1");
+                pod["kind"] = json!("Pod");
+                Ok(pod)
+            })
+            .collect::<serde_json::Result<_>>()?;
+        for pod in &whole {
+            store.insert(pod.clone()).map_err(anyhow::Error::msg)?;
+        }
+        anyhow::Ok(whole)
+    })?;
+    let churned = victims.len();
+    let suffix = format!("-r{round}");
+    cluster.server.clear_requests();
+    for old in victims {
+        let name = old["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let namespace = old["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+        cluster.server.delete("v1", "Pod", &namespace, &name).map_err(anyhow::Error::msg)?;
+        let mut new = old.clone();
+        new["metadata"]["name"] = json!(format!("{name}{suffix}"));
+        new["status"]["phase"] = json!("Pending");
+        cluster.server.create(new.clone()).map_err(anyhow::Error::msg)?;
+        new["status"]["phase"] = json!("Running");
+        cluster.server.replace(new).map_err(anyhow::Error::msg)?;
+    }
+    // The watches have sent every event once the cache answers with the last change.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !caught_up(caching, &suffix, churned)? {
+        anyhow::ensure!(Instant::now() < deadline, "the cache did not catch up with the churn");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(Churn { pods_per_minute: churned, watch_bytes_per_hour: cluster.server.bytes_served() as f64 * 60.0 })
 }
 
 /// Bytes an hour of the pack's schedule lists: each query's bytes times its runs per hour.
@@ -181,10 +219,11 @@ fn pack_bytes_per_hour(engine: &Engine, cluster: &Cluster, pack: &[Scheduled]) -
     Ok(total)
 }
 
-/// Whether the cache shows every replaced pod Running.
-fn caught_up(engine: &Engine, churned: usize) -> anyhow::Result<bool> {
+/// Whether the cache shows every pod replaced in one round (named `…<suffix>`) Running.
+fn caught_up(engine: &Engine, suffix: &str, churned: usize) -> anyhow::Result<bool> {
     // No constraint on phase: the API server would apply it, and listing would spoil the count.
-    let running = integer(engine, "SELECT sum(phase = 'Running') FROM kubernetes_pods WHERE name LIKE '%-r'")?;
+    let sql = format!("SELECT sum(phase = 'Running') FROM kubernetes_pods WHERE name LIKE '%{suffix}'");
+    let running = integer(engine, &sql)?;
     Ok(running as usize >= churned)
 }
 

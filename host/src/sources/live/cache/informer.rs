@@ -567,6 +567,9 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     }
     informer.set_phase(Phase::Watching);
     let mut buffer = BytesMut::new();
+    // How much of `buffer` is known to hold no newline: each byte is looked at once, however
+    // many frames a line takes.
+    let mut scanned = 0;
     let idle_check = config.idle.min(Duration::from_secs(10));
     let (opened_at, mut events) = (Instant::now(), 0usize);
     loop {
@@ -585,8 +588,9 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
         };
         let Ok(data) = frame.into_data() else { continue };
         buffer.extend_from_slice(&data);
-        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
-            let line = buffer.split_to(end + 1).freeze();
+        while let Some(at) = memchr::memchr(b'\n', &buffer[scanned..]) {
+            let line = buffer.split_to(scanned + at + 1).freeze();
+            scanned = 0;
             events += 1;
             if let Some(end) = apply(informer, &line) {
                 return end;
@@ -595,10 +599,17 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
                 return WatchEnd::OverBudget;
             }
         }
+        scanned = buffer.len();
         if buffer.len() > MAX_EVENT_BYTES {
+            // A first "event" this long is a List: a proxy that drops `watch=true` answered,
+            // gzipped (so without the length that tells a List from a stream).
+            if events == 0 {
+                return WatchEnd::NotAStream;
+            }
+            // Not `opened`: resuming would get the same event again, so back off as for a failure.
             return WatchEnd::Broken {
                 why: format!("an event line longer than {} MiB", MAX_EVENT_BYTES >> 20),
-                opened: true,
+                opened: false,
             };
         }
     }

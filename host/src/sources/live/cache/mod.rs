@@ -131,8 +131,9 @@ impl WatchCache {
             .map(|((_, resource), informer)| {
                 let state = informer.state();
                 let last_read = std::time::SystemTime::now().checked_sub(state.last_used.elapsed());
+                let name = resource.qualified_name();
                 let entry = serde_json::json!({
-                    "resource": resource.qualified_name(),
+                    "resource": name,
                     "apiVersion": resource.api_version(),
                     "phase": state.phase.name(),
                     "objects": state.objects.len(),
@@ -144,7 +145,7 @@ impl WatchCache {
                     "lastSync": state.last_sync.map(unix),
                     "lastRead": last_read.map(unix),
                 });
-                (resource.qualified_name(), entry)
+                (name, entry)
             })
             .collect();
         resources.sort_by(|a, b| a.0.cmp(&b.0));
