@@ -383,7 +383,8 @@ fn conversion(pod_size: PodSize, tables: Option<&str>) -> anyhow::Result<()> {
 fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     println!("## The watch cache against listing: the deployment's query pack (docs/deploy/osquery.conf)\n");
     let pack = watch::pack(&repo())?;
-    let churn_columns: String = args.churn.iter().map(|c| format!(" MB/hour watching, {c} %/min churn: pods/min, MB, fewer bytes |")).collect();
+    let churn_columns: String =
+        args.churn.iter().map(|c| format!(" MB/hour watching, {c} %/min churn: pods/min, MB, fewer bytes |")).collect();
     println!(
         "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing |{churn_columns} cache holds | shell RSS, pack ×2 cached |"
     );
