@@ -29,6 +29,13 @@ pub struct Cli {
     command: Option<Command>,
 }
 
+impl Cli {
+    /// Whether this run is the osquery extension, whose memory budget counts what it holds.
+    pub fn serves_osquery(&self) -> bool {
+        matches!(self.command, Some(Command::Extension(_)))
+    }
+}
+
 /// Options of every command. Each also comes from an environment variable or the config file
 /// (flags win over the environment, which wins over the file).
 #[derive(Args)]
