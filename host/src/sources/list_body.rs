@@ -11,22 +11,33 @@ where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
-    let mut out = list_start(api_version, kind, metadata);
+    let Ok(body) = write_list(api_version, kind, metadata, 0, items, |item, out| {
+        out.extend_from_slice(item.as_ref().as_bytes());
+        Ok::<_, std::convert::Infallible>(())
+    });
+    body
+}
+
+/// A List of `kind` in `api_version` with the list metadata `metadata`, each of `items`
+/// written into it by `write` (which appends one JSON text): for writers that produce items
+/// straight into the body. `items_len` is the items' bytes, when known, to allocate once.
+pub(crate) fn write_list<T, E>(
+    api_version: &str,
+    kind: &str,
+    metadata: &str,
+    items_len: usize,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(T, &mut Vec<u8>) -> Result<(), E>,
+) -> Result<Bytes, E> {
+    let start = format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{metadata},"items":["#);
+    let mut out = Vec::with_capacity(start.len() + items_len + 2);
+    out.extend_from_slice(start.as_bytes());
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str(item.as_ref());
+        write(item, &mut out)?;
     }
-    out.push_str(LIST_END);
-    Bytes::from(out)
+    out.extend_from_slice(b"]}");
+    Ok(Bytes::from(out))
 }
-
-/// A List body up to its first item, for a writer that appends the items itself (separated
-/// by `,`) and then [`LIST_END`].
-pub(crate) fn list_start(api_version: &str, kind: &str, metadata: &str) -> String {
-    format!(r#"{{"apiVersion":"{api_version}","kind":"{kind}","metadata":{metadata},"items":["#)
-}
-
-/// What ends a List body after its items.
-pub(crate) const LIST_END: &str = "]}";

@@ -10,6 +10,7 @@
 //! fetched once and shared.
 
 mod generic;
+mod lexer;
 mod planner;
 mod read_only;
 mod statements;

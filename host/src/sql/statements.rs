@@ -2,10 +2,12 @@
 //! a table that does not exist) is reported and the statements after it still run.
 //!
 //! SQLite's own batch interface cannot go past a statement that fails to prepare: it does
-//! not say where that statement ends. The split follows SQLite's tokenizer for what can hide
-//! a `;`: string literals, quoted identifiers (`"…"`, `` `…` ``, `[…]`) and comments. (It
+//! not say where that statement ends. The split skips what can hide a `;` ([`lexer`](super::lexer)):
+//! string literals, quoted identifiers (`"…"`, `` `…` ``, `[…]`) and comments. (It
 //! ignores `CREATE TRIGGER … BEGIN … END`, whose body holds `;`s: kubequery's SQL is
 //! read-only, and both halves of such a statement are refused anyway.)
+
+use super::lexer::{Hiding, hiding_at};
 
 /// The statements of `sql` in order, each with its `;` (the last may have none), skipping
 /// pieces that hold only blanks and comments. Linear in the length of `sql`.
@@ -14,54 +16,24 @@ pub(super) fn split(sql: &str) -> Vec<&str> {
     let mut statements = Vec::new();
     let (mut start, mut code, mut i) = (0, false, 0);
     while i < bytes.len() {
-        match bytes[i] {
-            b';' => {
-                if code {
-                    statements.push(&sql[start..=i]);
-                }
-                (start, code) = (i + 1, false);
-                i += 1;
-                continue;
+        if bytes[i] == b';' {
+            if code {
+                statements.push(&sql[start..=i]);
             }
-            quote @ (b'\'' | b'"' | b'`') => i = past_quoted(bytes, i, quote),
-            b'[' => i = bytes[i..].iter().position(|&b| b == b']').map_or(bytes.len(), |end| i + end + 1),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |end| i + end + 1);
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = bytes[i + 2..].windows(2).position(|w| w == b"*/").map_or(bytes.len(), |end| i + 2 + end + 2);
-                continue;
-            }
-            b if b.is_ascii_whitespace() => {
-                i += 1;
-                continue;
-            }
-            _ => i += 1,
+            (start, code) = (i + 1, false);
+            i += 1;
+        } else if let Some((hiding, end)) = hiding_at(bytes, i) {
+            code |= hiding != Hiding::Comment;
+            i = end;
+        } else {
+            code |= !bytes[i].is_ascii_whitespace();
+            i += 1;
         }
-        code = true;
     }
     if code {
         statements.push(&sql[start..]);
     }
     statements
-}
-
-/// Where the literal or identifier opened by `quote` at `open` ends (past its closing quote;
-/// a doubled quote is one inside it), or the end of `bytes` when it never closes.
-fn past_quoted(bytes: &[u8], open: usize, quote: u8) -> usize {
-    let mut i = open + 1;
-    while i < bytes.len() {
-        if bytes[i] == quote {
-            if bytes.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    bytes.len()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use self::crd_columns::Declared;
+use super::lexer::{Hiding, hiding_at};
 use crate::schema::{ApiResource, GENERIC_PREFIX, Source, TableSchema, kinds_read};
 use crate::sources::DataSource;
 use crate::wasm::TableComponent;
@@ -175,40 +176,23 @@ impl GenericTables {
 /// `sql` with its string literals (`'…'`, `''` inside) and comments (`-- …`, `/* … */`)
 /// blanked out; quoted identifiers (`"k8s_x"`) stay, since they name tables.
 fn code_of(sql: &str) -> String {
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                // To the closing quote; `''` is a quote inside the literal.
-                while let Some(c) = chars.next() {
-                    if c == '\'' && chars.next_if_eq(&'\'').is_none() {
-                        break;
-                    }
-                }
+    // Where the text not yet copied starts: literals and comments end on ASCII delimiters,
+    // so every cut falls between characters.
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        match hiding_at(bytes, i) {
+            Some((Hiding::Literal | Hiding::Comment, end)) => {
+                out.push_str(&sql[copied..i]);
                 out.push(' ');
+                (copied, i) = (end, end);
             }
-            '-' if chars.next_if_eq(&'-').is_some() => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-                out.push(' ');
-            }
-            '/' if chars.next_if_eq(&'*').is_some() => {
-                let mut star = false;
-                for c in chars.by_ref() {
-                    if star && c == '/' {
-                        break;
-                    }
-                    star = c == '*';
-                }
-                out.push(' ');
-            }
-            other => out.push(other),
+            Some((Hiding::QuotedName, end)) => i = end,
+            None => i += 1,
         }
     }
+    out.push_str(&sql[copied..]);
     out
 }
 

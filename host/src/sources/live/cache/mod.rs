@@ -23,7 +23,7 @@ use self::object::Kept;
 use super::answer;
 use super::{ClusterClient, RequestError};
 use crate::schema::ApiResource;
-use crate::sources::list_body::{LIST_END, list_start};
+use crate::sources::list_body::write_list;
 use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
 
 /// The cache's budget unless configured: the objects of a cluster of about 30 000 typical
@@ -214,18 +214,9 @@ impl WatchCache {
         let mut reader = codec.reader().map_err(|e| failed(RequestError::Cache(e)))?;
         for chunk in objects.chunks(PAGE_SIZE) {
             // The List an API server would send, each object decompressed into it in place.
-            let start = list_start(&api_version, &kind, &metadata);
-            let size = start.len() + chunk.iter().map(|o| o.json_len() + 1).sum::<usize>() + LIST_END.len();
-            let mut body = Vec::with_capacity(size);
-            body.extend_from_slice(start.as_bytes());
-            for (i, object) in chunk.iter().enumerate() {
-                if i > 0 {
-                    body.push(b',');
-                }
-                reader.append(object, &mut body).map_err(|e| failed(RequestError::Cache(e)))?;
-            }
-            body.extend_from_slice(LIST_END.as_bytes());
-            let body = bytes::Bytes::from(body);
+            let items_len = chunk.iter().map(|o| o.json_len() + 1).sum();
+            let body = write_list(&api_version, &kind, &metadata, items_len, chunk, |o, out| reader.append(o, out))
+                .map_err(|e| failed(RequestError::Cache(e)))?;
             // As a listed page is: ConfigMaps lose the annotations that copy their data.
             let body = answer::page(resource, body, false).map_err(|e| failed(e.into()))?;
             if pages.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
