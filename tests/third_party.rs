@@ -149,8 +149,8 @@ fn python_example_returns_the_same_rows_as_the_rust_one() {
 #[test]
 fn each_example_builds_against_both_wit_releases_with_the_same_rows() {
     let builds = [
-        // The SDK builds against 0.2.1; Python's bindings come from wit/v0.2.0: both 0.2 releases.
-        ("rust", "0.2.1", rust_example()),
+        // The SDK builds against 0.2.2; Python's bindings come from wit/v0.2.0: both 0.2 releases.
+        ("rust", "0.2.2", rust_example()),
         ("rust", "0.1.0", rust_example_wit_0_1().to_path_buf()),
         ("python", "0.2.0", python_example("0.2.0").to_path_buf()),
         ("python", "0.1.0", python_example("0.1.0").to_path_buf()),
@@ -502,6 +502,24 @@ fn table_test_reports_a_failing_component_and_bad_input() {
     assert!(stderr.contains("broken.json"), "{stderr}");
 }
 
+#[test]
+fn table_test_catches_rows_that_depend_on_more_than_their_object() {
+    // The watch cache reuses a 0.2.2 table's rows of unchanged objects: a table whose rows
+    // depend on the rest of the page would serve wrong rows, and its author must learn it.
+    let ns = common::fixture("kubequery-1.1.1/namespaces_test.json");
+    let (output, _, stderr) = common::run_command(
+        common::kubequery().args(["table", "test"]).arg(hostile("hostile_object_rows")).arg("--input").arg(&ns),
+    );
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("hostile_object_rows: row 0 is")
+            && stderr.contains("a table's rows of an object must depend only on that object"),
+        "{stderr}"
+    );
+    // Tables built with the SDK keep it: the examples pass the same check in
+    // `each_example_builds_against_both_wit_releases_with_the_same_rows`.
+}
+
 /// Builds a crate made by `kubequery table new` the way its author would, with only crates.io
 /// (the versions of tables/Cargo.lock, so the shared target directory is reused).
 fn build_scaffold(dir: &Path, name: &str) -> PathBuf {
@@ -514,7 +532,7 @@ fn build_scaffold(dir: &Path, name: &str) -> PathBuf {
 fn table_new_output_builds_and_passes_table_test() {
     let parent = common::scratch("table-new");
     for (name, extra, version) in [
-        ("widgets", vec!["--resource", "example.com/v1/widgets"], "0.2.1"),
+        ("widgets", vec!["--resource", "example.com/v1/widgets"], "0.2.2"),
         (
             "storage_policies",
             vec!["--resource", "storage.example.com/v1beta1/storagepolicies", "--cluster-scoped", "--wit", "0.1"],

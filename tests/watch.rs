@@ -308,6 +308,43 @@ fn the_watch_cache_lists_once_and_follows_every_change() {
     assert_eq!(lists(&server, "/pods"), 0, "{:?}", server.requests());
 }
 
+/// Objects whose rows scans of `cached` reused so far, and the bytes of rows kept, for pods.
+fn reuse_of_pods(catalog: &Catalog, cached: &Arc<LiveSource>) -> (i64, i64) {
+    let state = rows(catalog, cached, "SELECT objects_reused, row_bytes FROM kubequery_cache WHERE resource = 'pods'");
+    let field = |name: &str| state[0][name].as_i64().unwrap_or_else(|| panic!("{name} in {state:?}"));
+    (field("objects_reused"), field("row_bytes"))
+}
+
+#[test]
+fn cached_scans_reuse_the_rows_of_unchanged_objects_and_convert_the_changed_ones() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    let (cached, fresh) = cached_and_fresh(&server, "cache-reuse", CacheConfig::default());
+    converges(&catalog, &cached, &fresh, PODS);
+    let (before, kept) = reuse_of_pods(&catalog, &cached);
+    assert!(kept > 0, "the rows of the pods are kept once converted");
+    // Every object unchanged: every one's rows reused, none converted again.
+    let expected = rows(&catalog, &fresh, PODS);
+    assert_eq!(rows(&catalog, &cached, PODS), expected);
+    assert_eq!(reuse_of_pods(&catalog, &cached), (before + 3, kept));
+    // A changed object's new rows replace its old ones (the result equals a fresh List's);
+    // its old rows are dropped, not kept beside them.
+    server.replace(pod("pod-000001", "Failed")).expect("replace");
+    server.delete("v1", "Pod", "ns-0", "pod-000002").expect("delete");
+    let after = converges(&catalog, &cached, &fresh, PODS);
+    assert_eq!((after.len(), &after[1]["name"], &after[1]["phase"]), (2, &json!("pod-000001"), &json!("Failed")));
+    let (before, kept_after) = reuse_of_pods(&catalog, &cached);
+    assert!(kept_after < kept, "rows of the deleted pod are gone: {kept_after} bytes, {kept} before");
+    assert_eq!(rows(&catalog, &cached, PODS), after);
+    assert_eq!(reuse_of_pods(&catalog, &cached).0, before + 2);
+    // Other columns are other rows: converted once, then reused in turn.
+    let names = "SELECT name FROM kubernetes_pods ORDER BY name";
+    assert_eq!(rows(&catalog, &cached, names), rows(&catalog, &fresh, names));
+    assert_eq!(reuse_of_pods(&catalog, &cached).0, before + 2, "nothing to reuse for these columns yet");
+    assert_eq!(rows(&catalog, &cached, names).len(), 2);
+    assert_eq!(reuse_of_pods(&catalog, &cached).0, before + 4);
+}
+
 #[test]
 fn the_watch_cache_survives_broken_watches_and_compactions() {
     let server = cluster();

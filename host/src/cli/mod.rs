@@ -114,8 +114,9 @@ pub struct SourceArgs {
     /// Seconds after which the watch cache stops watching a resource no query read [default: 7200]
     #[arg(long, env = "KUBEQUERY_WATCH_CACHE_IDLE", value_name = "SECONDS")]
     watch_cache_idle: Option<u64>,
-    /// Memory the watch cache's objects may take (256Mi, 1Gi, …); a resource that would take
-    /// more is listed instead [default: 256Mi; for `extension`, a third of --memory-budget, at most 256Mi]
+    /// Memory the watch cache may take (256Mi, 1Gi, …): its objects, and in a fifth of it the
+    /// tables' rows it keeps for reuse; a resource whose objects would not fit is listed instead
+    /// [default: 256Mi; for `extension`, a third of --memory-budget, at most 256Mi]
     #[arg(long, env = "KUBEQUERY_WATCH_CACHE_MEMORY", value_name = "SIZE")]
     watch_cache_memory: Option<kubequery::budget::Bytes>,
     /// Seconds the watch cache still serves an Event the API server expired, so that a

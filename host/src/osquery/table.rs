@@ -164,7 +164,7 @@ impl OsqueryTable {
             lease.reserve(floor.max(held(&out, &scan) + size * CONVERSION_FACTOR), wait)?;
             // The source applied the page's label selector: its rows show it.
             let label_selector = label_selector_column.zip(page.label_selector.as_deref());
-            let rows = scan.rows(&page.body, &page.cluster)?;
+            let rows = scan.page_rows(&page)?;
             for row in 0..rows.len() {
                 self.pack(&mut out, &rows, row, label_selector)?;
             }

@@ -2,7 +2,7 @@
 
 /// The columns a statement reads, by position in the table's schema. Tables built against
 /// `kubequery:table@0.2` compute only these; the host reads only these.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ColumnSet {
     words: Vec<u64>,
 }

@@ -9,6 +9,7 @@ mod label_selector;
 mod list_body;
 pub mod live;
 pub mod reuse;
+pub mod row_memo;
 pub mod snapshot;
 
 pub use label_selector::LabelSelector;
@@ -41,12 +42,15 @@ pub struct Page {
     /// hidden `label_selector` column (so that SQLite's and osquery's re-check of
     /// `label_selector = …` or `IN (…)` holds).
     pub label_selector: Option<Arc<str>>,
+    /// The objects of a page the watch cache wrote, by identity, so that tables reuse their
+    /// rows of objects unchanged since an earlier scan; `None` for pages of other sources.
+    pub objects: Option<Arc<row_memo::PageObjects>>,
 }
 
 impl Page {
     /// A page from `cluster`, listed without a label selector.
     pub fn new(cluster: Arc<Cluster>, body: bytes::Bytes) -> Self {
-        Page { cluster, body, label_selector: None }
+        Page { cluster, body, label_selector: None, objects: None }
     }
 }
 

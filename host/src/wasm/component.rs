@@ -34,8 +34,8 @@ const ALLOWED_IMPORTS: &[&str] =
 #[derive(Clone)]
 pub(crate) enum Bindings {
     V0_1(v0_1::Pre),
-    /// With the `path-columns` export, when the component has one (0.2.1).
-    V0_2(v0_2::Pre, Option<std::sync::Arc<v0_2::PathColumnsIndices>>),
+    /// With the optional exports the component has (`path-columns`, `object-rows`).
+    V0_2(v0_2::Pre, std::sync::Arc<v0_2::Extensions>),
 }
 
 /// A loaded table component, ready to scan.
@@ -75,7 +75,13 @@ impl TableComponent {
     /// Whether the component computes columns the host adds by JSONPath (it exports 0.2.1's
     /// `path-columns`).
     pub fn takes_path_columns(&self) -> bool {
-        matches!(self.bindings, Bindings::V0_2(_, Some(_)))
+        matches!(&self.bindings, Bindings::V0_2(_, extensions) if extensions.path_columns())
+    }
+
+    /// Whether the component says which rows came from which object of a page (it exports
+    /// 0.2.2's `object-rows`), so that its rows of unchanged objects can be reused.
+    pub fn tells_object_rows(&self) -> bool {
+        matches!(&self.bindings, Bindings::V0_2(_, extensions) if extensions.object_rows())
     }
 }
 
@@ -131,8 +137,8 @@ impl Runtime {
         let link_error = |e: wasmtime::Error| LoadError::Link { origin: origin.clone(), source: e.into() };
         let bindings = if same_minor(&wit_version, v0_2::VERSION) {
             let pre = v0_2::pre(&mut linker, component).map_err(link_error)?;
-            let path_columns = v0_2::path_columns_indices(&pre).map(std::sync::Arc::new);
-            Bindings::V0_2(pre, path_columns)
+            let extensions = std::sync::Arc::new(v0_2::Extensions::of(&pre));
+            Bindings::V0_2(pre, extensions)
         } else if same_minor(&wit_version, v0_1::VERSION) {
             Bindings::V0_1(v0_1::pre(&mut linker, component).map_err(link_error)?)
         } else {

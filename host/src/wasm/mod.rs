@@ -11,7 +11,9 @@
 //!   CPU deadline per page and deny-all WASI; [`Scan::rows`] converts one page and checks
 //!   every row against the schema before SQL sees it (0.2 components: only the columns the
 //!   statement reads, [`Scan::read_columns`], packed in one buffer that [`Rows`] checks
-//!   once and SQL then reads in place).
+//!   once and SQL then reads in place); [`Scan::page_rows`] does the same for a page of the
+//!   watch cache, reusing the table's rows of objects unchanged since it last converted them
+//!   (`reuse`).
 
 mod bindings;
 mod cache;
@@ -21,6 +23,7 @@ mod error;
 mod no_wait;
 mod packed;
 mod pipeline;
+mod reuse;
 mod runtime;
 mod sandbox;
 mod scan;

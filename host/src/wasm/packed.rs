@@ -43,6 +43,9 @@ pub struct Rows {
     /// Cells read per row.
     read: usize,
     count: usize,
+    /// Where each row starts in `cells`, for rows unpacked from a component's buffer (whose
+    /// rows hold every column); empty for rows packed by the host.
+    starts: Vec<u32>,
 }
 
 impl Rows {
@@ -59,7 +62,9 @@ impl Rows {
         let width = schema.columns.len().max(1);
         let mut offsets = Vec::with_capacity(count.min(cells.len() / width).saturating_mul(read_width));
         let mut reader = Reader { cells: &cells, at: 0 };
+        let mut starts = Vec::with_capacity(count.min(cells.len() / width));
         for row in 0..count {
+            starts.push(reader.at as u32);
             for (column, slot) in schema.columns.iter().zip(&slots) {
                 let start = reader.at;
                 let cell = reader.cell(&column.name).map_err(|source| PackedError::Row { row, source })?;
@@ -73,7 +78,7 @@ impl Rows {
         if reader.at != cells.len() {
             return Err(PackedError::Trailing { extra: cells.len() - reader.at, rows: count });
         }
-        Ok(Rows { cells, offsets, slots, read: read_width, count })
+        Ok(Rows { cells, offsets, slots, read: read_width, count, starts })
     }
 
     /// Rows already checked cell by cell (a `kubequery:table@0.1` component's), packed
@@ -108,7 +113,7 @@ impl Rows {
                 }
             }
         }
-        Rows { cells, offsets, slots, read: read_width, count }
+        Rows { cells, offsets, slots, read: read_width, count, starts: Vec::new() }
     }
 
     /// How many rows the page holds.
@@ -124,6 +129,16 @@ impl Rows {
     /// Bytes of the cells kept.
     pub fn bytes(&self) -> usize {
         self.cells.len()
+    }
+
+    /// The packed cells of `rows` (every column of each, as the component wrote them), for
+    /// rows unpacked from a component's buffer; `None` for others or rows past the end.
+    pub fn packed(&self, rows: std::ops::Range<usize>) -> Option<&[u8]> {
+        if self.starts.len() != self.count || rows.start > rows.end || rows.end > self.count {
+            return None;
+        }
+        let at = |row: usize| self.starts.get(row).map_or(self.cells.len(), |&start| start as usize);
+        self.cells.get(at(rows.start)..at(rows.end))
     }
 
     /// The cell of `column` in row `row`: NULL for a column not read, or past the end.

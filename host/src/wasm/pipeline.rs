@@ -149,7 +149,7 @@ fn start(mut scan: Scan) -> Result<Worker, ScanError> {
             let table = name;
             let _span = crate::report::table_span(&table).entered();
             for page in inbox {
-                let converted = scan.rows(&page.body, &page.cluster).map(|rows| ConvertedPage {
+                let converted = scan.page_rows(&page).map(|rows| ConvertedPage {
                     rows,
                     label_selector: page.label_selector.clone(),
                     store_bytes: scan.memory_bytes(),

@@ -45,6 +45,17 @@ pub struct Scan {
     /// The columns the statement reads: all until [`Scan::read_columns`] says otherwise.
     columns: ColumnSet,
     stopped: bool,
+    /// Whether rows of unchanged objects are reused (`wasm::reuse`); off once the table told
+    /// object rows that did not add up.
+    pub(super) reuses: bool,
+}
+
+/// One call's rows, the objects the table left out, and where each item's rows end when the
+/// table said (`object-rows`).
+pub(super) struct Converted {
+    pub(super) rows: Rows,
+    pub(super) skipped: Vec<SkippedObject>,
+    pub(super) ends: Option<Vec<u32>>,
 }
 
 impl TableComponent {
@@ -53,13 +64,11 @@ impl TableComponent {
         let mut store = self.new_store();
         let instance = match &self.bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
-            Bindings::V0_2(pre, path_columns) => {
-                v0_2::instantiate(pre, path_columns.as_deref(), &mut store).map(Instance::V0_2)
-            }
+            Bindings::V0_2(pre, extensions) => v0_2::instantiate(pre, extensions, &mut store).map(Instance::V0_2),
         }
         .map_err(|e| self.error(ScanErrorKind::Instantiate(e.into())))?;
         let columns = ColumnSet::all(self.schema.columns.len());
-        Ok(Scan { table: self.clone(), store, instance, columns, stopped: false })
+        Ok(Scan { table: self.clone(), store, instance, columns, stopped: false, reuses: true })
     }
 
     fn error(&self, kind: ScanErrorKind) -> ScanError {
@@ -71,6 +80,12 @@ impl Scan {
     /// The table being scanned.
     pub fn table(&self) -> &Arc<TableComponent> {
         &self.table
+    }
+
+    /// Whether rows of unchanged objects are reused ([`Scan::page_rows`]): the table tells
+    /// which rows came from which object, and what it told added up so far.
+    pub fn reuses_rows(&self) -> bool {
+        self.reuses && self.table.tells_object_rows()
     }
 
     /// The columns read from each page.
@@ -86,6 +101,12 @@ impl Scan {
 
     /// Converts one page into rows, each checked against the schema.
     pub fn rows(&mut self, page: &[u8], cluster: &Cluster) -> Result<Rows, ScanError> {
+        self.convert(page, cluster, false).map(|converted| converted.rows)
+    }
+
+    /// Converts one page into rows, each checked against the schema, asking the table where
+    /// each item's rows end when `by_object`.
+    pub(super) fn convert(&mut self, page: &[u8], cluster: &Cluster, by_object: bool) -> Result<Converted, ScanError> {
         if self.stopped {
             return Err(self.table.error(ScanErrorKind::Stopped));
         }
@@ -106,7 +127,9 @@ impl Scan {
             Instance::V0_2(instance) => {
                 let schema = &self.table.schema;
                 let added = &self.table.path_columns;
-                let result = v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, &self.columns, added);
+                let columns = &self.columns;
+                let result =
+                    v0_2::rows(instance, &mut self.store, page, cluster, &schema.source, columns, added, by_object);
                 self.outcome(result).and_then(|rows| self.unpacked(rows))
             }
         };
@@ -132,7 +155,7 @@ impl Scan {
     }
 
     /// Packed rows read and checked, and the objects the table left out reported.
-    fn unpacked(&self, rows: v0_2::PageRows) -> Result<Rows, ScanErrorKind> {
+    fn unpacked(&self, rows: v0_2::PageRows) -> Result<Converted, ScanErrorKind> {
         let limits = &self.table.limits;
         let count = rows.count as usize + rows.skipped.len();
         if count > limits.rows_per_page {
@@ -145,12 +168,12 @@ impl Scan {
         let unpacked = Rows::unpack(rows.cells, rows.count as usize, &self.table.schema, &self.columns)
             .map_err(ScanErrorKind::Packed)?;
         self.warn_skipped(&rows.skipped);
-        Ok(unpacked)
+        Ok(Converted { rows: unpacked, skipped: rows.skipped, ends: rows.ends })
     }
 
     /// Warns about each object the table left out (up to a bound per page), by its namespace
     /// and name, with the table's reason.
-    fn warn_skipped(&self, skipped: &[SkippedObject]) {
+    pub(super) fn warn_skipped(&self, skipped: &[SkippedObject]) {
         let kind = match &self.table.schema.source {
             crate::schema::Source::Resource(r) => r.kind.as_str(),
             _ => "object",
@@ -169,7 +192,7 @@ impl Scan {
     }
 
     /// A 0.1 component's rows checked, and packed like a 0.2 component's.
-    fn checked(&self, rows: Vec<Row>) -> Result<Rows, ScanErrorKind> {
+    fn checked(&self, rows: Vec<Row>) -> Result<Converted, ScanErrorKind> {
         let limits = &self.table.limits;
         if rows.len() > limits.rows_per_page {
             return Err(ScanErrorKind::TooManyRows { rows: rows.len(), limit: limits.rows_per_page });
@@ -181,7 +204,7 @@ impl Scan {
         for (index, row) in rows.iter().enumerate() {
             check_row(&self.table.schema, row).map_err(|source| ScanErrorKind::InvalidRow { row: index, source })?;
         }
-        Ok(Rows::pack(rows, &self.columns))
+        Ok(Converted { rows: Rows::pack(rows, &self.columns), skipped: Vec::new(), ends: None })
     }
 }
 

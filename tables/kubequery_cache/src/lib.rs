@@ -23,6 +23,8 @@ struct Entry<'a> {
     objects: Option<i64>,
     expired_events: Option<i64>,
     bytes: Option<i64>,
+    row_bytes: Option<i64>,
+    objects_reused: Option<i64>,
     resource_version: Option<Cow<'a, str>>,
     lists: Option<i64>,
     watch_requests: Option<i64>,
@@ -46,6 +48,14 @@ impl Cache {
         r.integer(col("objects", "objects held"), e.objects);
         r.integer(col("expired_events", "Events the API server expired, still served (Events only)"), e.expired_events);
         r.bigint(col("bytes", "bytes of JSON held for the resource"), e.bytes);
+        r.bigint(
+            col("row_bytes", "bytes of rows tables made of its objects, reused while the objects are unchanged"),
+            e.row_bytes,
+        );
+        r.bigint(
+            col("objects_reused", "objects whose rows a query reused instead of converting them again"),
+            e.objects_reused,
+        );
         r.bigint(col("memory_budget", "bytes the whole cache may hold (--watch-cache-memory)"), cache.memory_budget);
         r.text(col("resource_version", "the last resourceVersion the server sent"), e.resource_version.as_deref());
         r.integer(col("lists", "LIST requests made: the first, and one after each 410 Gone"), e.lists);

@@ -10,9 +10,10 @@
 //! - kubequery's value rules (timestamps as Unix seconds, booleans as 0/1, JSON as compact
 //!   text, empty as NULL) and its shared column groups, written once;
 //! - [`export_table!`], which turns a [`Table`] into a component implementing
-//!   `kubequery:table@0.2.1`: rows packed into one buffer, only the columns the statement
-//!   reads computed, and an object that does not parse reported alone instead of failing its
-//!   page. Built with the `wit-0-1` feature, the same table implements `kubequery:table@0.1.0`
+//!   `kubequery:table@0.2.2`: rows packed into one buffer, only the columns the statement
+//!   reads computed, an object that does not parse reported alone instead of failing its
+//!   page, and where each object's rows end, so that the host can reuse the rows of objects
+//!   that have not changed. Built with the `wit-0-1` feature, the same table implements `kubequery:table@0.1.0`
 //!   instead, for hosts older than 0.2.
 //!
 //! ```ignore
@@ -90,14 +91,14 @@ pub use kubequery_table_sdk_macros::view;
 #[doc(hidden)]
 pub use serde;
 
-/// Bindings generated from `wit/v0.2.1` (whose `table-component` world is 0.2.0's), for
-/// tables that need the raw interface.
+/// Bindings generated from `wit/v0.2.2`'s `object-rows-component` world (0.2.0's
+/// `table-component` and the `object-rows` interface), for tables that need the raw interface.
 #[cfg(not(feature = "wit-0-1"))]
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/v0.2.1",
-        world: "table-component",
+        path: "../../wit/v0.2.2",
+        world: "object-rows-component",
         pub_export_macro: true,
         export_macro_name: "export_component",
         default_bindings_module: "kubequery_table_sdk::bindings",
@@ -118,8 +119,8 @@ pub mod bindings {
     });
 }
 
-/// The WIT release the component implements: `0.2.1`, or `0.1.0` with the `wit-0-1` feature.
-pub const WIT_VERSION: &str = if cfg!(feature = "wit-0-1") { "0.1.0" } else { "0.2.1" };
+/// The WIT release the component implements: `0.2.2`, or `0.1.0` with the `wit-0-1` feature.
+pub const WIT_VERSION: &str = if cfg!(feature = "wit-0-1") { "0.1.0" } else { "0.2.2" };
 
 pub use bindings::kubequery::table::host::log;
 pub use bindings::kubequery::table::types::{ApiResource, Cluster, Level};
@@ -147,6 +148,9 @@ pub struct PageRows {
     pub cells: Vec<u8>,
     /// Objects left out, each with why.
     pub errors: Vec<ObjectError>,
+    /// The row count after each item of the page (`object-rows` in the WIT): item `i`'s rows
+    /// are rows `ends[i-1]..ends[i]`.
+    pub ends: Vec<u32>,
 }
 
 /// A kubequery table: what it reads, and how one input object becomes rows.
@@ -174,15 +178,21 @@ pub trait Table {
     /// An item that does not parse as [`Table::Item`] is left out with [`Rows::skip`], so
     /// that one malformed object (a CRD object written by a buggy controller) costs its own
     /// row, not the page's. The whole List is parsed in one pass first; only a page with a
-    /// bad item is parsed again item by item.
+    /// bad item is parsed again item by item. Each item's rows end with
+    /// [`Rows::end_object`]; a table that overrides this must mark them too, or its rows
+    /// are never kept per object.
     fn page(page: &[u8], rows: &mut Rows) -> Result<(), PageError> {
         let parse_error = |e| PageError::parse(Self::SOURCE, e);
         if !Self::SOURCE.lists_objects() {
             Self::rows(&serde_json::from_slice(page).map_err(parse_error)?, rows);
+            rows.end_object();
             return Ok(());
         }
         match serde_json::from_slice::<list::List<Self::Item<'_>>>(page) {
-            Ok(list) => list.items.iter().for_each(|item| Self::rows(item, rows)),
+            Ok(list) => list.items.iter().for_each(|item| {
+                Self::rows(item, rows);
+                rows.end_object();
+            }),
             Err(whole) => {
                 // Not even a List of JSON values: the page itself is broken.
                 let list: list::List<&RawValue> = serde_json::from_slice(page).map_err(|_| parse_error(whole))?;
@@ -193,6 +203,7 @@ pub trait Table {
                             rows.skip(index, object, format_args!("not a valid {}: {e}", Self::SOURCE.describe()))
                         }
                     }
+                    rows.end_object();
                 }
             }
         }
@@ -246,8 +257,8 @@ pub fn schema_of<T: Table>() -> bindings::kubequery::table::types::TableSchema {
 pub fn rows_of<T: Table>(page: &[u8], request: &Request) -> Result<PageRows, PageError> {
     let mut rows = Rows::new::<T>(request);
     T::page(page, &mut rows)?;
-    let (cells, count, errors) = rows.into_parts();
-    Ok(PageRows { count, cells, errors })
+    let (cells, count, errors, ends) = rows.into_parts();
+    Ok(PageRows { count, cells, errors, ends })
 }
 
 /// The request of a `kubequery:table@0.2` call, in the SDK's terms.
@@ -262,13 +273,21 @@ pub fn request_of(request: bindings::kubequery::table::types::PageRequest) -> Re
 #[cfg(not(feature = "wit-0-1"))]
 #[doc(hidden)]
 pub fn page_rows_to_wit(rows: PageRows) -> bindings::kubequery::table::types::PageRows {
+    rows_by_object_to_wit(rows).rows
+}
+
+/// The rows of a `kubequery:table@0.2.2` `object-rows` call.
+#[cfg(not(feature = "wit-0-1"))]
+#[doc(hidden)]
+pub fn rows_by_object_to_wit(rows: PageRows) -> bindings::exports::kubequery::table::object_rows::ObjectPageRows {
     use bindings::kubequery::table::types as wit;
     let errors = rows
         .errors
         .into_iter()
         .map(|e| wit::ObjectError { index: e.index, namespace: e.namespace, name: e.name, message: e.message })
         .collect();
-    wit::PageRows { count: rows.count, cells: rows.cells, errors }
+    let page_rows = wit::PageRows { count: rows.count, cells: rows.cells, errors };
+    bindings::exports::kubequery::table::object_rows::ObjectPageRows { rows: page_rows, ends: rows.ends }
 }
 
 /// Runs `T` over one page for a `kubequery:table@0.1` host: every column, one lifted value
@@ -306,8 +325,9 @@ pub fn rows_v0_1<T: Table>(
     Ok(out)
 }
 
-/// Exports a [`Table`] as the component's `kubequery:table/table` implementation: of
-/// `kubequery:table@0.2.1`, or of `@0.1.0` when the SDK is built with the `wit-0-1` feature.
+/// Exports a [`Table`] as the component's `kubequery:table/table` implementation (and
+/// `object-rows`) of `kubequery:table@0.2.2`, or `table` of `@0.1.0` when the SDK is built
+/// with the `wit-0-1` feature.
 ///
 /// Built for another target than wasm32, the crate instead exposes the same two functions as
 /// `kubequery_native::{schema, rows}`, so that the benchmark can run the very same table code
@@ -331,6 +351,8 @@ macro_rules! export_table {
                 $crate::__export_rows!();
             }
 
+            $crate::__export_object_rows!(KubequeryTableExport);
+
             $crate::bindings::export_component!(KubequeryTableExport);
         }
 
@@ -351,7 +373,7 @@ macro_rules! export_table {
     };
 }
 
-/// The `rows` export of `kubequery:table@0.2.1`, inside [`export_table!`].
+/// The `rows` export of `kubequery:table@0.2.2`, inside [`export_table!`].
 #[cfg(not(feature = "wit-0-1"))]
 #[doc(hidden)]
 #[macro_export]
@@ -367,6 +389,37 @@ macro_rules! __export_rows {
                 .map_err(|e| e.to_string())
         }
     };
+}
+
+/// The `object-rows` export of `kubequery:table@0.2.2`, inside [`export_table!`].
+#[cfg(not(feature = "wit-0-1"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_object_rows {
+    ($export:ident) => {
+        impl $crate::bindings::exports::kubequery::table::object_rows::Guest for $export {
+            fn rows_by_object(
+                page: ::std::vec::Vec<u8>,
+                request: wit::PageRequest,
+            ) -> ::std::result::Result<
+                $crate::bindings::exports::kubequery::table::object_rows::ObjectPageRows,
+                ::std::string::String,
+            > {
+                let request = $crate::request_of(request);
+                $crate::rows_of::<super::KubequeryTable>(&page, &request)
+                    .map($crate::rows_by_object_to_wit)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    };
+}
+
+/// 0.1.0 has no `object-rows`.
+#[cfg(feature = "wit-0-1")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_object_rows {
+    ($export:ident) => {};
 }
 
 /// The `rows` export of `kubequery:table@0.1.0` (the `wit-0-1` feature), inside

@@ -172,6 +172,8 @@ pub struct Rows<'a> {
     cells: Vec<u8>,
     count: u32,
     errors: Vec<ObjectError>,
+    /// The row count after each object, as [`Rows::end_object`] marked them.
+    ends: Vec<u32>,
     request: &'a Request,
     source: Source,
 }
@@ -179,7 +181,7 @@ pub struct Rows<'a> {
 impl<'a> Rows<'a> {
     /// The rows of a page for table `T`.
     pub(crate) fn new<T: Table>(request: &'a Request) -> Self {
-        Rows { cells: Vec::new(), count: 0, errors: Vec::new(), request, source: T::SOURCE }
+        Rows { cells: Vec::new(), count: 0, errors: Vec::new(), ends: Vec::new(), request, source: T::SOURCE }
     }
 
     /// Appends one row written by `write`.
@@ -225,6 +227,13 @@ impl<'a> Rows<'a> {
         });
     }
 
+    /// Marks the end of one object's rows: every row appended since the last mark came from
+    /// it. [`Table::page`](crate::Table::page) marks each item it converts or leaves out, so
+    /// that the host can keep each object's rows apart (`object-rows` in the WIT).
+    pub fn end_object(&mut self) {
+        self.ends.push(self.count);
+    }
+
     /// The cluster the page came from.
     pub fn cluster(&self) -> &Cluster {
         &self.request.cluster
@@ -237,8 +246,9 @@ impl<'a> Rows<'a> {
         self.request.resource.as_ref()
     }
 
-    /// The packed cells, the row count and the objects left out.
-    pub(crate) fn into_parts(self) -> (Vec<u8>, u32, Vec<ObjectError>) {
-        (self.cells, self.count, self.errors)
+    /// The packed cells, the row count, the objects left out and the end of each object's
+    /// rows.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, u32, Vec<ObjectError>, Vec<u32>) {
+        (self.cells, self.count, self.errors, self.ends)
     }
 }

@@ -386,12 +386,12 @@ fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     let churn_columns: String =
         args.churn.iter().map(|c| format!(" MB/hour watching, {c} %/min churn: pods/min, MB, fewer bytes |")).collect();
     println!(
-        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached (s) | MB/hour listing |{churn_columns} cache holds | shell RSS, pack ×2 cached |"
+        "| pods | pack listed: s, requests, MB | first pack cached | pack cached | pods query listed / cached: first, again, after churn (s) | MB/hour listing |{churn_columns} cache holds | shell RSS, pack ×2 cached |"
     );
     println!("|---|---|---|---|---|---|{}---|---|", "---|".repeat(args.churn.len()));
     for &size in &args.sizes {
         let cluster = cluster::serve(size, args.pod_size, scratch)?;
-        let r = watch::measure(&cluster, &pack, &args.churn, &args.kubequery, scratch)?;
+        let r = watch::measure(&cluster, &pack, &args.churn, args.runs, &args.kubequery, scratch)?;
         let run = |(wall, requests, bytes): (Duration, usize, u64)| {
             format!("{:.2}, {requests}, {:.1}", secs(wall), mb(bytes))
         };
@@ -408,12 +408,14 @@ fn watch_cache(args: &Args, scratch: &Path) -> anyhow::Result<()> {
             })
             .collect();
         println!(
-            "| {size} | {} | {} | {} | {:.3} / {:.3} | {:.0} |{churn} {:.0} MB | {:.0} MB |",
+            "| {size} | {} | {} | {} | {:.3} / {:.3}, {:.3}, {} | {:.0} |{churn} {:.0} MB | {:.0} MB |",
             run(r.listed),
             run(r.first_cached),
             run(r.cached),
             secs(r.pods_listed),
+            secs(r.pods_cached_first),
             secs(r.pods_cached),
+            r.pods_after_churn.map_or("—".to_string(), |t| format!("{:.3}", secs(t))),
             mb(r.list_bytes_per_hour as u64),
             mb(r.cache_bytes),
             mb(r.shell_rss)

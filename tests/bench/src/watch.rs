@@ -46,9 +46,13 @@ pub struct Results {
     /// The first pack run with the cache (its Lists and watches start), then a later one.
     pub first_cached: (Duration, usize, u64),
     pub cached: (Duration, usize, u64),
-    /// The pods query, listed and from the cache.
+    /// The pods query: listed; from the cache the first time its columns are read (every pod
+    /// converted); again (the rows of unchanged pods reused); the first time after a minute
+    /// of the first churn rate (the new and changed pods converted). Medians of `runs`.
     pub pods_listed: Duration,
+    pub pods_cached_first: Duration,
     pub pods_cached: Duration,
+    pub pods_after_churn: Option<Duration>,
     /// Bytes an hour of the pack's Lists take.
     pub list_bytes_per_hour: f64,
     /// The watches' bytes per hour at each rate of churn asked for.
@@ -124,6 +128,7 @@ pub fn measure(
     cluster: &Cluster,
     pack: &[Scheduled],
     churn_percents: &[f64],
+    runs: usize,
     kubequery: &Path,
     scratch: &Path,
 ) -> anyhow::Result<Results> {
@@ -132,19 +137,28 @@ pub fn measure(
     let statements: Vec<&str> = pack.iter().map(|q| q.sql.as_str()).collect();
     let listing = engine(&catalog, &cluster.kubeconfig, None)?;
     let listed = run(&listing, cluster, &statements)?;
-    let pods_listed = run(&listing, cluster, &[PODS])?.0;
+    let times = |engine: &Engine| -> anyhow::Result<Duration> {
+        let runs = (0..runs.max(1)).map(|_| Ok(run(engine, cluster, &[PODS])?.0)).collect::<anyhow::Result<_>>()?;
+        Ok(crate::measure::median(runs))
+    };
+    let pods_listed = times(&listing)?;
     let list_bytes_per_hour = pack_bytes_per_hour(&listing, cluster, pack)?;
 
     let caching =
         engine(&catalog, &cluster.kubeconfig, Some(CacheConfig { max_bytes: usize::MAX, ..Default::default() }))?;
     let first_cached = run(&caching, cluster, &statements)?;
     let cached = run(&caching, cluster, &statements)?;
-    let pods_cached = run(&caching, cluster, &[PODS])?.0;
+    let pods_cached_first = run(&caching, cluster, &[PODS])?.0;
+    let pods_cached = times(&caching)?;
     let cache_bytes = integer(&caching, "SELECT sum(bytes) FROM kubequery_cache")? as u64;
 
     let mut churn = Vec::new();
+    let mut pods_after_churn = None;
     for (round, percent) in churn_percents.iter().enumerate() {
         churn.push(churn_one_minute(&caching, cluster, *percent, round)?);
+        if round == 0 {
+            pods_after_churn = Some(run(&caching, cluster, &[PODS])?.0);
+        }
     }
     drop(caching);
     let shell_rss = shell_rss(cluster, &statements, kubequery, scratch)?;
@@ -155,7 +169,9 @@ pub fn measure(
         first_cached,
         cached,
         pods_listed,
+        pods_cached_first,
         pods_cached,
+        pods_after_churn,
         list_bytes_per_hour,
         churn,
     })

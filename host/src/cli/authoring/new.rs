@@ -82,10 +82,10 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     let (sdk_dependency, wit_release) = if args.wit == "0.1" {
         (
             "kubequery-table-sdk = { workspace = true, features = [\"wit-0-1\"] }",
-            "`kubequery:table@0.1.0`, through the SDK's `wit-0-1` feature; drop the feature to build against 0.2.1",
+            "`kubequery:table@0.1.0`, through the SDK's `wit-0-1` feature; drop the feature to build against 0.2.2",
         )
     } else {
-        ("kubequery-table-sdk.workspace = true", "`kubequery:table@0.2.1`")
+        ("kubequery-table-sdk.workspace = true", "`kubequery:table@0.2.2`")
     };
     let namespace_field =
         |indent: &str| if namespaced { format!("\n{indent}\"namespace\": \"default\",") } else { String::new() };

@@ -8,14 +8,19 @@
 //! A table may skip the columns a statement does not read (`kubequery:table@0.2`), so the
 //! inputs are converted a second time reading every other column, and those columns must
 //! come out the same: a table whose values change with what else is read is a bug that no
-//! golden file of `SELECT *` would show.
+//! golden file of `SELECT *` would show. A table that tells which rows came from which object
+//! (`kubequery:table@0.2.2`) is converted a third time as the watch cache would, reusing its
+//! rows of every other object and converting the rest in pages of their own: the rows must
+//! not change either.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use kubequery::schema::{Cell, ColumnSet, Row, TableSchema};
+use kubequery::schema::{Cell, ColumnSet, Row, Source, TableSchema};
+use kubequery::sources::row_memo::{PageObjects, RowBudget, RowMemo};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sources::{DataSource, Selection};
 use kubequery::wasm::{Origin, TableComponent};
@@ -64,6 +69,7 @@ pub fn run(settings: &Settings, args: TestArgs) -> anyhow::Result<ExitCode> {
     let every_other = ColumnSet::from_positions((0..schema.columns.len()).step_by(2));
     let (fewer, _) = convert(&table, &snapshot, Some(every_other.clone()))?;
     check_projection(&schema, &rows, &fewer, &every_other)?;
+    check_object_rows(&table, &snapshot, &rows)?;
     let actual = rows_as_json(&schema, &rows);
     let text = pretty(&actual)?;
     eprintln!(
@@ -114,6 +120,68 @@ fn convert(
         rows.extend(scan.rows(&page.body, &page.cluster)?.to_vec());
     }
     Ok((rows, pages))
+}
+
+/// Checks, for a table that tells which rows came from which object, that its rows of each
+/// object stand alone: with the rows of every other object reused and the rest converted in
+/// pages of their own, as the watch cache does, the rows are `all` again.
+fn check_object_rows(table: &Arc<TableComponent>, snapshot: &Snapshot, all: &[Row]) -> anyhow::Result<()> {
+    let schema = &table.schema;
+    if !table.tells_object_rows() || !matches!(schema.source, Source::Resource(_)) {
+        return Ok(());
+    }
+    let memo = Arc::new(RowMemo::new(RowBudget::new(usize::MAX)));
+    let mut pages = Vec::new();
+    let mut next_id = 0;
+    for page in snapshot.pages(&schema.name, &schema.source, &Selection::default()) {
+        let mut page = page?;
+        let Some(spans) = item_spans(&page.body) else { return Ok(()) };
+        let ids = (next_id..next_id + spans.len() as u64).collect();
+        next_id += spans.len() as u64;
+        page.objects = Some(Arc::new(PageObjects { ids, spans, memo: memo.clone() }));
+        pages.push(page);
+    }
+    let mut scan = table.scan()?;
+    for page in &pages {
+        scan.page_rows(page)?;
+    }
+    if !scan.reuses_rows() {
+        bail!(
+            "{}: its `object-rows` ends do not add up (one per item, never backwards, the last at the row count)",
+            schema.name
+        );
+    }
+    memo.retain(&(0..next_id).filter(|id| id % 2 == 1).collect());
+    let mut scan = table.scan()?;
+    let mut again = Vec::new();
+    for page in &pages {
+        again.extend(scan.page_rows(page)?.to_vec());
+    }
+    if let Some(row) = (0..all.len().max(again.len())).find(|&i| all.get(i) != again.get(i)) {
+        bail!(
+            "{}: row {row} is {:?} when every object is converted, {:?} when the rows of every other object are              reused; a table's rows of an object must depend only on that object (`object-rows`)",
+            schema.name,
+            all.get(row),
+            again.get(row)
+        );
+    }
+    Ok(())
+}
+
+/// Where each item of a List page is in its body.
+fn item_spans(body: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    #[derive(serde::Deserialize)]
+    struct List<'a> {
+        #[serde(borrow)]
+        items: Vec<&'a serde_json::value::RawValue>,
+    }
+    let list: List = serde_json::from_slice(body).ok()?;
+    let base = body.as_ptr() as usize;
+    let span = |item: &str| {
+        let start = item.as_ptr() as usize - base;
+        start..start + item.len()
+    };
+    Some(list.items.iter().map(|item| span(item.get())).collect())
 }
 
 /// Checks that reading only `read` gives the same values in those columns as reading all.

@@ -327,7 +327,12 @@ async fn list(
         }
         progress.page(id, body.len());
         last_sent = Some(body.clone());
-        let page = Page { cluster: cluster.identity.clone(), body, label_selector: target.label_selector.clone() };
+        let page = Page {
+            cluster: cluster.identity.clone(),
+            body,
+            label_selector: target.label_selector.clone(),
+            objects: None,
+        };
         if pages.send(Ok(page)).await.is_err() {
             return Ok(false);
         }

@@ -226,7 +226,7 @@ impl Snapshot {
                 }
             });
             let body = list_body(&api_version, &list_kind, "{}", items);
-            Ok(Page { cluster: cluster.clone(), body, label_selector })
+            Ok(Page { cluster: cluster.clone(), body, label_selector, objects: None })
         }))
     }
 }

@@ -243,7 +243,7 @@ impl Planner {
                         .map(|(name, scan, ..)| {
                             let page = &page;
                             let span = table_span(name);
-                            threads.spawn(move || span.in_scope(|| scan.rows(&page.body, &page.cluster)))
+                            threads.spawn(move || span.in_scope(|| scan.page_rows(page)))
                         })
                         .collect();
                     running
@@ -252,7 +252,7 @@ impl Planner {
                         .collect()
                 })
             } else {
-                converting.iter_mut().map(|(_, scan, ..)| scan.rows(&page.body, &page.cluster)).collect()
+                converting.iter_mut().map(|(_, scan, ..)| scan.page_rows(&page)).collect()
             };
             for ((_, _, kept, kept_bytes), rows) in converting.iter_mut().zip(converted) {
                 let bytes = kept.extend(&rows.map_err(module_error)?);

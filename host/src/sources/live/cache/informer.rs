@@ -30,6 +30,7 @@ use super::CacheConfig;
 use super::object::{Codec, Kept};
 use crate::schema::ApiResource;
 use crate::sources::PAGE_SIZE;
+use crate::sources::row_memo::{RowBudget, RowMemo};
 
 /// An object's place in API-server order: namespace, then name.
 pub(crate) type Key = (String, String);
@@ -124,6 +125,8 @@ pub(crate) struct Informer {
     used: Arc<AtomicUsize>,
     /// Bumped at every change of phase, for scans waiting on one.
     changed: watch::Sender<u64>,
+    /// Tables' rows of its objects, reused while the objects are unchanged.
+    pub(crate) rows: Arc<RowMemo>,
 }
 
 impl Informer {
@@ -133,6 +136,7 @@ impl Informer {
         resource: ApiResource,
         config: CacheConfig,
         used: Arc<AtomicUsize>,
+        rows: Arc<RowBudget>,
     ) -> Arc<Informer> {
         let retention =
             resource.is_events().then_some(Retention { age: config.events_retention, count: config.events_retained });
@@ -154,6 +158,7 @@ impl Informer {
                 stopped_at: None,
             }),
             changed: watch::Sender::new(0),
+            rows: Arc::new(RowMemo::new(rows)),
         });
         let span = tracing::info_span!("watch", resource = %informer.resource);
         tokio::spawn(tracing::Instrument::instrument(keep(informer.clone(), cluster, config), span));
@@ -251,7 +256,7 @@ impl Informer {
 
     /// Whether the cache holds more than its budget.
     fn over_budget(&self, config: &CacheConfig) -> bool {
-        self.used.load(Ordering::Relaxed) > config.max_bytes
+        self.used.load(Ordering::Relaxed) > config.object_bytes()
     }
 }
 
@@ -269,7 +274,7 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
         informer.set_phase(Phase::Listing);
         // A relist replaces the objects: what they held is not counted twice.
         let held = informer.state().bytes;
-        let room = config.max_bytes.saturating_sub(informer.used.load(Ordering::Relaxed).saturating_sub(held));
+        let room = config.object_bytes().saturating_sub(informer.used.load(Ordering::Relaxed).saturating_sub(held));
         match list(&informer, &cluster, room).await {
             Ok(Listed { objects, resource_version, bytes, json_bytes }) => {
                 let mut state = informer.state();
@@ -375,9 +380,10 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
         informer.drop_objects(Phase::GaveUp);
     } else {
         tracing::warn!(
-            "{} would take the watch cache past its budget of {} MiB (--watch-cache-memory); scans list it \
-             instead for the next {} s",
+            "{} would take the watch cache past the {} MiB its objects may hold (of --watch-cache-memory's {} \
+             MiB); scans list it instead for the next {} s",
             informer.resource,
+            config.object_bytes() >> 20,
             config.max_bytes >> 20,
             config.idle.as_secs()
         );

@@ -24,11 +24,16 @@ use super::answer;
 use super::{ClusterClient, RequestError};
 use crate::schema::ApiResource;
 use crate::sources::list_body::write_list;
+use crate::sources::row_memo::{PageObjects, RowBudget};
 use crate::sources::{PAGE_SIZE, Page, Selection, SourceError};
 
 /// The cache's budget unless configured: the objects of a cluster of about 30 000 typical
 /// pods and their nodes.
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
+
+/// Tables' rows kept for reuse take at most this fraction of the cache's budget; its objects
+/// the rest.
+const ROWS_SHARE: usize = 5;
 
 /// How the watch cache behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,8 +47,9 @@ pub struct CacheConfig {
     pub wait: Duration,
     /// `timeoutSeconds` of each WATCH request: the server ends it then, and it is resumed.
     pub watch_timeout: Duration,
-    /// Bytes of objects the cache holds at most, over every cluster and resource; a resource
-    /// that would take it past this is listed instead.
+    /// Bytes the cache holds at most, over every cluster and resource: objects, and up to a
+    /// fifth of it tables' rows kept for reuse. A resource whose objects would take it past
+    /// its share is listed instead; rows that would not fit are not kept.
     pub max_bytes: usize,
     /// How long an Event the API server expired (deleted) is still served, so that a
     /// scheduled query reports an event that came and went since the last one.
@@ -69,6 +75,16 @@ impl Default for CacheConfig {
 }
 
 impl CacheConfig {
+    /// Bytes of objects the cache holds at most: what `max_bytes` leaves to them.
+    pub(crate) fn object_bytes(&self) -> usize {
+        self.max_bytes - self.row_bytes()
+    }
+
+    /// Bytes of tables' rows kept for reuse at most: a fifth of `max_bytes`.
+    fn row_bytes(&self) -> usize {
+        self.max_bytes / ROWS_SHARE
+    }
+
     /// Whether scans of `resource` may be served from the cache.
     fn caches(&self, resource: &ApiResource) -> bool {
         !resource.lists_metadata_only()
@@ -82,11 +98,14 @@ pub(crate) struct WatchCache {
     informers: Mutex<HashMap<(String, ApiResource), Arc<Informer>>>,
     /// Bytes of objects held by every informer.
     used: Arc<AtomicUsize>,
+    /// Bytes of tables' rows kept by every informer, for reuse.
+    rows: Arc<RowBudget>,
 }
 
 impl WatchCache {
     pub(crate) fn new(config: CacheConfig) -> Self {
-        WatchCache { config, informers: Mutex::new(HashMap::new()), used: Arc::default() }
+        let rows = RowBudget::new(config.row_bytes());
+        WatchCache { config, informers: Mutex::new(HashMap::new()), used: Arc::default(), rows }
     }
 
     /// Whether a scan of `resource` narrowed by `selection` is served from the cache: a
@@ -115,7 +134,13 @@ impl WatchCache {
                 return informer.clone();
             }
         }
-        let informer = Informer::start(cluster.clone(), resource.clone(), self.config.clone(), self.used.clone());
+        let informer = Informer::start(
+            cluster.clone(),
+            resource.clone(),
+            self.config.clone(),
+            self.used.clone(),
+            self.rows.clone(),
+        );
         informers.insert(key, informer.clone());
         informer
     }
@@ -139,6 +164,8 @@ impl WatchCache {
                     "objects": state.objects.len(),
                     "expiredEvents": state.expired.len(),
                     "bytes": state.bytes,
+                    "rowBytes": informer.rows.bytes(),
+                    "objectsReused": informer.rows.reused(),
                     "resourceVersion": state.resource_version,
                     "lists": state.lists,
                     "watchRequests": state.watches,
@@ -191,6 +218,7 @@ impl WatchCache {
                 state.watches
             );
             let limit = selection.limit.unwrap_or(usize::MAX);
+            let complete = selection.is_everything();
             // Expired Events after the live objects, oldest first.
             let expired = state.expired.iter().map(|e| (&e.key, &e.object));
             let objects: Vec<Arc<Kept>> = state
@@ -201,6 +229,11 @@ impl WatchCache {
                 .take(limit)
                 .map(|(_, o)| o.clone())
                 .collect();
+            if complete {
+                // Rows of objects that are gone (deleted, or replaced by a newer version) are
+                // never read again.
+                informer.rows.retain(&objects.iter().map(|o| o.id()).collect());
+            }
             (objects, state.resource_version.clone())
         };
         let (api_version, kind) = resource.list_kind();
@@ -215,11 +248,21 @@ impl WatchCache {
         for chunk in objects.chunks(PAGE_SIZE) {
             // The List an API server would send, each object decompressed into it in place.
             let items_len = chunk.iter().map(|o| o.json_len() + 1).sum();
-            let body = write_list(&api_version, &kind, &metadata, items_len, chunk, |o, out| reader.append(o, out))
-                .map_err(|e| failed(RequestError::Cache(e)))?;
+            let mut spans = Vec::with_capacity(chunk.len());
+            let written = write_list(&api_version, &kind, &metadata, items_len, chunk, Some(&mut spans), |o, out| {
+                reader.append(o, out)
+            })
+            .map_err(|e| failed(RequestError::Cache(e)))?;
             // As a listed page is: ConfigMaps lose the annotations that copy their data.
-            let body = answer::page(resource, body, false).map_err(|e| failed(e.into()))?;
-            if pages.send(Ok(Page::new(cluster.identity.clone(), body))).await.is_err() {
+            let body = answer::page(resource, written.clone(), false).map_err(|e| failed(e.into()))?;
+            let mut page = Page::new(cluster.identity.clone(), body);
+            // Rows are reused by where objects are in the page as written; a page rewritten
+            // since (ConfigMaps) is converted whole.
+            if page.body.as_ptr() == written.as_ptr() && page.body.len() == written.len() {
+                let ids = chunk.iter().map(|o| o.id()).collect();
+                page.objects = Some(Arc::new(PageObjects { ids, spans, memo: informer.rows.clone() }));
+            }
+            if pages.send(Ok(page)).await.is_err() {
                 break;
             }
         }

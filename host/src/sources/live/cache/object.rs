@@ -7,6 +7,7 @@
 //! table takes to convert it.
 
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::value::RawValue;
@@ -26,14 +27,26 @@ const DICTIONARY_BYTES: usize = 64 << 10;
 /// the training seconds, and a few hundred objects teach it what they share.
 const TRAINING_BYTES: usize = 4 << 20;
 
+/// Identities of kept objects: one per object version received, never reused in a process.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
 /// One object as kept.
 pub(crate) struct Kept {
     packed: Box<[u8]>,
     /// Bytes of its JSON, to read it back in one allocation.
     json_len: usize,
+    /// This version's identity, by which tables' rows of it are reused
+    /// ([`RowMemo`](crate::sources::row_memo::RowMemo)).
+    id: u64,
 }
 
 impl Kept {
+    /// This version's identity: another version of the object, even with the same content,
+    /// is another object.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Bytes held.
     pub(crate) fn bytes(&self) -> usize {
         self.packed.len()
@@ -83,7 +96,8 @@ impl Codec {
         let rewritten = without_managed_fields(object);
         let json = rewritten.as_deref().unwrap_or(object);
         let packed = self.compressor.lock().unwrap_or_else(PoisonError::into_inner).compress(json.as_bytes())?;
-        Ok(Arc::new(Kept { packed: packed.into_boxed_slice(), json_len: json.len() }))
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Arc::new(Kept { packed: packed.into_boxed_slice(), json_len: json.len(), id }))
     }
 
     /// A reader of kept objects, for one scan.
