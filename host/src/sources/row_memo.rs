@@ -166,6 +166,21 @@ impl RowMemo {
         }
     }
 
+    /// Whether rows of `objects` objects with `cells` bytes of cells could be kept for `key`
+    /// now, counting the room [`RowMemo::keep`] would make: when not, a scan need not copy
+    /// them out.
+    pub fn has_room(&self, key: &RowsKey, objects: usize, cells: usize) -> bool {
+        let needed = objects.saturating_mul(ENTRY_OVERHEAD).saturating_add(cells);
+        let free = self.budget.max.saturating_sub(self.budget.used());
+        if needed <= free {
+            return true;
+        }
+        let tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
+        let evictable: usize =
+            tables.iter().filter(|(k, t)| *k != key && t.last_used.elapsed() >= PROTECTED).map(|(_, t)| t.bytes).sum();
+        needed <= free.saturating_add(evictable)
+    }
+
     /// Drops the rows of every object not in `ids`: the objects a complete scan found.
     pub fn retain(&self, ids: &HashSet<u64>) {
         let mut tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
@@ -287,6 +302,8 @@ mod tests {
         assert!(memo.find(&key("b"), &[1])[0].is_none());
         assert!(memo.find(&key("a"), &[1])[0].is_some() && memo.find(&key("c"), &[1])[0].is_some());
         // Rows larger than the whole budget are not kept, and drop nothing of the table itself.
+        assert!(!memo.has_room(&key("c"), 1, 10 * one));
+        assert!(memo.has_room(&key("c"), 0, 0));
         memo.keep(&key("c"), vec![(2, rows(10 * one))]);
         assert!(memo.find(&key("c"), &[2])[0].is_none());
         assert_eq!(budget.used(), 3 * one);

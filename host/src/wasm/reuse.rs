@@ -44,7 +44,13 @@ impl Scan {
             }
             Some(converted)
         };
-        let fresh = converted.as_ref().map(|c| split(c, &missing, &objects.ids)).unwrap_or_default();
+        let fresh = match &converted {
+            // Rows that could not be kept are not copied out, unless the page needs them.
+            Some(c) if !all_missing || objects.memo.has_room(&key, missing.len(), c.rows.bytes()) => {
+                split(c, &missing, &objects.ids)
+            }
+            _ => Vec::new(),
+        };
         let rows = match converted {
             // Nothing was reused: the rows are the table's, as they came.
             Some(converted) if all_missing => Ok(converted.rows),

@@ -218,7 +218,6 @@ impl WatchCache {
                 state.watches
             );
             let limit = selection.limit.unwrap_or(usize::MAX);
-            let complete = selection.is_everything();
             // Expired Events after the live objects, oldest first.
             let expired = state.expired.iter().map(|e| (&e.key, &e.object));
             let objects: Vec<Arc<Kept>> = state
@@ -229,13 +228,13 @@ impl WatchCache {
                 .take(limit)
                 .map(|(_, o)| o.clone())
                 .collect();
-            if complete {
-                // Rows of objects that are gone (deleted, or replaced by a newer version) are
-                // never read again.
-                informer.rows.retain(&objects.iter().map(|o| o.id()).collect());
-            }
             (objects, state.resource_version.clone())
         };
+        if selection.is_everything() {
+            // Rows of objects that are gone (deleted, or replaced by a newer version) are
+            // never read again.
+            informer.rows.retain(&objects.iter().map(|o| o.id()).collect());
+        }
         let (api_version, kind) = resource.list_kind();
         let metadata = serde_json::json!({ "resourceVersion": version }).to_string();
         let failed = |source: RequestError| SourceError::Cluster {
