@@ -98,6 +98,14 @@ struct TableRows {
     last_used: Instant,
 }
 
+impl TableRows {
+    /// Whether these rows may be dropped to make room for `key`'s: another table's, not
+    /// read within [`PROTECTED`].
+    fn droppable_for(&self, own: &RowsKey, key: &RowsKey) -> bool {
+        own != key && self.last_used.elapsed() >= PROTECTED
+    }
+}
+
 /// The rows kept for the objects of one resource of one cluster.
 pub struct RowMemo {
     tables: Mutex<HashMap<RowsKey, TableRows>>,
@@ -130,6 +138,9 @@ impl RowMemo {
     /// resource's other tables read least recently (not within the last ten minutes); what
     /// still does not fit is not kept.
     pub fn keep(&self, key: &RowsKey, rows: Vec<(u64, ObjectRows)>) {
+        if rows.is_empty() {
+            return;
+        }
         let mut tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
         let needed: usize = rows.iter().map(|(_, r)| r.bytes()).sum();
         if needed > self.budget.max {
@@ -139,7 +150,7 @@ impl RowMemo {
         while !self.budget.take(needed) {
             let oldest = tables
                 .iter()
-                .filter(|(k, t)| *k != key && t.bytes > 0 && t.last_used.elapsed() >= PROTECTED)
+                .filter(|(k, t)| t.bytes > 0 && t.droppable_for(k, key))
                 .min_by_key(|(_, t)| t.last_used)
                 .map(|(k, _)| k.clone());
             let Some(oldest) = oldest else {
@@ -176,8 +187,7 @@ impl RowMemo {
             return true;
         }
         let tables = self.tables.lock().unwrap_or_else(PoisonError::into_inner);
-        let evictable: usize =
-            tables.iter().filter(|(k, t)| *k != key && t.last_used.elapsed() >= PROTECTED).map(|(_, t)| t.bytes).sum();
+        let evictable: usize = tables.iter().filter(|(k, t)| t.droppable_for(k, key)).map(|(_, t)| t.bytes).sum();
         needed <= free.saturating_add(evictable)
     }
 
