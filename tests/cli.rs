@@ -213,13 +213,37 @@ fn tables_and_schema_commands() {
 
 #[test]
 fn built_in_tables_start_precompiled_and_compile_nothing() {
-    let cache = common::scratch("cli_builtin_cache").join("cache");
-    let out = common::kubequery().env("KUBEQUERY_CACHE_DIR", &cache).args(["tables"]).output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let tables = String::from_utf8_lossy(&out.stdout).lines().count();
-    assert_eq!(tables, 52, "every built-in table is served: kubequery 1.1.1's 51 and kubequery_cache");
-    // Nothing was compiled, so the cache was not even opened: a read-only home is fine.
-    assert!(!cache.exists(), "the built-in tables' embedded native code was refused and compiled into {cache:?}");
+    let scratch = common::scratch("cli_builtin_cache");
+    let cache = scratch.join("cache");
+    let tables = |cache: &std::path::Path| {
+        let out = common::kubequery().env("KUBEQUERY_CACHE_DIR", cache).args(["tables"]).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tables = String::from_utf8_lossy(&out.stdout).lines().count();
+        assert_eq!(tables, 52, "every built-in table is served: kubequery 1.1.1's 51 and kubequery_cache");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let files = || -> Vec<String> {
+        fs::read_dir(&cache)
+            .expect("cache dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect()
+    };
+    for start in ["first", "second"] {
+        tables(&cache);
+        // Nothing was compiled: the cache holds only what the first start remembered of the
+        // tables, so that the next ones load each table's code when a statement scans it.
+        let files = files();
+        assert!(
+            files.len() == 1
+                && files[0].starts_with("builtin-tables-")
+                && std::path::Path::new(&files[0]).extension().is_some_and(|e| e == "json"),
+            "{start} start: the built-in tables' embedded native code was refused and compiled into {cache:?}: {files:?}"
+        );
+    }
+    // A cache directory that cannot be made (a read-only home) costs time, and is not worth a word.
+    fs::write(scratch.join("a-file"), "").expect("write");
+    let stderr = tables(&scratch.join("a-file").join("cache"));
+    assert!(stderr.is_empty(), "{stderr}");
 }
 
 #[test]
@@ -237,7 +261,9 @@ fn second_start_uses_the_compile_cache_for_other_tables() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         fs::read_dir(&cache)
             .expect("cache dir exists")
-            .map(|e| e.expect("entry").metadata().expect("meta").modified().expect("mtime"))
+            .map(|e| e.expect("entry"))
+            .filter(|e| e.path().extension().is_some_and(|e| e == "cwasm"))
+            .map(|e| e.metadata().expect("meta").modified().expect("mtime"))
             .collect::<Vec<_>>()
     };
     let first = start();

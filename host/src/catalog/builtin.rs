@@ -5,6 +5,10 @@
 //! was compiled by this wasmtime with this configuration for features this CPU has. Only
 //! when it was not (the binary was built on a machine with CPU features this one lacks, or
 //! cross-compiled) are the components compiled, once, into the compile cache.
+//!
+//! Once a start has loaded every table from its embedded code, later starts of the same
+//! binary take the tables' descriptions from the cache (`known`) and load each component at
+//! its first scan.
 
 use std::io::Read;
 use std::ops::Range;
@@ -14,7 +18,8 @@ use std::thread;
 
 use wasmtime::component::Component;
 
-use crate::wasm::{LoadError, Origin, Runtime, TableComponent};
+use super::known;
+use crate::wasm::{Described, LoadError, Origin, Runtime, TableComponent};
 
 /// A component embedded in the binary.
 pub struct Builtin {
@@ -60,25 +65,83 @@ enum Native {
 /// A built-in table as loaded, and how it got its native code.
 type Loaded = Result<(TableComponent, Native), LoadError>;
 
-/// Loads every built-in table, a frame of native code per thread at a time: each thread
+/// Every built-in table: described as an earlier start of this binary remembered them, each
+/// loaded at its first scan; or, without such a memory, loaded now (and remembered when each
+/// took its embedded code).
+pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadError>> {
+    let sha256s: Vec<&str> = BUILTIN_TABLES.iter().map(|b| b.sha256).collect();
+    if NATIVE.is_some()
+        && let Some(described) = known::recall(runtime, &sha256s)
+    {
+        return BUILTIN_TABLES
+            .iter()
+            .zip(described)
+            .map(|(builtin, described)| Ok(deferred(runtime, builtin, described)))
+            .collect();
+    }
+    let loaded = load_now(runtime);
+    let embedded: Option<Vec<Described>> = loaded
+        .iter()
+        .map(|t| t.as_ref().ok().filter(|(_, how)| *how == Native::Embedded).map(|(t, _)| t.describe()))
+        .collect();
+    if let Some(described) = embedded {
+        known::remember(runtime, &sha256s, &described);
+    }
+    loaded.into_iter().map(|table| table.map(|(table, _)| table)).collect()
+}
+
+/// A built-in table known by its description, whose embedded code is loaded at its first
+/// scan.
+fn deferred(runtime: &Runtime, builtin: &'static Builtin, described: Described) -> TableComponent {
+    let origin = Origin::Builtin(builtin.name);
+    let (engine, schema_limits) = (runtime.engine.clone(), runtime.limits);
+    let limits = runtime.limits_for(&described.schema.name);
+    let load: crate::wasm::Loader = {
+        let engine = engine.clone();
+        Box::new(move || {
+            let origin = Origin::Builtin(builtin.name);
+            let component = native_code(builtin).and_then(|code| {
+                // SAFETY: `code` is what build.rs got from `Engine::precompile_component`,
+                // embedded in this binary at build time: as trusted as the binary's own code.
+                unsafe { Component::deserialize(&engine, &code) }
+            });
+            let component = component.map_err(|e| LoadError::Compile { origin: origin.clone(), source: e.into() })?;
+            crate::wasm::admit(&engine, &schema_limits, &component, origin, |_| limits)
+        })
+    };
+    TableComponent::deferred(described, origin, engine, limits, load)
+}
+
+/// The embedded native code of one built-in table, streamed out of its frame.
+fn native_code(builtin: &Builtin) -> wasmtime::Result<Vec<u8>> {
+    let frame = NATIVE
+        .and_then(|frames| frames.get(builtin.frame))
+        .ok_or_else(|| wasmtime::format_err!("this binary embeds no native code"))?;
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(frame.zstd)?;
+    std::io::copy(&mut (&mut decoder).take(builtin.native.start as u64), &mut std::io::sink())?;
+    let mut code = vec![0; builtin.native.len()];
+    decoder.read_exact(&mut code)?;
+    Ok(code)
+}
+
+/// Loads every built-in table now, a frame of native code per thread at a time: each thread
 /// streams its frame's code out of the compressed bytes, hands each table's to the engine
 /// (which copies it into executable memory) and makes a table of it (type-check,
 /// instantiate, read the schema).
-pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadError>> {
+fn load_now(runtime: &Runtime) -> Vec<Loaded> {
     let wasm = OnceLock::new();
     let wasm_of = |builtin: &Builtin| &wasm.get_or_init(|| WASM.unpack())[builtin.wasm.clone()];
     let refused = AtomicBool::new(false);
     let groups = groups();
     let next = AtomicUsize::new(0);
     let workers = thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, groups.len().max(1));
-    let mut loaded: Vec<(usize, Result<TableComponent, LoadError>)> = thread::scope(|scope| {
+    let mut loaded: Vec<(usize, Loaded)> = thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| {
                     let mut loaded = Vec::new();
                     while let Some(group) = groups.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let results = load_group(runtime, group.clone(), &refused, &wasm_of);
-                        loaded.extend(results.into_iter().map(|(index, table)| (index, table.map(|(t, _)| t))));
+                        loaded.extend(load_group(runtime, group.clone(), &refused, &wasm_of));
                     }
                     loaded
                 })
@@ -160,6 +223,8 @@ fn embedded(runtime: &Runtime, builtin: &Builtin, code: &[u8]) -> Option<Compone
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::wasm::Limits;
 
@@ -201,5 +266,100 @@ mod tests {
         config.epoch_interruption(false);
         let foreign = wasmtime::Engine::new(&config).expect("engine").precompile_component(&wasm[builtin.wasm.clone()]);
         assert!(embedded(&runtime, builtin, &foreign.expect("compiles")).is_none());
+    }
+
+    /// A cache directory of its own, emptied.
+    fn cache_dir(test: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("kubequery-known-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    /// The one file `known` wrote in `dir`.
+    fn remembered(dir: &std::path::Path) -> std::path::PathBuf {
+        let files: Vec<_> = std::fs::read_dir(dir).expect("cache dir").flatten().map(|f| f.path()).collect();
+        let known: Vec<_> = files.into_iter().filter(|f| f.to_string_lossy().contains("builtin-tables-")).collect();
+        assert_eq!(known.len(), 1, "{known:?}");
+        known[0].clone()
+    }
+
+    /// The rows of the demo's pods, scanned through `table`.
+    fn pod_rows(table: &Arc<TableComponent>) -> Result<Vec<Vec<crate::schema::Cell>>, crate::wasm::ScanError> {
+        use crate::sources::{DataSource, Selection};
+        let demo = crate::sources::snapshot::Snapshot::demo(None);
+        let page = demo.pages(&table.schema.name, &table.schema.source, &Selection::default()).next().expect("a page");
+        let page = page.expect("the demo's page");
+        let rows = table.scan()?.rows(&page.body, &page.cluster)?;
+        Ok((0..rows.len()).map(|r| rows.row(r)).collect())
+    }
+
+    /// The built-in tables as a start with the cache `dir` gets them.
+    fn start(dir: &std::path::Path) -> Vec<TableComponent> {
+        let runtime = Runtime::new(Some(dir.to_path_buf()), Limits::default()).expect("runtime");
+        load_all(&runtime).into_iter().map(|t| t.expect("loads")).collect()
+    }
+
+    /// A first start with a cache of its own: the cache and the file it remembered.
+    fn first_start(test: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+        let dir = cache_dir(test);
+        start(&dir);
+        let file = remembered(&dir);
+        (dir, file)
+    }
+
+    #[test]
+    fn a_second_start_declares_the_tables_it_remembers_and_loads_each_at_its_first_scan() {
+        let dir = cache_dir("second-start");
+        let eager = start(&dir);
+        remembered(&dir);
+        let lazy = start(&dir);
+        assert_eq!(lazy.len(), eager.len());
+        for (lazy, eager) in lazy.iter().zip(&eager) {
+            assert_eq!(lazy.describe(), eager.describe());
+            assert!(!lazy.is_loaded(), "{} was loaded before any scan", lazy.schema.name);
+        }
+        let pods = |tables: Vec<TableComponent>| {
+            Arc::new(tables.into_iter().find(|t| t.schema.name == "kubernetes_pods").expect("pods"))
+        };
+        let (lazy, eager) = (pods(lazy), pods(eager));
+        let rows = pod_rows(&lazy).expect("the deferred table scans");
+        assert!(!rows.is_empty());
+        assert_eq!(rows, pod_rows(&eager).expect("scans"));
+        assert!(lazy.is_loaded(), "loaded at its first scan");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_remembered_table_whose_component_differs_fails_its_scan_and_says_why() {
+        let (dir, file) = first_start("altered");
+        // Someone with this user's rights renames a column of the pods table.
+        let mut described: Vec<serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(&file).expect("readable")).expect("JSON");
+        let pods = described.iter_mut().find(|d| d["schema"]["name"] == "kubernetes_pods").expect("pods remembered");
+        let column = pods["schema"]["columns"].as_array_mut().and_then(|c| c.last_mut()).expect("a column");
+        column["name"] = "renamed".into();
+        std::fs::write(&file, serde_json::to_vec(&described).expect("JSON")).expect("writable");
+
+        let tables: std::collections::HashMap<String, Arc<TableComponent>> =
+            start(&dir).into_iter().map(|t| (t.schema.name.clone(), Arc::new(t))).collect();
+        let table = |name: &str| tables[name].clone();
+        let Err(error) = pod_rows(&table("kubernetes_pods")) else { panic!("the altered table scanned") };
+        let error = error.to_string();
+        assert!(error.contains("kubernetes_pods") && error.contains("not the table kubequery remembered"), "{error}");
+        assert!(error.contains("builtin-tables"), "{error}");
+        // The others are untouched.
+        pod_rows(&table("kubernetes_pod_containers")).expect("an unaltered table scans");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_unreadable_memory_is_ignored_and_the_tables_load_at_start() {
+        let (dir, file) = first_start("unreadable");
+        std::fs::write(&file, b"{ not json").expect("writable");
+        for table in start(&dir) {
+            assert!(table.is_loaded(), "{} loaded at start", table.schema.name);
+        }
+        assert_ne!(std::fs::read(remembered(&dir)).expect("rewritten"), b"{ not json", "remembered again");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

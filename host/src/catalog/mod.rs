@@ -2,6 +2,7 @@
 //! any third-party components loaded from files and admitted by the operator's [`Policy`].
 
 mod builtin;
+mod known;
 mod policy;
 mod third_party;
 

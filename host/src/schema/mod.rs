@@ -13,7 +13,7 @@ pub use columns::ColumnSet;
 pub use names::NameError;
 
 /// osquery column types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnType {
     Text,
     Integer,
@@ -40,7 +40,7 @@ impl fmt::Display for ColumnType {
 }
 
 /// osquery column options, plus whether TEXT holds JSON.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnOptions {
     pub index: bool,
     pub required: bool,
@@ -49,7 +49,7 @@ pub struct ColumnOptions {
 }
 
 /// How an equality constraint on a column can narrow the request for a table's input.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Pushdown {
     Namespace,
     Name,
@@ -57,7 +57,7 @@ pub enum Pushdown {
     LabelSelector,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     pub ty: ColumnType,
@@ -77,7 +77,7 @@ pub struct PathColumn {
 }
 
 /// A Kubernetes API resource a table lists.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ApiResource {
     pub group: String,
     pub version: String,
@@ -255,7 +255,7 @@ fn is_core_group(group: &str) -> bool {
 }
 
 /// Where a table's input comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     Resource(ApiResource),
     Path(String),
@@ -272,7 +272,7 @@ impl fmt::Display for Source {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableSchema {
     pub name: String,
     pub description: String,

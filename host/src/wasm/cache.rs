@@ -77,6 +77,44 @@ impl CompileCache {
     }
 }
 
+impl CompileCache {
+    /// The bytes of the file `name` in the cache, when it is there and provably written by
+    /// this program (the same checks as compiled code).
+    pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {
+        let entry = self.dir.join(name);
+        match trusted(&entry) {
+            Ok(true) => fs::read(&entry).ok(),
+            Ok(false) => None,
+            Err(reason) => {
+                tracing::warn!("ignoring cache entry {}: {reason}", entry.display());
+                None
+            }
+        }
+    }
+
+    /// Writes the file `name` atomically, owner-only, and removes the other files whose
+    /// names start with `versions` and that were written over a day ago: earlier versions of
+    /// the same entry (of a binary since rebuilt), while two binaries sharing the cache keep
+    /// theirs.
+    pub(crate) fn write(&self, name: &str, bytes: &[u8], versions: &str) {
+        const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+        let entry = self.dir.join(name);
+        if let Err(e) = store(&entry, bytes) {
+            tracing::debug!("cannot write cache entry {}: {e}", entry.display());
+            return;
+        }
+        let Ok(files) = fs::read_dir(&self.dir) else { return };
+        for file in files.flatten() {
+            let file_name = file.file_name();
+            let file_name = file_name.to_string_lossy();
+            let age = file.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+            if file_name.starts_with(versions) && file_name != name && age.is_some_and(|age| age > STALE) {
+                let _ = fs::remove_file(file.path());
+            }
+        }
+    }
+}
+
 /// The effective user id.
 fn effective_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

@@ -2,6 +2,7 @@
 //! type-check once, read the schema.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
@@ -35,7 +36,80 @@ const ALLOWED_IMPORTS: &[&str] =
 pub(crate) enum Bindings {
     V0_1(v0_1::Pre),
     /// With the optional exports the component has (`path-columns`, `object-rows`).
-    V0_2(v0_2::Pre, std::sync::Arc<v0_2::Extensions>),
+    V0_2(v0_2::Pre, Arc<v0_2::Extensions>),
+}
+
+impl Bindings {
+    fn exports(&self) -> Exports {
+        match self {
+            Bindings::V0_1(_) => Exports::default(),
+            Bindings::V0_2(_, extensions) => {
+                Exports { path_columns: extensions.path_columns(), object_rows: extensions.object_rows() }
+            }
+        }
+    }
+}
+
+/// Which optional exports a component has: what the host asks of it beyond `rows`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Exports {
+    /// 0.2.1's `path-columns`: it computes columns the host adds by JSONPath.
+    pub path_columns: bool,
+    /// 0.2.2's `object-rows`: it says which rows came from which object.
+    pub object_rows: bool,
+}
+
+/// What a table is without its code: enough to declare it to SQLite and osquery and to plan
+/// its scans. A built-in table known from an earlier start is served from this until a
+/// statement scans it (`catalog::known`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Described {
+    pub schema: TableSchema,
+    /// The `kubequery:table` release it was built against, e.g. `0.2.0`.
+    pub wit_version: String,
+    pub exports: Exports,
+}
+
+/// Loads a component's code on its first scan.
+pub(crate) type Loader = Box<dyn Fn() -> Result<TableComponent, LoadError> + Send + Sync>;
+
+/// A table's type-checked bindings: at hand, or loaded on first use.
+pub(crate) struct Code {
+    bindings: OnceLock<Bindings>,
+    /// How to load the bindings, and what the table must turn out to be; `None` when they
+    /// were made at load time.
+    deferred: Option<(Loader, Described)>,
+    /// Held while loading, so that scans starting together load the component once.
+    loading: Mutex<()>,
+}
+
+impl Code {
+    fn ready(bindings: Bindings) -> Arc<Code> {
+        let cell = OnceLock::new();
+        let _ = cell.set(bindings);
+        Arc::new(Code { bindings: cell, deferred: None, loading: Mutex::new(()) })
+    }
+
+    /// The bindings, loading the component the first time. A component that loads but is
+    /// not the table it was described as is refused.
+    fn bindings(&self, origin: &Origin) -> Result<&Bindings, LoadError> {
+        if let Some(bindings) = self.bindings.get() {
+            return Ok(bindings);
+        }
+        let Some((load, described)) = &self.deferred else {
+            unreachable!("code without bindings is always deferred");
+        };
+        let _loading = self.loading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bindings) = self.bindings.get() {
+            return Ok(bindings);
+        }
+        let loaded = load()?;
+        if loaded.describe() != *described {
+            return Err(LoadError::NotAsDescribed { origin: origin.clone() });
+        }
+        let bindings = loaded.code.bindings.get().cloned().expect("a loaded table has its bindings");
+        Ok(self.bindings.get_or_init(|| bindings))
+    }
 }
 
 /// A loaded table component, ready to scan.
@@ -44,7 +118,8 @@ pub struct TableComponent {
     pub origin: Origin,
     /// The `kubequery:table` release it was built against, e.g. `0.2.0`.
     pub wit_version: String,
-    pub(crate) bindings: Bindings,
+    exports: Exports,
+    code: Arc<Code>,
     /// The columns the host appended to the component's own, which it computes by their
     /// JSONPaths (`path-columns`); the last ones of `schema.columns`.
     pub(crate) path_columns: Vec<PathColumn>,
@@ -65,7 +140,8 @@ impl TableComponent {
             schema,
             origin: self.origin.clone(),
             wit_version: self.wit_version.clone(),
-            bindings: self.bindings.clone(),
+            exports: self.exports,
+            code: self.code.clone(),
             path_columns,
             engine: self.engine.clone(),
             limits: self.limits,
@@ -75,13 +151,54 @@ impl TableComponent {
     /// Whether the component computes columns the host adds by JSONPath (it exports 0.2.1's
     /// `path-columns`).
     pub fn takes_path_columns(&self) -> bool {
-        matches!(&self.bindings, Bindings::V0_2(_, extensions) if extensions.path_columns())
+        self.exports.path_columns
     }
 
     /// Whether the component says which rows came from which object of a page (it exports
     /// 0.2.2's `object-rows`), so that its rows of unchanged objects can be reused.
     pub fn tells_object_rows(&self) -> bool {
-        matches!(&self.bindings, Bindings::V0_2(_, extensions) if extensions.object_rows())
+        self.exports.object_rows
+    }
+
+    /// The table without its code.
+    pub fn describe(&self) -> Described {
+        Described { schema: self.schema.clone(), wit_version: self.wit_version.clone(), exports: self.exports }
+    }
+
+    /// A table known by its description, whose code `load` loads at its first scan (and
+    /// refuses then unless it is the table `described`).
+    pub(crate) fn deferred(
+        described: Described,
+        origin: Origin,
+        engine: wasmtime::Engine,
+        limits: Limits,
+        load: Loader,
+    ) -> TableComponent {
+        TableComponent {
+            schema: described.schema.clone(),
+            origin,
+            wit_version: described.wit_version.clone(),
+            exports: described.exports,
+            code: Arc::new(Code {
+                bindings: OnceLock::new(),
+                deferred: Some((load, described)),
+                loading: Mutex::new(()),
+            }),
+            path_columns: Vec::new(),
+            engine,
+            limits,
+        }
+    }
+
+    /// Whether the component's code is loaded (a deferred table's, once scanned).
+    #[cfg(test)]
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.code.bindings.get().is_some()
+    }
+
+    /// The type-checked bindings, the component loaded first if it was deferred.
+    pub(crate) fn bindings(&self) -> Result<&Bindings, LoadError> {
+        self.code.bindings(&self.origin)
     }
 }
 
@@ -117,73 +234,89 @@ impl Runtime {
     /// Makes a compiled component a table: refuses forbidden imports, picks the bindings for
     /// its WIT version, type-checks it once and reads its schema.
     pub(crate) fn admit(&self, component: &Component, origin: Origin) -> Result<TableComponent, LoadError> {
-        let ty = component.component_type();
-        for (import, _) in ty.imports(&self.engine) {
-            if !ALLOWED_IMPORTS.iter().any(|allowed| import.starts_with(allowed)) {
-                return Err(LoadError::ForbiddenImport { origin, import: import.to_string() });
-            }
+        admit(&self.engine, &self.limits, component, origin, |table| self.limits_for(table))
+    }
+}
+
+/// [`Runtime::admit`] with the engine, the limits of the `schema()` call and the limits of
+/// each table's scans given: what a deferred built-in table's loader has of the runtime.
+pub(crate) fn admit(
+    engine: &wasmtime::Engine,
+    limits: &Limits,
+    component: &Component,
+    origin: Origin,
+    limits_for: impl FnOnce(&str) -> Limits,
+) -> Result<TableComponent, LoadError> {
+    let ty = component.component_type();
+    for (import, _) in ty.imports(engine) {
+        if !ALLOWED_IMPORTS.iter().any(|allowed| import.starts_with(allowed)) {
+            return Err(LoadError::ForbiddenImport { origin, import: import.to_string() });
         }
-        let exports: Vec<String> = ty.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
-        let wit_version = exports
-            .iter()
-            .find_map(|name| name.strip_prefix("kubequery:table/table@"))
-            .map(str::to_string)
-            .ok_or_else(|| LoadError::NotATable { origin: origin.clone(), exports: exports.join(", ") })?;
+    }
+    let exports: Vec<String> = ty.exports(engine).map(|(name, _)| name.to_string()).collect();
+    let wit_version = exports
+        .iter()
+        .find_map(|name| name.strip_prefix("kubequery:table/table@"))
+        .map(str::to_string)
+        .ok_or_else(|| LoadError::NotATable { origin: origin.clone(), exports: exports.join(", ") })?;
 
-        let mut linker = Linker::new(&self.engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
-            .and_then(|()| super::no_wait::shadow_poll(&mut linker))
-            .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
-        let link_error = |e: wasmtime::Error| LoadError::Link { origin: origin.clone(), source: e.into() };
-        let bindings = if same_minor(&wit_version, v0_2::VERSION) {
-            let pre = v0_2::pre(&mut linker, component).map_err(link_error)?;
-            let extensions = std::sync::Arc::new(v0_2::Extensions::of(&pre));
-            Bindings::V0_2(pre, extensions)
-        } else if same_minor(&wit_version, v0_1::VERSION) {
-            Bindings::V0_1(v0_1::pre(&mut linker, component).map_err(link_error)?)
-        } else {
-            return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
-        };
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        .and_then(|()| super::no_wait::shadow_poll(&mut linker))
+        .map_err(|e| LoadError::Link { origin: origin.clone(), source: e.into() })?;
+    let link_error = |e: wasmtime::Error| LoadError::Link { origin: origin.clone(), source: e.into() };
+    let bindings = if same_minor(&wit_version, v0_2::VERSION) {
+        let pre = v0_2::pre(&mut linker, component).map_err(link_error)?;
+        let extensions = Arc::new(v0_2::Extensions::of(&pre));
+        Bindings::V0_2(pre, extensions)
+    } else if same_minor(&wit_version, v0_1::VERSION) {
+        Bindings::V0_1(v0_1::pre(&mut linker, component).map_err(link_error)?)
+    } else {
+        return Err(LoadError::UnsupportedVersion { origin, found: wit_version, supported: supported_range() });
+    };
 
-        let schema = self.read_schema(&bindings, &origin)?;
-        schema.validate().map_err(|source| LoadError::InvalidSchema {
+    let schema = read_schema(engine, limits, &bindings, &origin)?;
+    schema.validate().map_err(|source| LoadError::InvalidSchema {
+        origin: origin.clone(),
+        table: schema.name.clone(),
+        source,
+    })?;
+    let limits = limits_for(&schema.name);
+    Ok(TableComponent {
+        schema,
+        origin,
+        wit_version,
+        exports: bindings.exports(),
+        code: Code::ready(bindings),
+        path_columns: Vec::new(),
+        engine: engine.clone(),
+        limits,
+    })
+}
+
+/// Calls the component's `schema()` in a store of its own.
+fn read_schema(
+    engine: &wasmtime::Engine,
+    limits: &Limits,
+    bindings: &Bindings,
+    origin: &Origin,
+) -> Result<TableSchema, LoadError> {
+    // What the component logs while it describes itself is about this file.
+    let _span = crate::report::component_span(origin).entered();
+    let mut store = new_store(engine, limits);
+    let result = match bindings {
+        Bindings::V0_1(pre) => pre.instantiate(&mut store).and_then(|instance| v0_1::schema(&instance, &mut store)),
+        Bindings::V0_2(pre, _) => pre.instantiate(&mut store).and_then(|instance| v0_2::schema(&instance, &mut store)),
+    };
+    result.map_err(|trap| {
+        // Told like a failed scan: a panic's message, a limit, a wait; never the backtrace.
+        let stderr = store.data_mut().flush_stderr();
+        let why = super::scan::classify(trap, store.data(), limits, &stderr);
+        LoadError::SchemaCall {
             origin: origin.clone(),
-            table: schema.name.clone(),
-            source,
-        })?;
-        let limits = self.limits_for(&schema.name);
-        Ok(TableComponent {
-            schema,
-            origin,
-            wit_version,
-            bindings,
-            path_columns: Vec::new(),
-            engine: self.engine.clone(),
-            limits,
-        })
-    }
-
-    /// Calls the component's `schema()` in a store of its own.
-    fn read_schema(&self, bindings: &Bindings, origin: &Origin) -> Result<TableSchema, LoadError> {
-        // What the component logs while it describes itself is about this file.
-        let _span = crate::report::component_span(origin).entered();
-        let mut store = new_store(&self.engine, &self.limits);
-        let result = match bindings {
-            Bindings::V0_1(pre) => pre.instantiate(&mut store).and_then(|instance| v0_1::schema(&instance, &mut store)),
-            Bindings::V0_2(pre, _) => {
-                pre.instantiate(&mut store).and_then(|instance| v0_2::schema(&instance, &mut store))
-            }
-        };
-        result.map_err(|trap| {
-            // Told like a failed scan: a panic's message, a limit, a wait; never the backtrace.
-            let stderr = store.data_mut().flush_stderr();
-            let why = super::scan::classify(trap, store.data(), &self.limits, &stderr);
-            LoadError::SchemaCall {
-                origin: origin.clone(),
-                reason: crate::text::printable(&why.to_string(), super::error::MAX_MESSAGE),
-            }
-        })
-    }
+            reason: crate::text::printable(&why.to_string(), super::error::MAX_MESSAGE),
+        }
+    })
 }
 
 /// A store for one use of a component: the sandbox, its memory cap and its first deadline.

@@ -50,6 +50,13 @@ pub enum LoadError {
     SchemaCall { origin: Origin, reason: String },
     #[error("{origin}: invalid schema for table {table:?}: {source}")]
     InvalidSchema { origin: Origin, table: String, source: SchemaError },
+    /// A built-in table served from what an earlier start remembered of it, whose component
+    /// turned out to be another table when it was loaded.
+    #[error(
+        "{origin}: is not the table kubequery remembered from an earlier start; the cache directory \
+         (KUBEQUERY_CACHE_DIR) holds a stale or altered builtin-tables file: delete it"
+    )]
+    NotAsDescribed { origin: Origin },
 }
 
 /// Why a table scan failed.
@@ -89,6 +96,9 @@ pub enum ScanErrorKind {
     Packed(#[source] super::packed::PackedError),
     #[error("cannot be instantiated: {}", chain(&**.0))]
     Instantiate(#[source] BoxError),
+    /// A built-in table's component loaded at its first scan, which failed.
+    #[error("cannot be loaded: {0}")]
+    Load(#[source] Box<LoadError>),
     #[error("refused a page: {0}; nothing of it reached the table")]
     Refused(crate::secrets::Refusal),
     #[error("scan was already stopped by an earlier failure")]

@@ -29,7 +29,7 @@ mod sandbox;
 mod scan;
 mod validate;
 
-pub use component::{Origin, TableComponent};
+pub use component::{Described, Exports, Origin, TableComponent};
 pub use error::{LoadError, RuntimeError, ScanError, ScanErrorKind};
 pub use packed::{PackedError, Rows};
 pub use pipeline::{ConvertedPage, Pipeline};
@@ -37,8 +37,10 @@ pub use runtime::{LimitOverrides, Limits, Runtime, default_cache_dir};
 pub use scan::{Scan, SkippedObject};
 pub use validate::{RowError, check_row};
 
+pub(crate) use component::{Loader, admit};
 #[cfg(test)]
-pub(crate) use config::{engine_config, sha256_hex};
+pub(crate) use config::engine_config;
+pub(crate) use config::{compatibility_key, sha256_hex};
 
 /// WIT package versions of `kubequery:table` this host loads, oldest first.
 pub const SUPPORTED_WIT_VERSIONS: &[&str] = &[bindings::v0_1::VERSION, bindings::v0_2::VERSION];

@@ -72,9 +72,11 @@ impl LimitOverrides {
 pub struct Runtime {
     pub(crate) engine: Engine,
     cache_dir: Option<PathBuf>,
-    /// Opened at the first compilation: a start that compiles nothing (the built-in tables
-    /// ship compiled) neither creates nor checks the directory.
-    cache: OnceLock<Option<CompileCache>>,
+    /// Opened on first use: by a compilation, or to read what an earlier start remembered of
+    /// the built-in tables (`catalog::known`). Why it could not be opened is said once, at
+    /// the first compilation: a start that compiles nothing needs no cache.
+    cache: OnceLock<Result<CompileCache, std::io::Error>>,
+    unusable_cache_said: std::sync::Once,
     /// The limits of every table that `table_limits` does not name.
     pub(crate) limits: Limits,
     table_limits: BTreeMap<String, LimitOverrides>,
@@ -108,7 +110,14 @@ impl Runtime {
             })
             .map_err(RuntimeError::Ticker)?;
 
-        Ok(Runtime { engine, cache_dir, cache: OnceLock::new(), limits, table_limits: BTreeMap::new() })
+        Ok(Runtime {
+            engine,
+            cache_dir,
+            cache: OnceLock::new(),
+            unusable_cache_said: std::sync::Once::new(),
+            limits,
+            table_limits: BTreeMap::new(),
+        })
     }
 
     /// Sets the limits of particular tables, over the defaults (`table_limits` in the
@@ -118,19 +127,30 @@ impl Runtime {
         self
     }
 
-    /// The compile cache, opened on first use; `None` without one, or when it is unusable
+    /// The compile cache, to compile into; `None` without one, or when it is unusable
     /// (said once, as a warning).
     pub(crate) fn cache(&self) -> Option<&CompileCache> {
-        self.cache
-            .get_or_init(|| {
-                let dir = self.cache_dir.clone()?;
-                CompileCache::open(dir.clone())
-                    .inspect_err(|e| {
-                        tracing::warn!("compiled-table cache {} is unusable, compiling in memory: {e}", dir.display());
-                    })
-                    .ok()
-            })
-            .as_ref()
+        let dir = self.cache_dir.as_ref()?;
+        match self.opened_cache()? {
+            Ok(cache) => Some(cache),
+            Err(e) => {
+                self.unusable_cache_said.call_once(|| {
+                    tracing::warn!("compiled-table cache {} is unusable, compiling in memory: {e}", dir.display());
+                });
+                None
+            }
+        }
+    }
+
+    /// The compile cache, to read or write anything but compiled code; `None` without one,
+    /// or when it is unusable (not said: nothing is lost but time).
+    pub(crate) fn cache_quietly(&self) -> Option<&CompileCache> {
+        self.opened_cache()?.as_ref().ok()
+    }
+
+    fn opened_cache(&self) -> Option<&Result<CompileCache, std::io::Error>> {
+        let dir = self.cache_dir.as_ref()?;
+        Some(self.cache.get_or_init(|| CompileCache::open(dir.clone())))
     }
 
     /// The limits of `table`'s scans.

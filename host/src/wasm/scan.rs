@@ -61,8 +61,9 @@ pub(super) struct Converted {
 impl TableComponent {
     /// Starts a scan.
     pub fn scan(self: &Arc<Self>) -> Result<Scan, ScanError> {
+        let bindings = self.bindings().map_err(|e| self.error(ScanErrorKind::Load(Box::new(e))))?;
         let mut store = self.new_store();
-        let instance = match &self.bindings {
+        let instance = match bindings {
             Bindings::V0_1(pre) => pre.instantiate(&mut store).map(Instance::V0_1),
             Bindings::V0_2(pre, extensions) => v0_2::instantiate(pre, extensions, &mut store).map(Instance::V0_2),
         }

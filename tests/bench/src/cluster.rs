@@ -9,6 +9,8 @@ use kubequery_fixture_apiserver::{FixtureServer, Store};
 pub struct Cluster {
     pub server: FixtureServer,
     pub kubeconfig: PathBuf,
+    /// The same cluster with `disable-compression: true`: pages travel uncompressed.
+    pub kubeconfig_without_gzip: PathBuf,
     pub pods: usize,
     pub nodes: usize,
     pub median_pod_bytes: usize,
@@ -25,5 +27,16 @@ pub fn serve(pods: usize, size: PodSize, dir: &Path) -> anyhow::Result<Cluster> 
     let server = FixtureServer::start(store).context("starting the fixture API server")?;
     let kubeconfig = dir.join(format!("kubeconfig-{pods}"));
     std::fs::write(&kubeconfig, server.kubeconfig("bench")).context("writing the kubeconfig")?;
-    Ok(Cluster { server, kubeconfig, pods, nodes: synthetic::node_count(pods), median_pod_bytes, pod_bytes })
+    let kubeconfig_without_gzip = dir.join(format!("kubeconfig-{pods}-without-gzip"));
+    std::fs::write(&kubeconfig_without_gzip, server.kubeconfig_without_compression("bench"))
+        .context("writing the kubeconfig")?;
+    Ok(Cluster {
+        server,
+        kubeconfig,
+        kubeconfig_without_gzip,
+        pods,
+        nodes: synthetic::node_count(pods),
+        median_pod_bytes,
+        pod_bytes,
+    })
 }

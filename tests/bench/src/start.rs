@@ -1,6 +1,7 @@
 //! Extension start-up: from launching `kubequery` the way osqueryd autoloads it until the
 //! (fake, tests/osquery/peer.py) osqueryd has its registration with every table — the first
-//! time ever (compiling every component) and with the compile cache warm.
+//! time (an empty cache: every table's code is loaded at start) and later (the tables are
+//! remembered, and each one's code is loaded at its first scan).
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
