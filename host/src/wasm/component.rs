@@ -73,42 +73,48 @@ pub struct Described {
 /// Loads a component's code on its first scan.
 pub(crate) type Loader = Box<dyn Fn() -> Result<TableComponent, LoadError> + Send + Sync>;
 
-/// A table's type-checked bindings: at hand, or loaded on first use.
-pub(crate) struct Code {
-    bindings: OnceLock<Bindings>,
-    /// How to load the bindings, and what the table must turn out to be; `None` when they
-    /// were made at load time.
-    deferred: Option<(Loader, Described)>,
-    /// Held while loading, so that scans starting together load the component once.
-    loading: Mutex<()>,
+/// A table's type-checked bindings: made when it was loaded, or at its first scan.
+pub(crate) enum Code {
+    Ready(Bindings),
+    Deferred {
+        load: Loader,
+        /// What the loaded component must describe itself as.
+        described: Box<Described>,
+        bindings: OnceLock<Bindings>,
+        /// Held while loading, so that scans starting together load the component once.
+        loading: Mutex<()>,
+    },
 }
 
 impl Code {
-    fn ready(bindings: Bindings) -> Arc<Code> {
-        let cell = OnceLock::new();
-        let _ = cell.set(bindings);
-        Arc::new(Code { bindings: cell, deferred: None, loading: Mutex::new(()) })
-    }
-
     /// The bindings, loading the component the first time. A component that loads but is
     /// not the table it was described as is refused.
     fn bindings(&self, origin: &Origin) -> Result<&Bindings, LoadError> {
-        if let Some(bindings) = self.bindings.get() {
+        let (load, described, bindings, loading) = match self {
+            Code::Ready(bindings) => return Ok(bindings),
+            Code::Deferred { load, described, bindings, loading } => (load, described, bindings, loading),
+        };
+        if let Some(bindings) = bindings.get() {
             return Ok(bindings);
         }
-        let Some((load, described)) = &self.deferred else {
-            unreachable!("code without bindings is always deferred");
-        };
-        let _loading = self.loading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(bindings) = self.bindings.get() {
+        let _loading = loading.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bindings) = bindings.get() {
             return Ok(bindings);
         }
         let loaded = load()?;
-        if loaded.describe() != *described {
+        if loaded.describe() != **described {
             return Err(LoadError::NotAsDescribed { origin: origin.clone() });
         }
-        let bindings = loaded.code.bindings.get().cloned().expect("a loaded table has its bindings");
-        Ok(self.bindings.get_or_init(|| bindings))
+        let Code::Ready(ready) = &*loaded.code else { unreachable!("admit makes tables whose code is ready") };
+        Ok(bindings.get_or_init(|| ready.clone()))
+    }
+
+    #[cfg(test)]
+    fn is_loaded(&self) -> bool {
+        match self {
+            Code::Ready(_) => true,
+            Code::Deferred { bindings, .. } => bindings.get().is_some(),
+        }
     }
 }
 
@@ -179,9 +185,10 @@ impl TableComponent {
             origin,
             wit_version: described.wit_version.clone(),
             exports: described.exports,
-            code: Arc::new(Code {
+            code: Arc::new(Code::Deferred {
+                load,
+                described: Box::new(described),
                 bindings: OnceLock::new(),
-                deferred: Some((load, described)),
                 loading: Mutex::new(()),
             }),
             path_columns: Vec::new(),
@@ -193,7 +200,7 @@ impl TableComponent {
     /// Whether the component's code is loaded (a deferred table's, once scanned).
     #[cfg(test)]
     pub(crate) fn is_loaded(&self) -> bool {
-        self.code.bindings.get().is_some()
+        self.code.is_loaded()
     }
 
     /// The type-checked bindings, the component loaded first if it was deferred.
@@ -287,7 +294,7 @@ pub(crate) fn admit(
         origin,
         wit_version,
         exports: bindings.exports(),
-        code: Code::ready(bindings),
+        code: Arc::new(Code::Ready(bindings)),
         path_columns: Vec::new(),
         engine: engine.clone(),
         limits,
