@@ -73,6 +73,7 @@ pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadErro
     if NATIVE.is_some()
         && let Some(described) = known::recall(runtime, &sha256s)
     {
+        tracing::debug!("built-in tables declared as an earlier start found them; each loads at its first scan");
         return BUILTIN_TABLES
             .iter()
             .zip(described)

@@ -46,10 +46,10 @@ pub struct GlobalArgs {
     /// Configuration file [default: /etc/kubequery/kubequery.yaml when it exists]
     #[arg(long, env = "KUBEQUERY_CONFIG", global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Where compiled third-party table components are cached (built-ins ship compiled) [default: $XDG_CACHE_HOME/kubequery or ~/.cache/kubequery]
+    /// Where compiled third-party table components are cached (built-ins ship compiled), and the built-in tables' schemas [default: $XDG_CACHE_HOME/kubequery or ~/.cache/kubequery]
     #[arg(long, env = "KUBEQUERY_CACHE_DIR", global = true, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
-    /// Compile third-party table components in memory at every start instead of caching them
+    /// Compile third-party table components in memory at every start instead of caching them, and load every built-in table at start
     #[arg(long, global = true)]
     no_cache: bool,
     /// Load every third-party table component (*.wasm) in DIR; repeatable [env: KUBEQUERY_TABLES_DIR, ':'-separated]
