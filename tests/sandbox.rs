@@ -6,7 +6,7 @@ use crate::common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sources::{DataSource, Selection};
 use kubequery::sql::Engine;
@@ -28,7 +28,7 @@ fn load(runtime: &Runtime, name: &str) -> Result<kubequery::wasm::TableComponent
 /// An engine serving the built-in tables plus `hostile` over the demo snapshot.
 fn engine_with(hostile: &str) -> Engine {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime, Loading::AtFirstScan).expect("built-ins load");
     catalog.add(load(&runtime, hostile).expect("hostile component loads")).expect("no clash");
     common::engine(&catalog, Arc::new(Snapshot::demo(None)))
 }
@@ -100,7 +100,7 @@ fn bytes_that_are_not_a_component_are_refused_with_the_file_name() {
 #[test]
 fn a_table_name_can_only_be_loaded_once() {
     let runtime = common::runtime(LIMITS);
-    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime, Loading::AtFirstScan).expect("built-ins load");
     catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect("first copy is accepted");
     let err = catalog.add(load(&runtime, "hostile_panic").expect("loads")).expect_err("second copy clashes");
     assert!(err.to_string().contains("defines table hostile_panic, which"), "{err}");
@@ -138,7 +138,7 @@ fn a_huge_panic_in_schema_is_bounded_and_escaped_and_other_tables_load() {
     assert!(message.contains("component panicked at spelled_source/src/lib.rs"), "{message}");
     assert!(message.contains("\\u{1b}]52;c;AAAA") && !message.contains("wasm backtrace"), "{message}");
     // The same runtime goes on loading and serving tables.
-    let mut catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let mut catalog = Catalog::builtin(&runtime, Loading::AtFirstScan).expect("built-ins load");
     catalog.add(load(&runtime, "hostile_panic").expect("another component loads")).expect("no clash");
     let engine = common::engine(&catalog, Arc::new(Snapshot::demo(None)));
     let rows = common::run(&engine, "SELECT count(*) AS n FROM kubernetes_pods").expect("queries work");
@@ -195,7 +195,7 @@ fn a_compiled_entry_planted_in_the_cache_is_not_trusted() {
 #[test]
 fn a_pipeline_adds_stores_only_within_its_memory_budget() {
     let runtime = common::runtime(LIMITS);
-    let catalog = Catalog::builtin(&runtime).expect("built-ins load");
+    let catalog = Catalog::builtin(&runtime, Loading::AtFirstScan).expect("built-ins load");
     let table = catalog.get("kubernetes_pods").expect("pods table");
     let demo = Snapshot::demo(None);
     let page = demo.pages("kubernetes_pods", &table.schema.source, &Selection::default()).next().expect("a page");

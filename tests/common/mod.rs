@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 
 // How host/build.rs builds components, shared.
 #[path = "../../host/build/guest.rs"]
@@ -73,7 +73,7 @@ pub fn runtime(limits: Limits) -> Runtime {
 }
 
 pub fn builtin_catalog() -> Catalog {
-    Catalog::builtin(&runtime(Limits::default())).expect("loading built-in tables")
+    Catalog::builtin(&runtime(Limits::default()), Loading::AtFirstScan).expect("loading built-in tables")
 }
 
 /// Rows of every statement, as JSON objects; columns the schema marks `json` are parsed.

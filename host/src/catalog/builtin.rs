@@ -18,7 +18,7 @@ use std::thread;
 
 use wasmtime::component::Component;
 
-use super::known;
+use super::{Loading, known};
 use crate::wasm::{Described, LoadError, Origin, Runtime, TableComponent};
 
 /// A component embedded in the binary.
@@ -68,9 +68,10 @@ type Loaded = Result<(TableComponent, Native), LoadError>;
 /// Every built-in table: described as an earlier start of this binary remembered them, each
 /// loaded at its first scan; or, without such a memory, loaded now (and remembered when each
 /// took its embedded code).
-pub(super) fn load_all(runtime: &Runtime) -> Vec<Result<TableComponent, LoadError>> {
+pub(super) fn load_all(runtime: &Runtime, loading: Loading) -> Vec<Result<TableComponent, LoadError>> {
     let sha256s: Vec<&str> = BUILTIN_TABLES.iter().map(|b| b.sha256).collect();
-    if NATIVE.is_some()
+    if loading == Loading::AtFirstScan
+        && NATIVE.is_some()
         && let Some(described) = known::recall(runtime, &sha256s)
     {
         tracing::debug!("built-in tables declared as an earlier start found them; each loads at its first scan");
@@ -252,7 +253,8 @@ mod tests {
         let mut config = crate::wasm::engine_config();
         config.epoch_interruption(false);
         let runtime = Runtime::with_config(&config, None, Limits::default()).expect("runtime");
-        let tables: Vec<TableComponent> = load_all(&runtime).into_iter().map(|t| t.expect("compiled")).collect();
+        let tables: Vec<TableComponent> =
+            load_all(&runtime, Loading::AtFirstScan).into_iter().map(|t| t.expect("compiled")).collect();
         let names: Vec<&str> = tables.iter().map(|t| t.schema.name.as_str()).collect();
         assert_eq!(names, BUILTIN_TABLES.iter().map(|b| b.name).collect::<Vec<_>>());
     }
@@ -297,7 +299,7 @@ mod tests {
     /// The built-in tables as a start with the cache `dir` gets them.
     fn start(dir: &std::path::Path) -> Vec<TableComponent> {
         let runtime = Runtime::new(Some(dir.to_path_buf()), Limits::default()).expect("runtime");
-        load_all(&runtime).into_iter().map(|t| t.expect("loads")).collect()
+        load_all(&runtime, Loading::AtFirstScan).into_iter().map(|t| t.expect("loads")).collect()
     }
 
     /// A first start with a cache of its own: the cache and the file it remembered.
@@ -327,6 +329,18 @@ mod tests {
         assert!(!rows.is_empty());
         assert_eq!(rows, pod_rows(&eager).expect("scans"));
         assert!(lazy.is_loaded(), "loaded at its first scan");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn loading_at_start_loads_every_table_even_when_they_are_remembered() {
+        // The osquery extension's memory budget counts the code of every table at start.
+        let (dir, _) = first_start("at-start");
+        let runtime = Runtime::new(Some(dir.clone()), Limits::default()).expect("runtime");
+        for table in load_all(&runtime, Loading::AtStart) {
+            let table = table.expect("loads");
+            assert!(table.is_loaded(), "{} loaded at start", table.schema.name);
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

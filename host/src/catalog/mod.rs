@@ -34,6 +34,17 @@ pub enum CatalogError {
 /// of every `k8s_*` table (docs/generic-tables.md).
 pub const GENERIC_TEMPLATE: &str = "kubequery_generic";
 
+/// When the built-in tables' code is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loading {
+    /// Each table's at its first scan, when an earlier start of this binary remembered the
+    /// tables (else all at start): a start costs only what its statements read.
+    AtFirstScan,
+    /// All at start, so that what the process holds when it starts serving includes every
+    /// table's code: what the osquery extension's memory budget counts as its baseline.
+    AtStart,
+}
+
 /// Tables by name.
 #[derive(Default)]
 pub struct Catalog {
@@ -43,11 +54,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Loads every built-in table (precompiled at build time; see `builtin`), and the
-    /// generic resource tables' component.
-    pub fn builtin(runtime: &Runtime) -> Result<Self, CatalogError> {
+    /// Every built-in table (precompiled at build time; see `builtin`), and the generic
+    /// resource tables' component, their code loaded as `loading` says.
+    pub fn builtin(runtime: &Runtime, loading: Loading) -> Result<Self, CatalogError> {
         let mut catalog = Catalog::default();
-        for table in builtin::load_all(runtime) {
+        for table in builtin::load_all(runtime, loading) {
             let table = table?;
             if table.schema.name == GENERIC_TEMPLATE {
                 catalog.generic = Some(Arc::new(table));

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Args;
 use kubequery::budget::{Bytes, default_budget};
+use kubequery::catalog::Loading;
 use kubequery::osquery::{CallLimits, ExtensionOptions, MAX_RESPONSE_BYTES, serve};
 use osquery_rust_ng::ShutdownReason;
 
@@ -52,7 +53,9 @@ pub struct ExtensionArgs {
 pub fn run(settings: Settings, args: &ExtensionArgs) -> anyhow::Result<ExitCode> {
     let memory_budget = args.memory_budget.or(settings.memory_budget).unwrap_or_else(default_budget);
     let settings = settings.for_extension(memory_budget);
-    let catalog = settings.catalog()?;
+    // The memory budget subtracts what the extension holds when it starts serving: that must
+    // include the code of every table osqueryd may call, not only of those called so far.
+    let catalog = settings.catalog(Loading::AtStart)?;
     let generic = args.generic_tables.or(settings.generic_tables).unwrap_or(false);
     let source = settings.source(Some(&catalog), generic)?;
     let mut tables: Vec<Arc<_>> = catalog.tables().cloned().collect();

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Args;
+use kubequery::catalog::Loading;
 use kubequery::output::{self, Format};
 use kubequery::sql::{Engine, QueryError};
 
@@ -25,7 +26,7 @@ pub struct QueryArgs {
 }
 
 pub fn run(settings: &Settings, args: &QueryArgs) -> anyhow::Result<ExitCode> {
-    let catalog = settings.catalog()?;
+    let catalog = settings.catalog(Loading::AtFirstScan)?;
     let source = settings.source(Some(&catalog), true)?;
     let tables: Vec<_> = catalog.tables().cloned().collect();
     let mut engine = Engine::new(&tables, source)?;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{GlobalArgs, SourceArgs};
 use kubequery::budget::Bytes;
-use kubequery::catalog::{Catalog, Policy};
+use kubequery::catalog::{Catalog, Loading, Policy};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{CacheConfig, DEFAULT_MAX_BYTES, LiveConfig, LiveSource};
 use kubequery::sources::snapshot::Snapshot;
@@ -195,10 +195,11 @@ impl Settings {
         Ok(runtime.with_table_limits(self.table_limits.clone()))
     }
 
-    /// The built-in tables plus the third-party ones the settings name and the policy admits.
-    pub fn catalog(&self) -> anyhow::Result<Catalog> {
+    /// The built-in tables, their code loaded as `loading` says, plus the third-party ones the
+    /// settings name and the policy admits.
+    pub fn catalog(&self, loading: Loading) -> anyhow::Result<Catalog> {
         let runtime = self.runtime()?;
-        let mut catalog = Catalog::builtin(&runtime).context("loading the built-in tables")?;
+        let mut catalog = Catalog::builtin(&runtime, loading).context("loading the built-in tables")?;
         // A refused third-party table is reported and skipped; every other table still works.
         for error in catalog.add_third_party(&runtime, &self.policy, &self.tables_dirs, &self.table_files) {
             tracing::error!("skipping table component: {error}");

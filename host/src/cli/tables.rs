@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::bail;
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 use kubequery::schema::{Column, GENERIC_PREFIX, TableSchema};
 use kubequery::sql::GenericTables;
 use kubequery::wasm::{Origin, TableComponent};
@@ -33,7 +33,7 @@ fn generic_tables(settings: &Settings, catalog: &Catalog) -> anyhow::Result<Gene
 /// One line per table; third-party tables also name their file. With `generic`, the generic
 /// tables of the source follow the typed ones.
 pub fn list(settings: &Settings, generic: bool) -> anyhow::Result<ExitCode> {
-    let catalog = settings.catalog()?;
+    let catalog = settings.catalog(Loading::AtFirstScan)?;
     let mut tables: Vec<Arc<TableComponent>> = catalog.tables().cloned().collect();
     if generic {
         tables.extend(generic_tables(settings, &catalog)?.all());
@@ -52,7 +52,7 @@ pub fn list(settings: &Settings, generic: bool) -> anyhow::Result<ExitCode> {
 
 /// The columns of `table`, or of every typed table; a generic table's from the source.
 pub fn schema(settings: &Settings, table: Option<&str>, markdown: bool) -> anyhow::Result<ExitCode> {
-    let catalog = settings.catalog()?;
+    let catalog = settings.catalog(Loading::AtFirstScan)?;
     match table {
         Some(name) if catalog.get(name).is_none() && name.starts_with(GENERIC_PREFIX) => {
             let tables = generic_tables(settings, &catalog)?;

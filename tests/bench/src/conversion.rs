@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 use kubequery::schema::{Cluster, Source};
 use kubequery::sources::snapshot::Snapshot;
 use kubequery::sources::{DataSource, Selection};
@@ -31,7 +31,7 @@ pub struct Conversion {
 
 pub fn measure(pod_size: PodSize, filter: Option<&str>) -> anyhow::Result<Vec<Conversion>> {
     let runtime = Runtime::new(None, Limits::default())?;
-    let catalog = Catalog::builtin(&runtime)?;
+    let catalog = Catalog::builtin(&runtime, Loading::AtFirstScan)?;
     let demo = Snapshot::demo(None);
     let pods = pods_page(pod_size)?;
     let mut results = Vec::new();

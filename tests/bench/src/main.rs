@@ -480,16 +480,8 @@ fn start(args: &Args, scratch: &Path) -> anyhow::Result<()> {
     let started = start::measure(&args.kubequery, &peer.python, &peer.script, scratch)?;
     println!("| start | time (ms) | tables registered |");
     println!("|---|---|---|");
-    println!(
-        "| first (empty cache: every table's code loaded at start) | {:.0} | {} |",
-        started.cold.as_secs_f64() * 1e3,
-        started.tables
-    );
-    println!(
-        "| later (tables remembered: each loaded at its first scan) | {:.0} | {} |\n",
-        started.warm.as_secs_f64() * 1e3,
-        started.tables
-    );
+    println!("| first (empty cache) | {:.0} | {} |", started.cold.as_secs_f64() * 1e3, started.tables);
+    println!("| later (cache warm) | {:.0} | {} |\n", started.warm.as_secs_f64() * 1e3, started.tables);
     Ok(())
 }
 

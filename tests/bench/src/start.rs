@@ -1,7 +1,7 @@
 //! Extension start-up: from launching `kubequery` the way osqueryd autoloads it until the
 //! (fake, tests/osquery/peer.py) osqueryd has its registration with every table — the first
-//! time (an empty cache: every table's code is loaded at start) and later (the tables are
-//! remembered, and each one's code is loaded at its first scan).
+//! time (an empty cache) and later. The extension loads every table's code at start either
+//! way (its memory budget counts it), so the two differ only by third-party tables.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

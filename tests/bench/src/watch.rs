@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 use kubequery::sources::DataSource;
 use kubequery::sources::live::{CacheConfig, LiveConfig, LiveSource};
 use kubequery::sql::{Engine, ResultSink};
@@ -133,7 +133,7 @@ pub fn measure(
     scratch: &Path,
 ) -> anyhow::Result<Results> {
     let runtime = Runtime::new(None, Limits::default())?;
-    let catalog = Catalog::builtin(&runtime)?;
+    let catalog = Catalog::builtin(&runtime, Loading::AtFirstScan)?;
     let statements: Vec<&str> = pack.iter().map(|q| q.sql.as_str()).collect();
     let listing = engine(&catalog, &cluster.kubeconfig, None)?;
     let listed = run(&listing, cluster, &statements)?;

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use kubequery::catalog::Catalog;
+use kubequery::catalog::{Catalog, Loading};
 use kubequery::output::{self, Format};
 use kubequery::sources::reuse::Reusing;
 use kubequery::sql::Engine;
@@ -58,7 +58,7 @@ struct Shell {
 }
 
 pub fn run(settings: &Settings, args: &ShellArgs) -> anyhow::Result<ExitCode> {
-    let catalog = settings.catalog()?;
+    let catalog = settings.catalog(Loading::AtFirstScan)?;
     // The watch cache answers from memory and is never stale by a minute: nothing to reuse.
     let reuse = if settings.live.watch_cache.is_some() { Duration::ZERO } else { REUSE_FOR };
     let source = Arc::new(Reusing::new(settings.source(Some(&catalog), true)?, reuse));
