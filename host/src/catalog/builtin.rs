@@ -65,9 +65,9 @@ enum Native {
 /// A built-in table as loaded, and how it got its native code.
 type Loaded = Result<(TableComponent, Native), LoadError>;
 
-/// Every built-in table: described as an earlier start of this binary remembered them, each
-/// loaded at its first scan; or, without such a memory, loaded now (and remembered when each
-/// took its embedded code).
+/// Every built-in table. Loading at first scan: described as an earlier start of this binary
+/// remembered them, each loaded at its first scan; or, without such a memory, loaded now and
+/// remembered (when each took its embedded code). Loading at start: loaded now.
 pub(super) fn load_all(runtime: &Runtime, loading: Loading) -> Vec<Result<TableComponent, LoadError>> {
     let sha256s: Vec<&str> = BUILTIN_TABLES.iter().map(|b| b.sha256).collect();
     if loading == Loading::AtFirstScan
@@ -86,7 +86,11 @@ pub(super) fn load_all(runtime: &Runtime, loading: Loading) -> Vec<Result<TableC
         .iter()
         .map(|t| t.as_ref().ok().filter(|(_, how)| *how == Native::Embedded).map(|(t, _)| t.describe()))
         .collect();
-    if let Some(described) = embedded {
+    // Loading at start never reads what is remembered: writing it again at every start
+    // (the extension's) would be work for nothing.
+    if loading == Loading::AtFirstScan
+        && let Some(described) = embedded
+    {
         known::remember(runtime, &sha256s, &described);
     }
     loaded.into_iter().map(|table| table.map(|(table, _)| table)).collect()
@@ -102,11 +106,7 @@ fn deferred(runtime: &Runtime, builtin: &'static Builtin, described: Described) 
         let engine = engine.clone();
         Box::new(move || {
             let origin = Origin::Builtin(builtin.name);
-            let component = native_code(builtin).and_then(|code| {
-                // SAFETY: `code` is what build.rs got from `Engine::precompile_component`,
-                // embedded in this binary at build time: as trusted as the binary's own code.
-                unsafe { Component::deserialize(&engine, &code) }
-            });
+            let component = native_code(builtin).and_then(|code| deserialize(&engine, &code));
             let component = component.map_err(|e| LoadError::Compile { origin: origin.clone(), source: e.into() })?;
             crate::wasm::admit(&engine, &schema_limits, &component, origin, |_| limits)
         })
@@ -211,9 +211,7 @@ fn load_group<'w>(
 
 /// The component of a built-in table from its precompiled `code`, if the engine accepts it.
 fn embedded(runtime: &Runtime, builtin: &Builtin, code: &[u8]) -> Option<Component> {
-    // SAFETY: `code` is what build.rs got from `Engine::precompile_component`, embedded in
-    // this binary at build time: as trusted as the binary's own code.
-    unsafe { runtime.deserialize(code) }
+    deserialize(&runtime.engine, code)
         .inspect_err(|e| {
             tracing::debug!(
                 "built-in table component {}: compiling it, its precompiled code does not fit this engine or CPU: {e:#}",
@@ -221,6 +219,16 @@ fn embedded(runtime: &Runtime, builtin: &Builtin, code: &[u8]) -> Option<Compone
             );
         })
         .ok()
+}
+
+/// A component from a built-in table's embedded native `code`. wasmtime refuses code that
+/// `engine` cannot run: another wasmtime version, other settings, or CPU features this
+/// machine lacks.
+fn deserialize(engine: &wasmtime::Engine, code: &[u8]) -> wasmtime::Result<Component> {
+    // SAFETY: `code` is what build.rs got from `Engine::precompile_component`, embedded in
+    // this binary at build time: as trusted as the binary's own code. (wasmtime checks its
+    // header, not its code, which runs as it is.)
+    unsafe { Component::deserialize(engine, code) }
 }
 
 #[cfg(test)]
@@ -335,12 +343,15 @@ mod tests {
     #[test]
     fn loading_at_start_loads_every_table_even_when_they_are_remembered() {
         // The osquery extension's memory budget counts the code of every table at start.
-        let (dir, _) = first_start("at-start");
+        let (dir, file) = first_start("at-start");
+        let written = || std::fs::metadata(&file).and_then(|m| m.modified()).expect("remembered");
+        let before = written();
         let runtime = Runtime::new(Some(dir.clone()), Limits::default()).expect("runtime");
         for table in load_all(&runtime, Loading::AtStart) {
             let table = table.expect("loads");
             assert!(table.is_loaded(), "{} loaded at start", table.schema.name);
         }
+        assert_eq!(written(), before, "loading at start does not write the remembered tables again");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

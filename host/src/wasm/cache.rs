@@ -75,9 +75,7 @@ impl CompileCache {
         // SAFETY: `compiled` was produced by this engine just above.
         unsafe { Component::deserialize(engine, &compiled) }
     }
-}
 
-impl CompileCache {
     /// The bytes of the file `name` in the cache, when it is there and provably written by
     /// this program (the same checks as compiled code).
     pub(crate) fn read(&self, name: &str) -> Option<Vec<u8>> {

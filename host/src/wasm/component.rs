@@ -225,19 +225,6 @@ impl Runtime {
         compiled.map_err(|e| LoadError::Compile { origin: origin.clone(), source: e.into() })
     }
 
-    /// Takes native code compiled ahead of time. wasmtime refuses code that this engine
-    /// cannot run: another wasmtime version, other settings, or CPU features this machine
-    /// lacks.
-    ///
-    /// # Safety
-    ///
-    /// `native` must be what `Engine::precompile_component` produced, unaltered: wasmtime
-    /// checks its header, not its code, which runs as it is.
-    pub(crate) unsafe fn deserialize(&self, native: &[u8]) -> wasmtime::Result<Component> {
-        // SAFETY: the caller vouches for the origin of `native`.
-        unsafe { Component::deserialize(&self.engine, native) }
-    }
-
     /// Makes a compiled component a table: refuses forbidden imports, picks the bindings for
     /// its WIT version, type-checks it once and reads its schema.
     pub(crate) fn admit(&self, component: &Component, origin: Origin) -> Result<TableComponent, LoadError> {
