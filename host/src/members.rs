@@ -1,7 +1,6 @@
-//! The members of a JSON object without parsing their values: what the Secret guard checks
-//! (a page's items, duplicates included: a parser that keeps the first of two `kind`s and
-//! one that keeps the last must both find nothing to object to) and what the watch cache
-//! rewrites (an object without `metadata.managedFields`), neither building a tree.
+//! The members of a JSON object without parsing their values, duplicates included: what the
+//! watch cache rewrites (an object without `metadata.managedFields`) without building a
+//! tree. [`Key`] also reads the member names the Secret guard checks.
 
 use std::borrow::Cow;
 
@@ -32,15 +31,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
     }
 }
 
-impl<'a> Members<'a> {
-    /// The values of every member named `name`.
-    pub(crate) fn all(&self, name: &'a str) -> impl Iterator<Item = &'a RawValue> + '_ {
-        self.0.iter().filter(move |(key, _)| key == name).map(|(_, value)| *value)
-    }
-}
-
 /// An object's key, borrowed from the page unless it has escapes.
-struct Key<'a>(Cow<'a, str>);
+pub(crate) struct Key<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -86,7 +78,8 @@ mod tests {
     fn members_keep_their_order_duplicates_and_raw_values() {
         let text = r#"{"b": [1, 2], "a\"q": {"x":1}, "b": "two"}"#;
         let members: Members = serde_json::from_str(text).expect("an object");
-        assert_eq!(members.all("b").map(RawValue::get).collect::<Vec<_>>(), ["[1, 2]", "\"two\""]);
+        let b: Vec<&str> = members.0.iter().filter(|(key, _)| key == "b").map(|(_, value)| value.get()).collect();
+        assert_eq!(b, ["[1, 2]", "\"two\""]);
         assert_eq!(members.to_json(), r#"{"b":[1, 2],"a\"q":{"x":1},"b":"two"}"#);
         assert!(serde_json::from_str::<Members>("[1]").is_err());
     }

@@ -7,15 +7,16 @@
 //! breaks the rules fails the scan — it is never repaired and passed on.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use memchr::memmem;
 use serde::Deserialize;
-use serde_json::value::RawValue;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use thiserror::Error;
 
 use super::describe_kind;
 use super::sanitize::copies_values;
-use crate::members::Members;
+use crate::members::Key;
 use crate::schema::{Source, is_core_secret};
 
 /// Why a page was kept from a table. Messages name kinds and fields, never values.
@@ -41,54 +42,299 @@ pub fn check_page(source: &Source, page: &[u8]) -> Result<(), Refusal> {
     }
 }
 
-#[derive(Deserialize)]
-struct MetadataList<'a> {
-    #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    items: Vec<Members<'a>>,
-}
-
-/// The part of an item's metadata the check reads.
-#[derive(Deserialize)]
-struct Metadata<'a> {
-    #[serde(borrow)]
-    annotations: Option<Members<'a>>,
-}
-
+/// A metadata-only page is checked in one pass over its text, as it is parsed: every member
+/// of every item (duplicates included: a parser that keeps the first of two `kind`s and one
+/// that keeps the last must both find nothing to object to), and for Secrets every
+/// annotation. The first refusal in the page's order is the answer, except that a List of
+/// the wrong kind is refused as that whatever its items hold.
 fn check_metadata(page: &[u8], secrets: bool) -> Result<(), Refusal> {
-    let list: MetadataList = serde_json::from_slice(page).map_err(|_| Refusal::Unreadable)?;
-    if list.kind.as_deref() != Some("PartialObjectMetadataList") {
-        return Err(Refusal::NotMetadata { found: describe_kind(list.kind.as_deref()) });
+    let mut refusal = None;
+    let mut parser = serde_json::Deserializer::from_slice(page);
+    let kind = (&mut parser)
+        .deserialize_map(MetadataList { secrets, refusal: &mut refusal })
+        .and_then(|kind| parser.end().map(|()| kind))
+        .map_err(|_| Refusal::Unreadable)?;
+    if kind.as_deref() != Some("PartialObjectMetadataList") {
+        return Err(Refusal::NotMetadata { found: describe_kind(kind.as_deref()) });
     }
-    let allowed: &[&str] = if secrets {
-        &["apiVersion", "kind", "metadata", "type", "immutable"]
-    } else {
-        &["apiVersion", "kind", "metadata"]
-    };
-    let text = |value: &RawValue| serde_json::from_str::<Cow<str>>(value.get()).ok();
-    for (index, item) in list.items.iter().enumerate() {
-        if let Some((field, _)) = item.0.iter().find(|(k, _)| !allowed.contains(&k.as_ref())) {
-            return Err(Refusal::BeyondMetadata { index, field: field.chars().take(64).collect() });
-        }
-        let kinds: Vec<Option<Cow<str>>> = item.all("kind").map(text).collect();
-        if kinds.is_empty() || kinds.iter().any(|kind| kind.as_deref() != Some("PartialObjectMetadata")) {
-            let found = kinds.into_iter().flatten().find(|kind| kind != "PartialObjectMetadata");
-            return Err(Refusal::NotMetadata { found: describe_kind(found.as_deref()) });
-        }
-        if !secrets {
-            continue;
-        }
-        for metadata in item.all("metadata") {
-            let metadata: Metadata = serde_json::from_str(metadata.get()).map_err(|_| Refusal::Unreadable)?;
-            for (key, value) in metadata.annotations.iter().flat_map(|a| &a.0) {
-                if text(value).is_none_or(|text| copies_values(key, &text)) {
-                    return Err(Refusal::CopiedValues { index, annotation: key.chars().take(253).collect() });
+    refusal.map_or(Ok(()), Err)
+}
+
+/// The page: its `kind` (the visitor's value) and its `items`, each checked.
+struct MetadataList<'r> {
+    secrets: bool,
+    /// The first item's refusal.
+    refusal: &'r mut Option<Refusal>,
+}
+
+impl<'de> Visitor<'de> for MetadataList<'_> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a List object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut kind, mut items) = (None, false);
+        while let Some(Key(key)) = map.next_key()? {
+            match key.as_ref() {
+                "kind" if kind.is_some() => return Err(serde::de::Error::duplicate_field("kind")),
+                "kind" => kind = Some(map.next_value::<Option<Key>>()?.map(|k| k.0)),
+                "items" if items => return Err(serde::de::Error::duplicate_field("items")),
+                "items" => {
+                    items = true;
+                    map.next_value_seed(Items { secrets: self.secrets, refusal: &mut *self.refusal })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
         }
+        Ok(kind.flatten())
     }
-    Ok(())
+}
+
+/// The page's `items`.
+struct Items<'r> {
+    secrets: bool,
+    refusal: &'r mut Option<Refusal>,
+}
+
+impl<'de> DeserializeSeed<'de> for Items<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Items<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of items")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(found) = seq.next_element_seed(Item { index, secrets: self.secrets })? {
+            if self.refusal.is_none() {
+                *self.refusal = found;
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// One item: its refusal, if it has one.
+struct Item {
+    index: usize,
+    secrets: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Item {
+    type Value = Option<Refusal>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Item {
+    type Value = Option<Refusal>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let index = self.index;
+        let allowed: &[&str] = if self.secrets {
+            &["apiVersion", "kind", "metadata", "type", "immutable"]
+        } else {
+            &["apiVersion", "kind", "metadata"]
+        };
+        // In the order they are answered: a member beyond metadata, then a kind that is not
+        // object metadata (the first that is text, for the message), then the metadata.
+        let (mut beyond, mut kinds, mut not_metadata, mut found, mut metadata) = (None, 0, false, None, None);
+        while let Some(Key(key)) = map.next_key()? {
+            if !allowed.contains(&key.as_ref()) {
+                beyond.get_or_insert_with(|| key.chars().take(64).collect::<String>());
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            match key.as_ref() {
+                "kind" => {
+                    kinds += 1;
+                    let AnyText(kind) = map.next_value()?;
+                    if kind.as_deref() != Some("PartialObjectMetadata") {
+                        not_metadata = true;
+                        found = found.or(kind);
+                    }
+                }
+                "metadata" if self.secrets => {
+                    let problem =
+                        map.next_value_seed(Object { check: Metadata { index }, null: Some(Refusal::Unreadable) })?;
+                    metadata = metadata.or(problem);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(if let Some(field) = beyond {
+            Some(Refusal::BeyondMetadata { index, field })
+        } else if kinds == 0 || not_metadata {
+            Some(Refusal::NotMetadata { found: describe_kind(found.as_deref()) })
+        } else {
+            metadata
+        })
+    }
+}
+
+/// A value that must be an object, read by `check`; `null` answers `null`, and any other
+/// value (consumed) is unreadable.
+struct Object<C> {
+    check: C,
+    null: Option<Refusal>,
+}
+
+/// What [`Object`] does with an object.
+trait ObjectCheck {
+    fn check<'de, A: MapAccess<'de>>(self, map: A) -> Result<Option<Refusal>, A::Error>;
+}
+
+impl<'de, C: ObjectCheck> DeserializeSeed<'de> for Object<C> {
+    type Value = Option<Refusal>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, C: ObjectCheck> Visitor<'de> for Object<C> {
+    type Value = Option<Refusal>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.check.check(map)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(self.null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| Some(Refusal::Unreadable))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Some(Refusal::Unreadable))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Some(Refusal::Unreadable))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Some(Refusal::Unreadable))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Some(Refusal::Unreadable))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Some(Refusal::Unreadable))
+    }
+}
+
+/// A Secret's `metadata` (an object; `null` is unreadable): whether an annotation copies its
+/// values. Annotations given twice are unreadable.
+struct Metadata {
+    index: usize,
+}
+
+impl ObjectCheck for Metadata {
+    fn check<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Refusal>, A::Error> {
+        let (mut annotations, mut problem) = (false, None);
+        while let Some(Key(key)) = map.next_key()? {
+            if key != "annotations" {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let found = map.next_value_seed(Object { check: Annotations { index: self.index }, null: None })?;
+            problem = if annotations { Some(Refusal::Unreadable) } else { problem.or(found) };
+            annotations = true;
+        }
+        Ok(problem)
+    }
+}
+
+/// A Secret's `metadata.annotations` (an object, or `null`): the first that copies its
+/// values or is not text.
+struct Annotations {
+    index: usize,
+}
+
+impl ObjectCheck for Annotations {
+    fn check<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Refusal>, A::Error> {
+        let mut copied = None;
+        while let Some((Key(key), AnyText(value))) = map.next_entry()? {
+            if copied.is_none() && value.is_none_or(|text| copies_values(&key, &text)) {
+                copied = Some(Refusal::CopiedValues { index: self.index, annotation: key.chars().take(253).collect() });
+            }
+        }
+        Ok(copied)
+    }
+}
+
+/// Any value, as text when it is a string (borrowed from the page unless it has escapes)
+/// and `None` when it is anything else.
+struct AnyText<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for AnyText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = AnyText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Borrowed(text))))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(AnyText(Some(Cow::Owned(text.to_string()))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| AnyText(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| AnyText(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(AnyText(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(AnyText(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(AnyText(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(AnyText(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(AnyText(None))
+            }
+        }
+        deserializer.deserialize_any(Text)
+    }
 }
 
 /// The type of a document and, for a List, of its items.
@@ -162,6 +408,51 @@ mod tests {
         assert!(matches!(check_page(&secrets, no_kind), Err(Refusal::NotMetadata { .. })));
         // Kind `Secret` under another resource name is a Secret source too.
         assert!(check_page(&resource("notsecrets", "Secret", false), full).is_err());
+    }
+
+    #[test]
+    fn secret_pages_are_checked_in_one_pass_with_the_same_answers() {
+        let secrets = resource("secrets", "Secret", false);
+        let page = |items: &str| format!(r#"{{"kind":"PartialObjectMetadataList","items":[{items}]}}"#);
+        let ok = r#"{"kind":"PartialObjectMetadata","metadata":{"name":"s","annotations":{"a":"b"}},"type":"Opaque"}"#;
+        let check = |text: &str| check_page(&secrets, text.as_bytes());
+        assert_eq!(check(&page(&[ok, ok].join(","))), Ok(()));
+        // The first item with a problem answers, in the order each item's problems are ranked.
+        let beyond = r#"{"kind":"PartialObjectMetadata","metadata":{},"data":{}}"#;
+        let copied = r#"{"kind":"PartialObjectMetadata","metadata":{"annotations":{"x":"{\"data\":{}}"}}}"#;
+        let copied_and_beyond = r#"{"metadata":{"annotations":{"x":"{\"data\":{}}"}},"kind":"Secret","spec":1}"#;
+        assert_eq!(
+            check(&page(&[ok, beyond, copied].join(","))),
+            Err(Refusal::BeyondMetadata { index: 1, field: "data".into() })
+        );
+        assert!(matches!(check(&page(&[ok, copied, beyond].join(","))), Err(Refusal::CopiedValues { index: 1, .. })));
+        assert_eq!(check(&page(copied_and_beyond)), Err(Refusal::BeyondMetadata { index: 0, field: "spec".into() }));
+        // The List's kind answers first, wherever it is.
+        let late_kind = format!(r#"{{"items":[{beyond}],"kind":"SecretList"}}"#);
+        assert_eq!(check(&late_kind), Err(Refusal::NotMetadata { found: "a SecretList".into() }));
+        // A kind that is not text is no kind; the first one that is text is named.
+        let odd_kinds = r#"{"kind":7,"metadata":{},"kind":"Secret"}"#;
+        assert_eq!(check(&page(odd_kinds)), Err(Refusal::NotMetadata { found: "a Secret".into() }));
+        let escaped = r#"{"kind":"Partial\u004fbjectMetadata","metadata":{"annotations":null}}"#;
+        assert_eq!(check(&page(escaped)), Ok(()));
+        // Metadata and annotations of the wrong shape, or annotations given twice, are unreadable.
+        for metadata in
+            [r#"null"#, r#""m""#, r#"[{"annotations":{}}]"#, r#"{"annotations":"x"}"#, r#"{"annotations":[]}"#]
+        {
+            let item = format!(r#"{{"kind":"PartialObjectMetadata","metadata":{metadata}}}"#);
+            assert_eq!(check(&page(&item)), Err(Refusal::Unreadable), "{metadata}");
+        }
+        let twice =
+            r#"{"kind":"PartialObjectMetadata","metadata":{"annotations":{"x":"{\"data\":{}}"},"annotations":{}}}"#;
+        assert_eq!(check(&page(twice)), Err(Refusal::Unreadable));
+        // A page that is not one well-formed List is unreadable.
+        for broken in [page(ok) + "x", page(ok).replacen("[", "{", 1), r#"{"kind":1,"items":[]}"#.to_string()] {
+            assert_eq!(check(&broken), Err(Refusal::Unreadable), "{broken}");
+        }
+        let two_lists = format!(r#"{{"kind":"PartialObjectMetadataList","items":[],"items":[{beyond}]}}"#);
+        assert_eq!(check(&two_lists), Err(Refusal::Unreadable));
+        // Other metadata-only resources are not checked for copied values.
+        assert_eq!(check_page(&resource("widgets", "Widget", true), page(copied).as_bytes()), Ok(()));
     }
 
     #[test]

@@ -10,27 +10,22 @@ pub fn unix_seconds(text: &str) -> Option<i64> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let digits = text.get(range)?;
-        if !digits.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        digits.parse().ok()
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Digits by hand: `str::parse` checks for signs, overflow and char boundaries, which
+    // took more of a table's time than the rest of the timestamp (and twice that in a component).
+    let (year, month, day) = (num2(b[0], b[1])? * 100 + num2(b[2], b[3])?, num2(b[5], b[6])?, num2(b[8], b[9])?);
+    let (hour, minute, second) = (num2(b[11], b[12])?, num2(b[14], b[15])?, num2(b[17], b[18])?);
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
-    let mut rest = &text[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+    let mut rest = &b[19..];
+    if let [b'.', frac @ ..] = rest {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
             return None;
         }
         rest = &frac[digits..];
     }
-    let offset = match rest.as_bytes() {
+    let offset = match rest {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let hh = num2(*h1, *h2)?;
@@ -77,5 +72,9 @@ mod tests {
         assert_eq!(unix_seconds("2021-01-21"), None);
         assert_eq!(unix_seconds("2021-13-21T01:08:25Z"), None);
         assert_eq!(unix_seconds("2021-01-21T01:08:25"), None);
+        assert_eq!(unix_seconds("2021-01-21T01:08:25."), None);
+        assert_eq!(unix_seconds("+021-01-21T01:08:25Z"), None);
+        assert_eq!(unix_seconds("2021-01-21T01:08:2€Z"), None);
+        assert_eq!(unix_seconds("2021-01-21T01:08:25.5€"), None);
     }
 }
