@@ -167,15 +167,14 @@ impl<'de> Visitor<'de> for Item {
             match key.as_ref() {
                 "kind" => {
                     kinds += 1;
-                    let AnyText(kind) = map.next_value()?;
+                    let kind = map.next_value_seed(AnyType(Text))?;
                     if kind.as_deref() != Some("PartialObjectMetadata") {
                         not_metadata = true;
                         found = found.or(kind);
                     }
                 }
                 "metadata" if self.secrets => {
-                    let problem =
-                        map.next_value_seed(Object { check: Metadata { index }, null: Some(Refusal::Unreadable) })?;
+                    let problem = map.next_value_seed(AnyType(Metadata { index }))?;
                     metadata = metadata.or(problem);
                 }
                 _ => {
@@ -193,81 +192,121 @@ impl<'de> Visitor<'de> for Item {
     }
 }
 
-/// A value that must be an object, read by `check`; `null` answers `null`, and any other
-/// value (consumed) is unreadable.
-struct Object<C> {
-    check: C,
-    null: Option<Refusal>,
+/// What a value of any JSON type reads as, when a check expects only some types: a value of
+/// another type is consumed and reads as [`Lenient::other`].
+trait Lenient<'de>: Sized {
+    type Value;
+
+    /// What a value of an unexpected type reads as.
+    fn other(self) -> Self::Value;
+
+    /// What an object reads as.
+    fn object<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| self.other())
+    }
+
+    /// What a string reads as (borrowed from the page unless it has escapes).
+    fn text(self, _text: Cow<'de, str>) -> Self::Value {
+        self.other()
+    }
+
+    /// What `null` reads as.
+    fn null(self) -> Self::Value {
+        self.other()
+    }
 }
 
-/// What [`Object`] does with an object.
-trait ObjectCheck {
-    fn check<'de, A: MapAccess<'de>>(self, map: A) -> Result<Option<Refusal>, A::Error>;
-}
+/// A value of any JSON type, read by a [`Lenient`] reader.
+struct AnyType<R>(R);
 
-impl<'de, C: ObjectCheck> DeserializeSeed<'de> for Object<C> {
-    type Value = Option<Refusal>;
+impl<'de, R: Lenient<'de>> DeserializeSeed<'de> for AnyType<R> {
+    type Value = R::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de, C: ObjectCheck> Visitor<'de> for Object<C> {
-    type Value = Option<Refusal>;
+impl<'de, R: Lenient<'de>> Visitor<'de> for AnyType<R> {
+    type Value = R::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object")
+        f.write_str("any JSON value")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.check.check(map)
+        self.0.object(map)
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(self.0.text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(self.0.text(Cow::Owned(text.to_string())))
     }
 
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(self.null)
+        Ok(self.0.null())
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| Some(Refusal::Unreadable))
+        IgnoredAny.visit_seq(seq).map(|_| self.0.other())
     }
 
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Some(Refusal::Unreadable))
+        Ok(self.0.other())
     }
 
     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Some(Refusal::Unreadable))
+        Ok(self.0.other())
     }
 
     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Some(Refusal::Unreadable))
+        Ok(self.0.other())
     }
 
     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Some(Refusal::Unreadable))
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Some(Refusal::Unreadable))
+        Ok(self.0.other())
     }
 }
 
-/// A Secret's `metadata` (an object; `null` is unreadable): whether an annotation copies its
-/// values. Annotations given twice are unreadable.
+/// Text: a string, or `None` for a value of any other type.
+struct Text;
+
+impl<'de> Lenient<'de> for Text {
+    type Value = Option<Cow<'de, str>>;
+
+    fn other(self) -> Self::Value {
+        None
+    }
+
+    fn text(self, text: Cow<'de, str>) -> Self::Value {
+        Some(text)
+    }
+}
+
+/// A Secret's `metadata`, an object: whether an annotation copies its values. Anything else
+/// (`null` included), or annotations given twice, is unreadable.
 struct Metadata {
     index: usize,
 }
 
-impl ObjectCheck for Metadata {
-    fn check<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Refusal>, A::Error> {
+impl<'de> Lenient<'de> for Metadata {
+    type Value = Option<Refusal>;
+
+    fn other(self) -> Self::Value {
+        Some(Refusal::Unreadable)
+    }
+
+    fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut annotations, mut problem) = (false, None);
         while let Some(Key(key)) = map.next_key()? {
             if key != "annotations" {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let found = map.next_value_seed(Object { check: Annotations { index: self.index }, null: None })?;
+            let found = map.next_value_seed(AnyType(Annotations { index: self.index }))?;
             problem = if annotations { Some(Refusal::Unreadable) } else { problem.or(found) };
             annotations = true;
         }
@@ -275,65 +314,32 @@ impl ObjectCheck for Metadata {
     }
 }
 
-/// A Secret's `metadata.annotations` (an object, or `null`): the first that copies its
-/// values or is not text.
+/// A Secret's `metadata.annotations`, an object or `null`: the first that copies its values
+/// or is not text. Anything else is unreadable.
 struct Annotations {
     index: usize,
 }
 
-impl ObjectCheck for Annotations {
-    fn check<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<Option<Refusal>, A::Error> {
+impl<'de> Lenient<'de> for Annotations {
+    type Value = Option<Refusal>;
+
+    fn other(self) -> Self::Value {
+        Some(Refusal::Unreadable)
+    }
+
+    fn null(self) -> Self::Value {
+        None
+    }
+
+    fn object<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut copied = None;
-        while let Some((Key(key), AnyText(value))) = map.next_entry()? {
+        while let Some(Key(key)) = map.next_key()? {
+            let value = map.next_value_seed(AnyType(Text))?;
             if copied.is_none() && value.is_none_or(|text| copies_values(&key, &text)) {
                 copied = Some(Refusal::CopiedValues { index: self.index, annotation: key.chars().take(253).collect() });
             }
         }
         Ok(copied)
-    }
-}
-
-/// Any value, as text when it is a string (borrowed from the page unless it has escapes)
-/// and `None` when it is anything else.
-struct AnyText<'a>(Option<Cow<'a, str>>);
-
-impl<'de> Deserialize<'de> for AnyText<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Text;
-        impl<'de> Visitor<'de> for Text {
-            type Value = AnyText<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(AnyText(Some(Cow::Borrowed(text))))
-            }
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(AnyText(Some(Cow::Owned(text.to_string()))))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| AnyText(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| AnyText(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(AnyText(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(AnyText(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(AnyText(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(AnyText(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(AnyText(None))
-            }
-        }
-        deserializer.deserialize_any(Text)
     }
 }
 
