@@ -191,20 +191,24 @@ fn a_broken_watch_resumes_from_its_last_version_without_losing_a_change() {
     });
 }
 
-#[test]
-fn kubectl_get_watch_prints_changes_as_they_happen() {
+/// `kubectl get --watch` of `args` against `server`, and its lines as they are printed; `None`
+/// (the test skipped, visibly) without kubectl.
+fn kubectl_watch(
+    server: &FixtureServer,
+    test: &str,
+    args: &[&str],
+) -> Option<(std::process::Child, mpsc::Receiver<String>)> {
     if Command::new("kubectl").args(["version", "--client"]).output().is_err() {
-        common::skipped("watch::kubectl_get_watch_prints_changes_as_they_happen", "kubectl is not installed");
-        return;
+        common::skipped(test, "kubectl is not installed");
+        return None;
     }
-    let server = cluster();
-    let dir = common::scratch("watch-kubectl");
-    let kubeconfig = dir.join("kubeconfig");
+    let kubeconfig = common::scratch(test).join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig("fixture")).expect("kubeconfig");
     let mut kubectl = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&kubeconfig)
-        .args(["get", "pods", "-n", "ns-0", "--watch", "-o", "name", "--request-timeout", "30s"])
+        .args(["get", "--watch", "--request-timeout", "30s"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -218,6 +222,14 @@ fn kubectl_get_watch_prints_changes_as_they_happen() {
             }
         }
     });
+    Some((kubectl, seen))
+}
+
+#[test]
+fn kubectl_get_watch_prints_changes_as_they_happen() {
+    let server = cluster();
+    let test = "watch::kubectl_get_watch_prints_changes_as_they_happen";
+    let Some((mut kubectl, seen)) = kubectl_watch(&server, test, &["pods", "-n", "ns-0", "-o", "name"]) else { return };
     let next = || seen.recv_timeout(Duration::from_secs(20));
     let listed: Vec<String> = (0..3).map(|_| next().expect("kubectl lists the pods first")).collect();
     assert_eq!(listed, ["pod/pod-000000", "pod/pod-000001", "pod/pod-000002"]);
@@ -230,6 +242,29 @@ fn kubectl_get_watch_prints_changes_as_they_happen() {
     let from_the_list = watch.param("resourceVersion") == Some("1000");
     let streaming_list = watch.param("sendInitialEvents") == Some("true");
     assert!(from_the_list || streaming_list, "from the List's version, or a streaming list: {watch:?}");
+}
+
+#[test]
+fn kubectl_get_watch_prints_secrets_from_their_table() {
+    let server = cluster();
+    server.with_store(|store| store.insert(secret("listed", "Opaque", "dmFsdWUtMQ=="))).expect("secret");
+    let test = "watch::kubectl_get_watch_prints_secrets_from_their_table";
+    let Some((mut kubectl, seen)) = kubectl_watch(&server, test, &["secrets", "-n", "ns-0"]) else { return };
+    let next = || {
+        seen.recv_timeout(Duration::from_secs(20))
+            .map(|line| line.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+    };
+    assert_eq!(next().as_deref(), Ok("NAME TYPE DATA"));
+    assert_eq!(next().as_deref(), Ok("listed Opaque 1"));
+    // A Secret created while kubectl watches arrives as a Table of one row without column
+    // definitions, which kubectl prints under the header it has.
+    server.create(secret("watched", "kubernetes.io/tls", "dmFsdWUtMg==")).expect("create");
+    let printed = next();
+    let _ = kubectl.kill();
+    let _ = kubectl.wait();
+    assert_eq!(printed.as_deref(), Ok("watched kubernetes.io/tls 1"));
+    let watch = server.requests().into_iter().find(|r| r.param("watch").is_some()).expect("kubectl watched");
+    assert!(watch.accept.starts_with("application/json;as=Table;"), "{watch:?}");
 }
 
 /// A live source on `server`, with the watch cache when `cache` is given.
@@ -367,27 +402,83 @@ fn the_watch_cache_survives_broken_watches_and_compactions() {
     assert_eq!(lists(&server, "/pods"), 2, "the fresh source's List and the cache's new one");
 }
 
+fn secret(name: &str, secret_type: &str, value: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Secret", "type": secret_type,
+        "metadata": {
+            "name": name, "namespace": "ns-0", "labels": {"app": name},
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": format!("{{\"data\":{{\"k\":\"{value}\"}}}}")}
+        },
+        "data": {"k": value}
+    })
+}
+
+const SECRETS: &str = "SELECT namespace, name, type, labels, annotations FROM kubernetes_secrets ORDER BY name";
+
 #[test]
-fn secrets_and_selectors_are_listed_every_time() {
+fn secrets_are_cached_as_value_free_metadata_with_their_type() {
     let server = cluster();
-    server
-        .with_store(|store| {
-            store.insert(json!({
-                "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                "metadata": {"name": "s", "namespace": "ns-0"}, "data": {"k": "dmFsdWU="}
-            }))
-        })
-        .expect("secret");
+    server.with_store(|store| store.insert(secret("s", "Opaque", "dmFsdWUtMQ=="))).expect("secret");
     let catalog = common::builtin_catalog();
-    let cached = source(&server, "cache-secrets", Some(CacheConfig::default()));
+    let (cached, fresh) = cached_and_fresh(&server, "cache-secrets", CacheConfig::default());
+    server.clear_requests();
+    let first = converges(&catalog, &cached, &fresh, SECRETS);
+    assert_eq!((first.len(), &first[0]["type"]), (1, &json!("Opaque")));
+    for _ in 0..3 {
+        assert_eq!(rows(&catalog, &cached, SECRETS), first);
+    }
+    assert_eq!(lists(&server, "/secrets"), 2, "one List for the cache, one for the fresh source");
+    assert!(watches(&server, "/secrets") >= 1);
+    // Changes arrive as Tables of one row, their columns defined in a watch's first event
+    // only: the type of a Secret created later is still read from its column.
+    server.create(secret("t", "kubernetes.io/tls", "dmFsdWUtMg==")).expect("create");
+    server.replace(secret("s", "Opaque", "dmFsdWUtMw==")).expect("replace");
+    let after = converges(&catalog, &cached, &fresh, SECRETS);
+    assert_eq!(
+        after.iter().map(|r| r["type"].clone()).collect::<Vec<_>>(),
+        [json!("Opaque"), json!("kubernetes.io/tls")]
+    );
+    server.delete("v1", "Secret", "ns-0", "s").expect("delete");
+    assert_eq!(converges(&catalog, &cached, &fresh, SECRETS).len(), 1);
+    assert_eq!(lists(&server, "/secrets"), 4, "the cache's one List, and one per query of the fresh source");
+    // Nothing kubequery asked for could carry a value: every request for Secrets wanted a
+    // Table of their metadata, and no answer's value reached a row.
+    for request in server.requests().iter().filter(|r| r.path.ends_with("/secrets")) {
+        assert!(request.accept.starts_with("application/json;as=Table;"), "{request:?}");
+        assert_eq!(request.param("includeObject"), Some("Metadata"), "{request:?}");
+    }
+    let all = format!("{:?}", rows(&catalog, &cached, "SELECT * FROM kubernetes_secrets"));
+    assert!(!all.contains("dmFsdWU"), "{all}");
+    assert!(all.contains("last-applied-configuration"), "the annotation is there, its value redacted: {all}");
+}
+
+#[test]
+fn a_server_answering_secrets_with_their_values_is_not_cached() {
+    let server = cluster();
+    server.with_store(|store| store.insert(secret("s", "Opaque", "dmFsdWUtMQ=="))).expect("secret");
+    server.set_faults(vec![Fault::IgnoreAs { resource: "secrets".into() }]);
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-secrets-values", Some(CacheConfig::default()));
     server.clear_requests();
     for _ in 0..2 {
-        assert_eq!(rows(&catalog, &cached, "SELECT name FROM kubernetes_secrets").len(), 1);
+        let refused = common::query(&catalog, cached.clone(), SECRETS).expect_err("full Secrets are refused");
+        let message = format!("{refused:?}");
+        assert!(message.contains("not Secret metadata") && !message.contains("dmFsdWU"), "{message}");
+    }
+    assert_eq!(watches(&server, "/secrets"), 0, "the cache gave Secrets up at its List");
+}
+
+#[test]
+fn scans_with_selectors_are_listed_every_time() {
+    let server = cluster();
+    let catalog = common::builtin_catalog();
+    let cached = source(&server, "cache-selectors", Some(CacheConfig::default()));
+    server.clear_requests();
+    for _ in 0..2 {
         rows(&catalog, &cached, "SELECT name FROM kubernetes_pods WHERE label_selector = 'app=app-1'");
     }
-    assert_eq!(lists(&server, "/secrets"), 2, "Secrets are metadata: never cached");
-    assert_eq!(watches(&server, "/secrets"), 0);
     assert_eq!(lists(&server, "/pods"), 2, "label selectors are the server's to apply");
+    assert_eq!(watches(&server, "/pods"), 0);
 }
 
 #[test]

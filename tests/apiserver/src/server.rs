@@ -377,11 +377,21 @@ pub(crate) fn metadata_only(object: &Value) -> Value {
     json!({"apiVersion": "meta.k8s.io/v1", "kind": "PartialObjectMetadata", "metadata": object["metadata"]})
 }
 
+/// Whether a request asks for Secrets as a `Table` (the first media type of its Accept
+/// header: the first one the server can produce wins).
+pub(crate) fn wants_secret_table(kind: &str, request: &Recorded) -> bool {
+    kind == "Secret" && request.accept.split(',').next().is_some_and(|first| first.contains("as=Table"))
+}
+
+/// Whether a `Table` request wants each row's object (its metadata): unless `includeObject=None`.
+pub(crate) fn includes_objects(request: &Recorded) -> bool {
+    request.param("includeObject") != Some("None")
+}
+
 /// Secrets as the API server's `Table` (its printer's columns: Name, Type, Data, Age), each
-/// row with the object's metadata unless `includeObject=None`.
-fn secret_table(secrets: &[&Value], metadata: &Value, request: &Recorded) -> Value {
+/// row with the object's metadata when `include`.
+pub(crate) fn secret_table(secrets: &[&Value], metadata: &Value, include: bool) -> Value {
     let column = |name: &str, ty: &str, format: &str| json!({"name": name, "type": ty, "format": format, "description": "", "priority": 0});
-    let include = request.param("includeObject") != Some("None");
     let rows: Vec<Value> = secrets
         .iter()
         .map(|secret| {
@@ -446,14 +456,18 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
     let t = &target.resource;
     // Like the API server, the first media type of Accept the server can produce wins; the
     // fixture server renders tables for Secrets only (kubectl prints the rest itself).
-    let table = t.kind == "Secret" && request.accept.split(',').next().is_some_and(|first| first.contains("as=Table"));
+    let table = wants_secret_table(&t.kind, request);
     let partial = !table && request.accept.contains("as=PartialObjectMetadata");
     if let Some(name) = &target.name {
         return match store.get(t, target.namespace.as_deref(), name) {
             Some(object) if table => json_response(
                 StatusCode::OK,
                 "application/json;as=Table;g=meta.k8s.io;v=v1",
-                &secret_table(&[object], &json!({"resourceVersion": store.revision().to_string()}), request),
+                &secret_table(
+                    &[object],
+                    &json!({"resourceVersion": store.revision().to_string()}),
+                    includes_objects(request),
+                ),
             ),
             Some(object) if partial => json_response(
                 StatusCode::OK,
@@ -494,7 +508,7 @@ fn resource(state: &State, target: &Target, request: &Recorded) -> Response<Resp
         return json_response(
             StatusCode::OK,
             "application/json;as=Table;g=meta.k8s.io;v=v1",
-            &secret_table(&objects, &metadata, request),
+            &secret_table(&objects, &metadata, includes_objects(request)),
         );
     }
     if partial {

@@ -1,8 +1,9 @@
 //! WATCH, as kube-apiserver's watch cache serves it: one JSON event per line in a chunked
 //! response (`ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK`, `ERROR`), resumed from a
 //! `resourceVersion`, 410 Gone (an `ERROR` event) for a version compacted away, bookmarks when
-//! asked for, initial events for a watch without a version or with `sendInitialEvents`, and
-//! `timeoutSeconds`. Tests change objects while watches run (`FixtureServer::create`, …) and
+//! asked for, initial events for a watch without a version or with `sendInitialEvents`,
+//! `timeoutSeconds`, objects as metadata, and Secrets as `Table`s of one row whose columns
+//! are defined in the first event only. Tests change objects while watches run (`FixtureServer::create`, …) and
 //! can break every open watch at once (`FixtureServer::disconnect_watches`). Unlike
 //! kube-apiserver, an object that a change takes out of a watch's selectors is not reported
 //! as `DELETED`: the change is only left out.
@@ -22,7 +23,9 @@ use tokio::sync::mpsc;
 
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::server::{ResponseBody, Selectors, Target, metadata_only, status};
+use crate::server::{
+    ResponseBody, Selectors, Target, includes_objects, metadata_only, secret_table, status, wants_secret_table,
+};
 use crate::store::{Change, ChangeType, Expired};
 use crate::{Recorded, State};
 
@@ -39,6 +42,12 @@ struct Watch {
     fields: Option<FieldSelector>,
     /// Objects as `PartialObjectMetadata` (`Accept: …;as=PartialObjectMetadata`).
     metadata_only: bool,
+    /// Secrets as `Table`s of one row (`Accept: …;as=Table` first), with each row's object
+    /// when `Some(true)`.
+    table: Option<bool>,
+    /// Whether an event defined the `Table`'s columns yet: kube-apiserver defines them in
+    /// the first event of a watch and sends `null` after.
+    columns_sent: std::cell::Cell<bool>,
     bookmarks: bool,
 }
 
@@ -50,8 +59,23 @@ impl Watch {
     }
 
     fn event(&self, event_type: &str, object: &Value) -> Bytes {
-        let object = if self.metadata_only { metadata_only(object) } else { object.clone() };
+        let object = match self.table {
+            Some(include) => {
+                let version = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
+                self.table(secret_table(&[object], &version, include))
+            }
+            None if self.metadata_only => metadata_only(object),
+            None => object.clone(),
+        };
         line(&json!({"type": event_type, "object": object}))
+    }
+
+    /// `table` as a watch sends it: its columns defined in the first event only.
+    fn table(&self, mut table: Value) -> Value {
+        if self.columns_sent.replace(true) {
+            table["columnDefinitions"] = Value::Null;
+        }
+        table
     }
 
     /// A bookmark: every change up to `revision` has been sent. `initial_events_end` marks
@@ -60,6 +84,10 @@ impl Watch {
         let mut metadata = json!({"resourceVersion": revision.to_string()});
         if initial_events_end {
             metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        if self.table.is_some() {
+            let table = self.table(secret_table(&[], &metadata, false));
+            return line(&json!({"type": "BOOKMARK", "object": table}));
         }
         let (api_version, kind) = if self.metadata_only {
             ("meta.k8s.io/v1".to_string(), "PartialObjectMetadata".to_string())
@@ -107,6 +135,8 @@ pub(crate) fn respond(state: &Arc<State>, target: &Target, request: &Recorded) -
         labels,
         fields,
         metadata_only: request.accept.contains("as=PartialObjectMetadata"),
+        table: wants_secret_table(&target.resource.kind, request).then(|| includes_objects(request)),
+        columns_sent: std::cell::Cell::new(false),
         bookmarks: request.param("allowWatchBookmarks") == Some("true"),
     };
     let timeout = request.param("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs);

@@ -5,6 +5,10 @@
 //! without `managedFields`, compressed (`object`), and their bytes count against the cache's budget:
 //! a resource that would take the cache past it is dropped and listed by scans instead.
 //!
+//! Resources read as metadata are listed and watched as metadata, and kept as what a listed
+//! page's items are made (`answer`): a Secret is value-free metadata before the informer
+//! holds it, and an answer with anything more is refused and the resource given up.
+//!
 //! Events are objects the API server expires rather than anyone deleting them: an informer of
 //! Events keeps the ones it saw expire for a while ([`CacheConfig::events_retention`], at most
 //! [`CacheConfig::events_retained`]), and scans serve them after the live ones, so that a
@@ -22,8 +26,9 @@ use serde_json::value::RawValue;
 use tokio::sync::watch;
 
 use super::super::ClusterClient;
+use super::super::answer::{self, WatchedObjects};
 use super::super::envelope::continue_token;
-use super::super::error::{Failure, Transport};
+use super::super::error::{AnswerError, Failure, Transport};
 use super::super::http::{encode, get};
 use super::super::list::base_path;
 use super::CacheConfig;
@@ -264,8 +269,8 @@ impl Informer {
 async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: CacheConfig) {
     let mut backoff = FIRST_BACKOFF;
     let (mut warned_not_a_stream, mut warned_list) = (false, false);
-    // Why the informer gives the resource up, when it does before going idle: the verb the
-    // server refused, and its status.
+    // Why the informer gives the resource up, when it does before going idle (else: the
+    // budget).
     let mut refused = None;
     'list: loop {
         if informer.idle(&config) {
@@ -301,7 +306,11 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             Err(ListFailure::OverBudget) => break 'list,
             // The scans that list it report the refusal to the user; retrying would not help.
             Err(ListFailure::Http(Failure::Status { code: code @ (403 | 404), .. })) => {
-                refused = Some(("list", code));
+                refused = Some(Refusal::Status("list", code));
+                break 'list;
+            }
+            Err(ListFailure::Answer(answer)) => {
+                refused = Some(Refusal::Answer("list", answer));
                 break 'list;
             }
             Err(failure) => {
@@ -325,7 +334,11 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
                 WatchEnd::Ended => backoff = FIRST_BACKOFF,
                 WatchEnd::OverBudget => break 'list,
                 WatchEnd::Refused(code) => {
-                    refused = Some(("watch", code));
+                    refused = Some(Refusal::Status("watch", code));
+                    break 'list;
+                }
+                WatchEnd::Answer(answer) => {
+                    refused = Some(Refusal::Answer("watch", answer));
                     break 'list;
                 }
                 WatchEnd::NotAStream => {
@@ -366,11 +379,19 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
     if informer.idle(&config) {
         tracing::info!("nobody read {} for {} s; stopped watching it", informer.resource, config.idle.as_secs());
         informer.drop_objects(Phase::Stopped);
-    } else if let Some(("list", code)) = refused {
+    } else if let Some(Refusal::Status("list", code)) = refused {
         // Scans list it themselves and report the refusal.
         tracing::debug!("the server refuses to list {} (HTTP {code}): not cached", informer.resource);
         informer.drop_objects(Phase::GaveUp);
-    } else if let Some((verb, code)) = refused {
+    } else if let Some(Refusal::Answer(verb, answer)) = refused {
+        // Scans list it themselves, and refuse the same answer when they get it.
+        tracing::warn!(
+            "the answer to {verb} {} was refused: {answer}; not cached, scans list it for the next {} s",
+            informer.resource,
+            config.idle.as_secs()
+        );
+        informer.drop_objects(Phase::GaveUp);
+    } else if let Some(Refusal::Status(verb, code)) = refused {
         tracing::warn!(
             "the server refuses to {verb} {} (HTTP {code}): scans list it instead for the next {} s; grant the \
              `watch` verb (docs/deploy/kubequery.yaml) for the watch cache",
@@ -389,6 +410,14 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
         );
         informer.drop_objects(Phase::GaveUp);
     }
+}
+
+/// Why an informer gave its resource up before going idle.
+enum Refusal {
+    /// The server refused the verb with this status (403, 404).
+    Status(&'static str, u16),
+    /// The server answered the verb with more than the metadata asked for.
+    Answer(&'static str, AnswerError),
 }
 
 #[derive(Deserialize)]
@@ -423,8 +452,9 @@ struct ObjectMeta {
     resource_version: String,
 }
 
-fn meta_of(object: &RawValue) -> Option<ObjectMeta> {
-    serde_json::from_str::<Object>(object.get()).ok().map(|o| o.metadata).filter(|m| !m.name.is_empty())
+/// The metadata of a named object.
+fn meta_of(object: &str) -> Option<ObjectMeta> {
+    serde_json::from_str::<Object>(object).ok().map(|o| o.metadata).filter(|m| !m.name.is_empty())
 }
 
 /// Why a LIST for the cache failed.
@@ -434,6 +464,8 @@ enum ListFailure {
     Http(#[from] Failure),
     #[error("a page is not a List")]
     NotAList,
+    #[error(transparent)]
+    Answer(#[from] AnswerError),
     #[error("over the cache's budget")]
     OverBudget,
     #[error("cannot compress the objects")]
@@ -452,21 +484,25 @@ struct Listed {
 /// Every object of the informer's resource, paged, as of one resourceVersion (a continue
 /// token that expires starts the list over, so no object comes from another version); given
 /// up as soon as the objects kept pass `room` bytes. The first page trains the informer's
-/// compression.
+/// compression. A resource read as metadata is listed as metadata, each page made what a
+/// listed page's is before anything is kept of it.
 async fn list(informer: &Informer, cluster: &ClusterClient, room: usize) -> Result<Listed, ListFailure> {
-    let path = base_path(&informer.resource, None);
+    let resource = &informer.resource;
+    let path = format!("{}?limit={PAGE_SIZE}{}", base_path(resource, None), parameters(resource));
     'start: loop {
         let (mut objects, mut version, mut token) = (BTreeMap::new(), String::new(), None::<String>);
         let (mut bytes, mut json_bytes) = (0, 0);
         loop {
             let url = match &token {
-                Some(token) => format!("{path}?limit={PAGE_SIZE}&continue={}", encode(token)),
-                None => format!("{path}?limit={PAGE_SIZE}"),
+                Some(token) => format!("{path}&continue={}", encode(token)),
+                None => path.clone(),
             };
-            let body = match get(&cluster.client, &cluster.identity.name, &url, "application/json").await {
+            let body = match get(&cluster.client, &cluster.identity.name, &url, answer::accept(resource, false)).await {
                 Err(Failure::Status { code: 410, .. }) if token.is_some() => continue 'start,
                 other => other?,
             };
+            let next = continue_token(&body);
+            let body = if resource.lists_metadata_only() { answer::page(resource, body, false)? } else { body };
             let page: ListPage = serde_json::from_slice(&body).map_err(|_| ListFailure::NotAList)?;
             if version.is_empty() {
                 version = page.metadata.resource_version;
@@ -480,7 +516,7 @@ async fn list(informer: &Informer, cluster: &ClusterClient, room: usize) -> Resu
                 informer.codec.get_or_init(|| codec).clone()
             };
             for item in page.items {
-                if let Some(meta) = meta_of(item) {
+                if let Some(meta) = meta_of(item.get()) {
                     let object = codec.keep(item.get())?;
                     bytes += object.bytes();
                     json_bytes += item.get().len();
@@ -493,11 +529,19 @@ async fn list(informer: &Informer, cluster: &ClusterClient, room: usize) -> Resu
             if bytes > room {
                 return Err(ListFailure::OverBudget);
             }
-            token = continue_token(&body);
+            token = next;
             if token.is_none() {
                 return Ok(Listed { objects, resource_version: version, bytes, json_bytes });
             }
         }
+    }
+}
+
+/// The query parameters a List or WATCH of `resource` adds, after a `&`.
+fn parameters(resource: &ApiResource) -> String {
+    match answer::query_parameters(resource) {
+        "" => String::new(),
+        parameters => format!("&{parameters}"),
     }
 }
 
@@ -511,6 +555,8 @@ enum WatchEnd {
     OverBudget,
     /// The server refuses to watch it (403 without the `watch` verb, 404): give it up.
     Refused(u16),
+    /// An event carried more than the metadata asked for: give it up.
+    Answer(AnswerError),
     /// The answer was not a stream of events (a proxy that drops `watch=true` answers with
     /// the List): scans list until a watch works, retried after a back-off.
     NotAStream,
@@ -538,13 +584,15 @@ struct Status {
 async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &CacheConfig) -> WatchEnd {
     let version = informer.state().resource_version.clone();
     let url = format!(
-        "{}?watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}",
+        "{}?watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}{}",
         base_path(&informer.resource, None),
         encode(&version),
-        config.watch_timeout.as_secs().max(1)
+        config.watch_timeout.as_secs().max(1),
+        parameters(&informer.resource)
     );
+    // An event carries one object: Secrets ask for a Table of one row, or for its metadata.
     let request = match http::Request::get(&url)
-        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::ACCEPT, answer::accept(&informer.resource, true))
         .body(kube::client::Body::empty())
     {
         Ok(request) => request,
@@ -578,6 +626,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     let mut scanned = 0;
     let idle_check = config.idle.min(Duration::from_secs(10));
     let (opened_at, mut events) = (Instant::now(), 0usize);
+    let mut objects = WatchedObjects::default();
     loop {
         let frame = match tokio::time::timeout(idle_check, body.frame()).await {
             Err(_) if informer.idle(config) => return WatchEnd::Ended,
@@ -598,7 +647,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
             let line = buffer.split_to(scanned + at + 1).freeze();
             scanned = 0;
             events += 1;
-            if let Some(end) = apply(informer, &line) {
+            if let Some(end) = apply(informer, &mut objects, &line) {
                 return end;
             }
             if informer.over_budget(config) {
@@ -622,7 +671,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
 }
 
 /// Applies one event line; returns how the watch ends if this event ends it.
-fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
+fn apply(informer: &Informer, objects: &mut WatchedObjects, line: &[u8]) -> Option<WatchEnd> {
     let line = line.trim_ascii();
     if line.is_empty() {
         return None;
@@ -639,15 +688,28 @@ fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
             WatchEnd::Broken { why: status.message, opened: true }
         });
     }
-    let Some(meta) = meta_of(event.object).or_else(|| {
+    if event.kind == "BOOKMARK" {
         // A bookmark names no object, only a version.
-        let object: Object = serde_json::from_str(event.object.get()).ok()?;
-        (event.kind == "BOOKMARK").then_some(object.metadata)
-    }) else {
+        objects.bookmark(&informer.resource, event.object);
+        let Ok(Object { metadata }) = serde_json::from_str(event.object.get()) else {
+            return Some(WatchEnd::Broken { why: "a bookmark without metadata".into(), opened: true });
+        };
+        let mut state = informer.state();
+        if !metadata.resource_version.is_empty() {
+            state.resource_version = metadata.resource_version;
+        }
+        state.last_sync = Some(SystemTime::now());
+        return None;
+    }
+    let object = match objects.item(&informer.resource, event.object) {
+        Ok(object) => object,
+        Err(refused) => return Some(WatchEnd::Answer(refused)),
+    };
+    let Some(meta) = meta_of(&object) else {
         return Some(WatchEnd::Broken { why: format!("a {} event without an object name", event.kind), opened: true });
     };
     let kept = match (event.kind, informer.codec.get()) {
-        ("ADDED" | "MODIFIED", Some(codec)) => match codec.keep(event.object.get()) {
+        ("ADDED" | "MODIFIED", Some(codec)) => match codec.keep(&object) {
             Ok(kept) => Some(kept),
             Err(e) => return Some(WatchEnd::Broken { why: format!("cannot compress an object: {e}"), opened: true }),
         },
@@ -673,7 +735,6 @@ fn apply(informer: &Informer, line: &[u8]) -> Option<WatchEnd> {
                 informer.expire(&mut state, key, old);
             }
         }
-        "BOOKMARK" => {}
         other => return Some(WatchEnd::Broken { why: format!("an event of unknown type {other:?}"), opened: true }),
     }
     if !meta.resource_version.is_empty() {

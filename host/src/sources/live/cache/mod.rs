@@ -4,9 +4,10 @@
 //!
 //! A scan is served from the cache only while its watch is open (it waits up to
 //! [`CacheConfig::wait`] for that, then lists the resource as without a cache); the answer is
-//! as fresh as the last event the server sent. Resources listed as metadata (Secrets and
-//! other metadata-only tables), and scans with label or field selectors, are always listed.
-//! A resource no scan reads for [`CacheConfig::idle`] stops being watched.
+//! as fresh as the last event the server sent. Resources read as metadata (Secrets and other
+//! metadata-only tables) are listed and watched as metadata, and kept as such: a Secret as
+//! value-free metadata. Scans with label or field selectors are always listed. A resource no
+//! scan reads for [`CacheConfig::idle`] stops being watched.
 
 mod informer;
 mod object;
@@ -87,8 +88,7 @@ impl CacheConfig {
 
     /// Whether scans of `resource` may be served from the cache.
     fn caches(&self, resource: &ApiResource) -> bool {
-        !resource.lists_metadata_only()
-            && self.resources.as_ref().is_none_or(|names| names.contains(&resource.resource))
+        self.resources.as_ref().is_none_or(|names| names.contains(&resource.resource))
     }
 }
 
@@ -253,7 +253,14 @@ impl WatchCache {
             })
             .map_err(|e| failed(RequestError::Cache(e)))?;
             // As a listed page is: ConfigMaps lose the annotations that copy their data.
-            let body = answer::page(resource, written.clone(), false).map_err(|e| failed(e.into()))?;
+            // Secrets were made value-free metadata before they were kept, and a page of them
+            // is not a server's answer to be made so again (that would drop their type); the
+            // Secret guard checks it before a table sees it, as every page of Secrets.
+            let body = if resource.is_secrets() {
+                written.clone()
+            } else {
+                answer::page(resource, written.clone(), false).map_err(|e| failed(e.into()))?
+            };
             let mut page = Page::new(cluster.identity.clone(), body);
             // Rows are reused by where objects are in the page as written; a page rewritten
             // since (ConfigMaps) is converted whole.
