@@ -440,7 +440,15 @@ fn secrets_are_cached_as_value_free_metadata_with_their_type() {
     );
     server.delete("v1", "Secret", "ns-0", "s").expect("delete");
     assert_eq!(converges(&catalog, &cached, &fresh, SECRETS).len(), 1);
-    assert_eq!(lists(&server, "/secrets"), 4, "the cache's one List, and one per query of the fresh source");
+    // A broken watch resumes as a Table watch, without a List.
+    server.disconnect_watches();
+    server.create(secret("u", "kubernetes.io/dockerconfigjson", "dmFsdWUtNA==")).expect("create");
+    let resumed = converges(&catalog, &cached, &fresh, SECRETS);
+    assert_eq!(
+        resumed.iter().map(|r| r["type"].clone()).collect::<Vec<_>>(),
+        [json!("kubernetes.io/tls"), json!("kubernetes.io/dockerconfigjson")]
+    );
+    assert_eq!(lists(&server, "/secrets"), 5, "the cache's one List, and one per query of the fresh source");
     // Nothing kubequery asked for could carry a value: every request for Secrets wanted a
     // Table of their metadata, and no answer's value reached a row.
     for request in server.requests().iter().filter(|r| r.path.ends_with("/secrets")) {

@@ -272,6 +272,9 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
     // Why the informer gives the resource up, when it does before going idle (else: the
     // budget).
     let mut refused = None;
+    // Kept from watch to watch: a server that defines a Table's columns only in the first
+    // watch it answers still has its Secrets' types read.
+    let mut objects = WatchedObjects::default();
     'list: loop {
         if informer.idle(&config) {
             break;
@@ -330,7 +333,7 @@ async fn keep(informer: Arc<Informer>, cluster: Arc<ClusterClient>, config: Cach
             if informer.idle(&config) {
                 break 'list;
             }
-            match watch_once(&informer, &cluster, &config).await {
+            match watch_once(&informer, &cluster, &config, &mut objects).await {
                 WatchEnd::Ended => backoff = FIRST_BACKOFF,
                 WatchEnd::OverBudget => break 'list,
                 WatchEnd::Refused(code) => {
@@ -581,7 +584,12 @@ struct Status {
 }
 
 /// One WATCH from the informer's resourceVersion, applying its events as they come.
-async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &CacheConfig) -> WatchEnd {
+async fn watch_once(
+    informer: &Informer,
+    cluster: &ClusterClient,
+    config: &CacheConfig,
+    objects: &mut WatchedObjects,
+) -> WatchEnd {
     let version = informer.state().resource_version.clone();
     let url = format!(
         "{}?watch=true&allowWatchBookmarks=true&resourceVersion={}&timeoutSeconds={}{}",
@@ -626,7 +634,6 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
     let mut scanned = 0;
     let idle_check = config.idle.min(Duration::from_secs(10));
     let (opened_at, mut events) = (Instant::now(), 0usize);
-    let mut objects = WatchedObjects::default();
     loop {
         let frame = match tokio::time::timeout(idle_check, body.frame()).await {
             Err(_) if informer.idle(config) => return WatchEnd::Ended,
@@ -647,7 +654,7 @@ async fn watch_once(informer: &Informer, cluster: &ClusterClient, config: &Cache
             let line = buffer.split_to(scanned + at + 1).freeze();
             scanned = 0;
             events += 1;
-            if let Some(end) = apply(informer, &mut objects, &line) {
+            if let Some(end) = apply(informer, objects, &line) {
                 return end;
             }
             if informer.over_budget(config) {
