@@ -3,8 +3,9 @@
 //! `resourceVersion`, 410 Gone (an `ERROR` event) for a version compacted away, bookmarks when
 //! asked for, initial events for a watch without a version or with `sendInitialEvents`,
 //! `timeoutSeconds`, objects as metadata, and Secrets as `Table`s of one row whose columns
-//! are defined in the first event only. Tests change objects while watches run (`FixtureServer::create`, …) and
-//! can break every open watch at once (`FixtureServer::disconnect_watches`). Unlike
+//! are defined in the first event only. Tests change objects while watches run
+//! (`FixtureServer::create`, …) and can break every open watch at once
+//! (`FixtureServer::disconnect_watches`). Unlike
 //! kube-apiserver, an object that a change takes out of a watch's selectors is not reported
 //! as `DELETED`: the change is only left out.
 

@@ -111,6 +111,17 @@ pub(crate) struct State {
     pub(crate) stopped_at: Option<Instant>,
 }
 
+impl State {
+    /// Notes that the objects are as the server last told, now, at `resource_version` (an
+    /// event without one leaves the last one).
+    fn synced(&mut self, resource_version: String) {
+        if !resource_version.is_empty() {
+            self.resource_version = resource_version;
+        }
+        self.last_sync = Some(SystemTime::now());
+    }
+}
+
 /// How long and how many expired objects an informer keeps.
 #[derive(Clone, Copy)]
 struct Retention {
@@ -701,11 +712,7 @@ fn apply(informer: &Informer, objects: &mut WatchedObjects, line: &[u8]) -> Opti
         let Ok(Object { metadata }) = serde_json::from_str(event.object.get()) else {
             return Some(WatchEnd::Broken { why: "a bookmark without metadata".into(), opened: true });
         };
-        let mut state = informer.state();
-        if !metadata.resource_version.is_empty() {
-            state.resource_version = metadata.resource_version;
-        }
-        state.last_sync = Some(SystemTime::now());
+        informer.state().synced(metadata.resource_version);
         return None;
     }
     let object = match objects.item(&informer.resource, event.object) {
@@ -744,9 +751,6 @@ fn apply(informer: &Informer, objects: &mut WatchedObjects, line: &[u8]) -> Opti
         }
         other => return Some(WatchEnd::Broken { why: format!("an event of unknown type {other:?}"), opened: true }),
     }
-    if !meta.resource_version.is_empty() {
-        state.resource_version = meta.resource_version;
-    }
-    state.last_sync = Some(SystemTime::now());
+    state.synced(meta.resource_version);
     None
 }
